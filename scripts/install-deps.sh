@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages skiff builds and tests with. Idempotent: installs only
+# what is missing, and does nothing (no apt-get update) when everything is present.
+set -euo pipefail
+
+pkgs=(
+  build-essential cmake ninja-build pkg-config
+  clang lld libclang-rt-14-dev            # libFuzzer + sanitizers for the fuzz preset
+  wasi-libc libclang-rt-14-dev-wasm32     # clang --target=wasm32-wasi guests
+  wabt binaryen                           # wast2json / wasm-validate; wasm-opt -ttf
+  libgtest-dev libgmock-dev libbenchmark-dev
+  libcli11-dev nlohmann-json3-dev libfmt-dev
+  nodejs                                  # V8 baseline for benchmarks
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"

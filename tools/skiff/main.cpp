@@ -1,0 +1,124 @@
+// The `skiff` command: one binary, one subcommand per job. Errors are logged once,
+// here, as one line on stderr with a non-zero exit code.
+
+#include <exception>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "engine/binary/decoder.h"
+#include "engine/validate/validated_module.h"
+#include "platform/file.h"
+#include "skiff/inspect.h"
+#include "skiff/wast.h"
+
+namespace {
+
+using namespace skiff;
+
+constexpr int kExitError = 1;
+
+int cmd_validate(const std::string& path) {
+  auto bytes = platform::read_file(path);
+  if (!bytes) {
+    std::cerr << "skiff: " << bytes.error().context() << "\n";
+    return kExitError;
+  }
+  auto vm = engine::validate::decode_and_validate(*bytes);
+  if (!vm) {
+    std::cerr << path << ": " << phase_name(vm.error().phase()) << " error: " << vm.error().to_string() << "\n";
+    return kExitError;
+  }
+  return 0;
+}
+
+int cmd_inspect(const std::string& path, bool as_json) {
+  auto bytes = platform::read_file(path);
+  if (!bytes) {
+    std::cerr << "skiff: " << bytes.error().context() << "\n";
+    return kExitError;
+  }
+  auto decoded = engine::binary::decode(*bytes);
+  if (!decoded) {
+    std::cerr << path << ": decode error: " << decoded.error().to_string() << "\n";
+    return kExitError;
+  }
+  // Validate a copy so the structure can be shown even for an invalid module.
+  auto copy = std::make_unique<engine::ir::Module>(**decoded);
+  auto vm = engine::validate::validate(std::move(copy));
+  std::string verr = vm ? "" : vm.error().to_string();
+  if (as_json) tools::inspect_json(**decoded, path, verr, std::cout);
+  else tools::inspect_text(**decoded, path, verr, std::cout);
+  return verr.empty() ? 0 : kExitError;
+}
+
+int cmd_wast(const std::vector<std::string>& paths, const tools::WastOptions& opts) {
+  tools::WastSummary total;
+  bool script_error = false;
+  for (const std::string& p : paths) {
+    auto r = tools::run_wast(p, opts, std::cout);
+    if (!r) {
+      std::cerr << "skiff: " << r.error().to_string() << "\n";
+      script_error = true;
+      continue;
+    }
+    total.passed += r->passed;
+    total.failed += r->failed;
+    total.skipped += r->skipped;
+    total.skipped_text += r->skipped_text;
+    total.message_mismatches += r->message_mismatches;
+  }
+  if (total.message_mismatches)
+    std::cout << "note: " << total.message_mismatches
+              << " rejections with a message other than the suite's (--strict-messages to fail them)\n";
+  std::cout << "skipped: " << total.skipped_text << " text-format assert_malformed, "
+            << total.skipped - total.skipped_text << " needing execution\n";
+  std::cout << total.passed << " passed, " << total.failed << " failed, " << total.skipped << " skipped\n";
+  return (total.failed || script_error) ? kExitError : 0;
+}
+
+int run(int argc, char** argv) {
+  CLI::App app{"skiff: run WebAssembly where you run containers"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "skiff 0.1.0");
+
+  std::string path;
+  bool as_json = false;
+  auto* inspect = app.add_subcommand("inspect", "Show a module's sections, imports, exports, memories, tables, start");
+  inspect->add_option("FILE", path, "WebAssembly binary")->required();
+  inspect->add_flag("--json", as_json, "Machine-readable output");
+
+  auto* validate = app.add_subcommand("validate", "Decode and validate a module: exit 0, or one line with the error and offset");
+  validate->add_option("FILE", path, "WebAssembly binary")->required();
+
+  std::vector<std::string> scripts;
+  tools::WastOptions wopts;
+  auto* wast = app.add_subcommand("wast", "Run spec scripts converted by wast2json");
+  wast->add_option("SCRIPT", scripts, "wast2json .json files")->required();
+  wast->add_flag("--strict-messages", wopts.strict_messages, "Fail rejections whose message differs from the suite's");
+  wast->add_flag("-v,--verbose", wopts.verbose, "Print message mismatches and skipped commands");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  if (*inspect) return cmd_inspect(path, as_json);
+  if (*validate) return cmd_validate(path);
+  if (*wast) return cmd_wast(scripts, wopts);
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "skiff: internal error: " << e.what() << "\n";
+  } catch (...) {
+    std::cerr << "skiff: internal error\n";
+  }
+  return 70;
+}
