@@ -92,12 +92,10 @@ class FuncWalker {
   // interface. Errors carry the absolute byte offset of the offending instruction.
   Result<void> walk(uint32_t defined_index);
 
-  uint32_t stack_height() const { return static_cast<uint32_t>(m_vals.size()); }
+  uint32_t stack_height() const { return height(); }
   uint32_t control_depth() const { return static_cast<uint32_t>(m_ctrls.size()); }
   const CtrlFrame& control(uint32_t depth) const { return m_ctrls[m_ctrls.size() - 1 - depth]; }
   std::span<const ir::ValType> local_types() const { return m_locals; }
-  // Largest operand stack height seen in the last body (for frame sizing).
-  uint32_t max_stack_height() const { return m_max_height; }
 
  private:
   using ValType = ir::ValType;
@@ -105,55 +103,87 @@ class FuncWalker {
 
   Error err(ErrorCode code) const { return Error(code, m_op_offset); }
 
-  void push(ValType t) {
-    m_vals.push_back(t);
-    if (m_vals.size() > m_max_height) m_max_height = static_cast<uint32_t>(m_vals.size());
+  // The operand stack is a raw array (m_stack .. m_sp) grown on demand; the current
+  // frame's base and unreachable flag are cached so a pop is one compare in the
+  // common case.
+  uint32_t height() const { return static_cast<uint32_t>(m_sp - m_stack); }
+  [[gnu::always_inline]] void push(ValType t) {
+    if (m_sp == m_stack_end) [[unlikely]] grow_stack();
+    *m_sp++ = t;
+  }
+  void grow_stack() {
+    size_t h = height(), base = static_cast<size_t>(m_frame_base - m_stack);
+    size_t cap = std::max<size_t>(64, m_storage.size() * 2);
+    m_storage.resize(cap);
+    m_stack = m_storage.data();
+    m_sp = m_stack + h;
+    m_frame_base = m_stack + base;
+    m_stack_end = m_stack + cap;
   }
   void push_span(std::span<const ValType> ts) {
     for (ValType t : ts) push(t);
   }
   // Pops any value; Bottom when the polymorphic stack of unreachable code is empty.
   Result<ValType> pop_any() {
-    const CtrlFrame& f = m_ctrls.back();
-    if (m_vals.size() == f.height) {
-      if (f.unreachable) return ValType::Bottom;
+    if (m_sp == m_frame_base) {
+      if (m_frame_unreachable) return ValType::Bottom;
       return err(ErrorCode::TypeMismatch);
     }
-    ValType t = m_vals.back();
-    m_vals.pop_back();
-    return t;
+    return *--m_sp;
   }
-  Result<void> pop(ValType expect) {
-    const CtrlFrame& f = m_ctrls.back();
-    if (m_vals.size() == f.height) [[unlikely]] {
-      if (f.unreachable) return ok();
+  [[gnu::always_inline]] Result<void> pop(ValType expect) {
+    if (m_sp == m_frame_base) [[unlikely]] {
+      if (m_frame_unreachable) return ok();
       return err(ErrorCode::TypeMismatch);
     }
-    ValType t = m_vals.back();
+    ValType t = m_sp[-1];
     if (t != expect && t != ValType::Bottom) [[unlikely]] return err(ErrorCode::TypeMismatch);
-    m_vals.pop_back();
+    --m_sp;
     return ok();
   }
   Result<void> pop_span(std::span<const ValType> ts) {
     for (size_t i = ts.size(); i-- > 0;) SKIFF_TRY(pop(ts[i]));
     return ok();
   }
+  // Pops an instruction's operands as listed in opcodes.def.
+  [[gnu::always_inline]] Result<void> pop_params(const ir::OpInfo& info) {
+    // Fast path: enough values in this frame and all of the exact types.
+    const uint32_t n = info.param_count;
+    if (static_cast<uint32_t>(m_sp - m_frame_base) >= n) [[likely]] {
+      bool match = true;
+      for (uint32_t i = 0; i < n; ++i) match &= m_sp[static_cast<ptrdiff_t>(i) - n] == info.params[i];
+      if (match) [[likely]] {
+        m_sp -= n;
+        return ok();
+      }
+    }
+    for (uint32_t i = n; i-- > 0;) SKIFF_TRY(pop(info.params[i]));
+    return ok();
+  }
+  void sync_frame() {
+    const CtrlFrame& f = m_ctrls.back();
+    m_frame_base = m_stack + f.height;
+    m_frame_unreachable = f.unreachable;
+  }
   void push_ctrl(Opcode kind, const BlockSig& sig) {
-    m_ctrls.push_back(CtrlFrame{kind, sig, static_cast<uint32_t>(m_vals.size()), false});
+    m_ctrls.push_back(CtrlFrame{kind, sig, height(), false});
+    sync_frame();
     push_span(sig.param_span());
   }
   Result<CtrlFrame> pop_ctrl() {
     const CtrlFrame& f = m_ctrls.back();
     SKIFF_TRY(pop_span(f.sig.result_span()));
-    if (m_vals.size() != f.height) return err(ErrorCode::TypeMismatch);
+    if (m_sp != m_frame_base) return err(ErrorCode::TypeMismatch);
     CtrlFrame out = f;
     m_ctrls.pop_back();
+    if (!m_ctrls.empty()) sync_frame();
     return out;
   }
   void set_unreachable() {
     CtrlFrame& f = m_ctrls.back();
-    m_vals.resize(f.height);
+    m_sp = m_stack + f.height;
     f.unreachable = true;
+    m_frame_unreachable = true;
   }
   // br_table: pops values of types `ts` and pushes back what was actually popped
   // (Bottom stays Bottom), so labels of equal arity but other types can still meet in
@@ -161,15 +191,14 @@ class FuncWalker {
   Result<void> repush_label_values(std::span<const ValType> ts) {
     m_scratch.clear();
     for (size_t i = ts.size(); i-- > 0;) {
-      const CtrlFrame& f = m_ctrls.back();
-      if (m_vals.size() == f.height) {
-        if (!f.unreachable) return err(ErrorCode::TypeMismatch);
+      if (m_sp == m_frame_base) {
+        if (!m_frame_unreachable) return err(ErrorCode::TypeMismatch);
         m_scratch.push_back(ValType::Bottom);
         continue;
       }
-      ValType t = m_vals.back();
+      ValType t = m_sp[-1];
       if (t != ts[i] && t != ValType::Bottom) return err(ErrorCode::TypeMismatch);
-      m_vals.pop_back();
+      --m_sp;
       m_scratch.push_back(t);
     }
     for (size_t i = m_scratch.size(); i-- > 0;) push(m_scratch[i]);
@@ -214,13 +243,17 @@ class FuncWalker {
 
   const ModuleEnv& m_env;
   Iface& m_iface;
-  std::vector<ValType> m_vals;
+  std::vector<ValType> m_storage;  // backing store of the operand stack
+  ValType* m_stack = nullptr;
+  ValType* m_sp = nullptr;
+  ValType* m_stack_end = nullptr;
+  ValType* m_frame_base = nullptr;
+  bool m_frame_unreachable = false;
   std::vector<CtrlFrame> m_ctrls;
   std::vector<ValType> m_locals;
   std::vector<uint32_t> m_br_targets;
   std::vector<ValType> m_scratch;
   uint32_t m_op_offset = 0;
-  uint32_t m_max_height = 0;
 };
 
 namespace detail {
@@ -232,6 +265,9 @@ struct SingleTypes {
   }
 };
 inline constexpr SingleTypes kSingleTypes{};
+
+// The one-byte encoding of an unprefixed opcode, for case labels.
+constexpr uint8_t enc(ir::Opcode op) { return static_cast<uint8_t>(ir::kOpInfo[static_cast<size_t>(op)].code); }
 
 inline uint32_t lane_count(ir::Opcode op) {
   using ir::Opcode;
@@ -286,20 +322,22 @@ Result<MemArg> FuncWalker<Iface>::read_memarg(binary::Reader& r, Opcode op) {
 
 template <typename Iface>
 Result<void> FuncWalker<Iface>::walk(uint32_t defined_index) {
+  using detail::enc;
   const ir::Module& m = *m_env.module;
   const ir::FuncBody& fb = m.codes[defined_index];
   const ir::FuncType& ft = m.func_type(ir::FuncIdx(m.imported_funcs + defined_index));
 
   m_locals.assign(ft.params.begin(), ft.params.end());
   for (const ir::LocalRun& run : fb.locals) m_locals.insert(m_locals.end(), run.count, run.type);
-  m_vals.clear();
+  if (m_storage.empty()) grow_stack();
+  m_sp = m_stack;
   m_ctrls.clear();
-  m_max_height = 0;
   // The function's own frame: a block with the function's results and no params.
   m_ctrls.push_back(CtrlFrame{Opcode::End,
                               BlockSig{nullptr, 0, ft.results.data(),
                                        static_cast<uint32_t>(ft.results.size())},
                               0, false});
+  sync_frame();
   m_iface.begin_function(defined_index);
 
   const uint8_t* base = m.bytes.data();
@@ -311,33 +349,32 @@ Result<void> FuncWalker<Iface>::walk(uint32_t defined_index) {
   for (;;) {
     if (r.at_end()) [[unlikely]] return r.error(ErrorCode::EndOpcodeExpected);
     m_op_offset = r.offset();
-    uint8_t byte = *r.pos();
+    const uint8_t byte = *r.pos();
     (void)r.read_u8();
+    // Switching on the encoding byte itself saves a table load before the jump.
     Opcode op = ir::kDecodeTables.one_byte[byte];
-    switch (op) {
-      case Opcode::Invalid:
-        if (byte == 0xFC || byte == 0xFD) {
-          SKIFF_TRY_ASSIGN(uint32_t code, r.read_u32());
-          op = byte == 0xFC
-                   ? (code < 32 ? ir::kDecodeTables.prefix_fc[code] : Opcode::Invalid)
-                   : (code < 256 ? ir::kDecodeTables.prefix_fd[code] : Opcode::Invalid);
-          if (op == Opcode::Invalid) return err(ErrorCode::IllegalOpcode);
-          if (byte == 0xFC) SKIFF_TRY(walk_prefixed(r, op));
-          else SKIFF_TRY(walk_simd(r, op));
-          break;
-        }
-        return err(ErrorCode::IllegalOpcode);
+    switch (byte) {
+      case 0xFC:
+      case 0xFD: {
+        SKIFF_TRY_ASSIGN(uint32_t code, r.read_u32());
+        op = byte == 0xFC ? (code < 32 ? ir::kDecodeTables.prefix_fc[code] : Opcode::Invalid)
+                          : (code < 256 ? ir::kDecodeTables.prefix_fd[code] : Opcode::Invalid);
+        if (op == Opcode::Invalid) return err(ErrorCode::IllegalOpcode);
+        if (byte == 0xFC) SKIFF_TRY(walk_prefixed(r, op));
+        else SKIFF_TRY(walk_simd(r, op));
+        break;
+      }
 
-      case Opcode::Unreachable:
+      case enc(Opcode::Unreachable):
         m_iface.on_other(op);
         set_unreachable();
         break;
-      case Opcode::Nop:
+      case enc(Opcode::Nop):
         m_iface.on_other(op);
         break;
-      case Opcode::Block:
-      case Opcode::Loop:
-      case Opcode::If: {
+      case enc(Opcode::Block):
+      case enc(Opcode::Loop):
+      case enc(Opcode::If): {
         SKIFF_TRY_ASSIGN(BlockSig sig, read_block_type(r));
         if (op == Opcode::If) SKIFF_TRY(pop(ValType::I32));
         SKIFF_TRY(pop_span(sig.param_span()));
@@ -345,14 +382,14 @@ Result<void> FuncWalker<Iface>::walk(uint32_t defined_index) {
         push_ctrl(op, sig);
         break;
       }
-      case Opcode::Else: {
+      case enc(Opcode::Else): {
         if (m_ctrls.back().kind != Opcode::If) return err(ErrorCode::TypeMismatch);
         SKIFF_TRY_ASSIGN(CtrlFrame f, pop_ctrl());
         m_iface.on_else();
         push_ctrl(Opcode::Else, f.sig);
         break;
       }
-      case Opcode::End: {
+      case enc(Opcode::End): {
         const CtrlFrame& top = m_ctrls.back();
         // An `if` without `else` behaves as if the else branch passed its params on.
         if (top.kind == Opcode::If &&
@@ -369,21 +406,21 @@ Result<void> FuncWalker<Iface>::walk(uint32_t defined_index) {
         push_span(f.sig.result_span());
         break;
       }
-      case Opcode::Br: {
+      case enc(Opcode::Br): {
         SKIFF_TRY_ASSIGN(uint32_t depth, read_label(r));
         SKIFF_TRY(pop_span(control(depth).label_types()));
         m_iface.on_br(depth);
         set_unreachable();
         break;
       }
-      case Opcode::BrIf: {
+      case enc(Opcode::BrIf): {
         SKIFF_TRY_ASSIGN(uint32_t depth, read_label(r));
         SKIFF_TRY(pop(ValType::I32));
         SKIFF_TRY(check_label_values(control(depth).label_types()));
         m_iface.on_br_if(depth);
         break;
       }
-      case Opcode::BrTable: {
+      case enc(Opcode::BrTable): {
         SKIFF_TRY_ASSIGN(uint32_t n, r.read_count());
         m_br_targets.clear();
         m_br_targets.reserve(std::min<size_t>(size_t{n} + 1, r.remaining()));
@@ -403,12 +440,12 @@ Result<void> FuncWalker<Iface>::walk(uint32_t defined_index) {
         set_unreachable();
         break;
       }
-      case Opcode::Return:
+      case enc(Opcode::Return):
         SKIFF_TRY(pop_span(m_ctrls.front().sig.result_span()));
         m_iface.on_return();
         set_unreachable();
         break;
-      case Opcode::Call: {
+      case enc(Opcode::Call): {
         SKIFF_TRY_ASSIGN(uint32_t f, r.read_u32());
         if (f >= func_count) return err(ErrorCode::UnknownFunction);
         const ir::FuncType& callee = m.func_type(ir::FuncIdx(f));
@@ -417,7 +454,7 @@ Result<void> FuncWalker<Iface>::walk(uint32_t defined_index) {
         push_span(callee.results);
         break;
       }
-      case Opcode::CallIndirect: {
+      case enc(Opcode::CallIndirect): {
         SKIFF_TRY_ASSIGN(uint32_t t, r.read_u32());
         uint32_t table = 0;
         SKIFF_TRY_ASSIGN(const ir::TableType* tt, read_table(r, &table));
@@ -430,11 +467,11 @@ Result<void> FuncWalker<Iface>::walk(uint32_t defined_index) {
         push_span(callee.results);
         break;
       }
-      case Opcode::Drop:
+      case enc(Opcode::Drop):
         SKIFF_TRY(pop_any());
         m_iface.on_other(op);
         break;
-      case Opcode::Select: {
+      case enc(Opcode::Select): {
         SKIFF_TRY(pop(ValType::I32));
         SKIFF_TRY_ASSIGN(ValType t1, pop_any());
         SKIFF_TRY_ASSIGN(ValType t2, pop_any());
@@ -446,7 +483,7 @@ Result<void> FuncWalker<Iface>::walk(uint32_t defined_index) {
         push(t);
         break;
       }
-      case Opcode::SelectT: {
+      case enc(Opcode::SelectT): {
         SKIFF_TRY_ASSIGN(uint32_t n, r.read_u32());
         if (n != 1) return err(ErrorCode::InvalidResultArity);
         SKIFF_TRY_ASSIGN(uint8_t tb, r.read_u8());
@@ -459,9 +496,9 @@ Result<void> FuncWalker<Iface>::walk(uint32_t defined_index) {
         push(*t);
         break;
       }
-      case Opcode::LocalGet:
-      case Opcode::LocalSet:
-      case Opcode::LocalTee: {
+      case enc(Opcode::LocalGet):
+      case enc(Opcode::LocalSet):
+      case enc(Opcode::LocalTee): {
         SKIFF_TRY_ASSIGN(uint32_t idx, r.read_u32());
         if (idx >= m_locals.size()) return err(ErrorCode::UnknownLocal);
         ValType t = m_locals[idx];
@@ -470,8 +507,8 @@ Result<void> FuncWalker<Iface>::walk(uint32_t defined_index) {
         if (op != Opcode::LocalSet) push(t);
         break;
       }
-      case Opcode::GlobalGet:
-      case Opcode::GlobalSet: {
+      case enc(Opcode::GlobalGet):
+      case enc(Opcode::GlobalSet): {
         SKIFF_TRY_ASSIGN(uint32_t idx, r.read_u32());
         if (idx >= global_count) return err(ErrorCode::UnknownGlobal);
         const ir::GlobalType& g = m.globals[idx];
@@ -483,8 +520,8 @@ Result<void> FuncWalker<Iface>::walk(uint32_t defined_index) {
         if (op == Opcode::GlobalGet) push(g.type);
         break;
       }
-      case Opcode::TableGet:
-      case Opcode::TableSet: {
+      case enc(Opcode::TableGet):
+      case enc(Opcode::TableSet): {
         uint32_t table = 0;
         SKIFF_TRY_ASSIGN(const ir::TableType* tt, read_table(r, &table));
         if (op == Opcode::TableSet) SKIFF_TRY(pop(tt->elem));
@@ -493,39 +530,39 @@ Result<void> FuncWalker<Iface>::walk(uint32_t defined_index) {
         if (op == Opcode::TableGet) push(tt->elem);
         break;
       }
-      case Opcode::MemorySize:
-      case Opcode::MemoryGrow:
+      case enc(Opcode::MemorySize):
+      case enc(Opcode::MemoryGrow):
         SKIFF_TRY(read_zero_byte(r));
         SKIFF_TRY(require_memory());
         if (op == Opcode::MemoryGrow) SKIFF_TRY(pop(ValType::I32));
         m_iface.on_other(op, 0);
         push(ValType::I32);
         break;
-      case Opcode::I32Const: {
+      case enc(Opcode::I32Const): {
         SKIFF_TRY_ASSIGN(int32_t v, r.read_s32());
         m_iface.on_const(op, static_cast<uint32_t>(v));
         push(ValType::I32);
         break;
       }
-      case Opcode::I64Const: {
+      case enc(Opcode::I64Const): {
         SKIFF_TRY_ASSIGN(int64_t v, r.read_s64());
         m_iface.on_const(op, static_cast<uint64_t>(v));
         push(ValType::I64);
         break;
       }
-      case Opcode::F32Const: {
+      case enc(Opcode::F32Const): {
         SKIFF_TRY_ASSIGN(uint32_t v, r.read_fixed_u32());
         m_iface.on_const(op, v);
         push(ValType::F32);
         break;
       }
-      case Opcode::F64Const: {
+      case enc(Opcode::F64Const): {
         SKIFF_TRY_ASSIGN(uint64_t v, r.read_fixed_u64());
         m_iface.on_const(op, v);
         push(ValType::F64);
         break;
       }
-      case Opcode::RefNull: {
+      case enc(Opcode::RefNull): {
         SKIFF_TRY_ASSIGN(uint8_t tb, r.read_u8());
         if (tb != 0x70 && tb != 0x6F) return err(ErrorCode::MalformedReferenceType);
         auto t = static_cast<ValType>(tb);
@@ -533,14 +570,14 @@ Result<void> FuncWalker<Iface>::walk(uint32_t defined_index) {
         push(t);
         break;
       }
-      case Opcode::RefIsNull: {
+      case enc(Opcode::RefIsNull): {
         SKIFF_TRY_ASSIGN(ValType t, pop_any());
         if (t != ValType::Bottom && !ir::is_ref(t)) return err(ErrorCode::TypeMismatch);
         m_iface.on_other(op);
         push(ValType::I32);
         break;
       }
-      case Opcode::RefFunc: {
+      case enc(Opcode::RefFunc): {
         SKIFF_TRY_ASSIGN(uint32_t f, r.read_u32());
         if (f >= func_count) return err(ErrorCode::UnknownFunction);
         if (!m_env.declared_funcs[f]) return err(ErrorCode::UndeclaredFunctionReference);
@@ -549,14 +586,15 @@ Result<void> FuncWalker<Iface>::walk(uint32_t defined_index) {
         break;
       }
       default: {
+        if (op == Opcode::Invalid) return err(ErrorCode::IllegalOpcode);
         const ir::OpInfo& info = ir::op_info(op);
         SKIFF_ASSERT(info.typed_by_table, "one-byte opcode without a signature");
         if (info.imm == ir::Imm::MemArg) {
           SKIFF_TRY_ASSIGN(MemArg ma, read_memarg(r, op));
-          for (uint32_t i = info.param_count; i-- > 0;) SKIFF_TRY(pop(info.params[i]));
+          SKIFF_TRY(pop_params(info));
           m_iface.on_memory(op, ma);
         } else {
-          for (uint32_t i = info.param_count; i-- > 0;) SKIFF_TRY(pop(info.params[i]));
+          SKIFF_TRY(pop_params(info));
           m_iface.on_simple(op);
         }
         if (info.result_count) push(info.result);
@@ -662,20 +700,20 @@ Result<void> FuncWalker<Iface>::walk_simd(binary::Reader& r, Opcode op) {
   switch (info.imm) {
     case ir::Imm::MemArg: {
       SKIFF_TRY_ASSIGN(MemArg ma, read_memarg(r, op));
-      for (uint32_t i = info.param_count; i-- > 0;) SKIFF_TRY(pop(info.params[i]));
+      SKIFF_TRY(pop_params(info));
       m_iface.on_memory(op, ma);
       break;
     }
     case ir::Imm::MemArgLane: {
       SKIFF_TRY_ASSIGN(MemArg ma, read_memarg(r, op));
       SKIFF_TRY_ASSIGN(uint8_t lane, read_lane(r, detail::lane_count(op)));
-      for (uint32_t i = info.param_count; i-- > 0;) SKIFF_TRY(pop(info.params[i]));
+      SKIFF_TRY(pop_params(info));
       m_iface.on_memory_lane(op, ma, lane);
       break;
     }
     case ir::Imm::Lane: {
       SKIFF_TRY_ASSIGN(uint8_t lane, read_lane(r, detail::lane_count(op)));
-      for (uint32_t i = info.param_count; i-- > 0;) SKIFF_TRY(pop(info.params[i]));
+      SKIFF_TRY(pop_params(info));
       m_iface.on_lane(op, lane);
       break;
     }
@@ -696,7 +734,7 @@ Result<void> FuncWalker<Iface>::walk_simd(binary::Reader& r, Opcode op) {
       break;
     }
     default:
-      for (uint32_t i = info.param_count; i-- > 0;) SKIFF_TRY(pop(info.params[i]));
+      SKIFF_TRY(pop_params(info));
       m_iface.on_simple(op);
       break;
   }

@@ -148,7 +148,6 @@ Result<void> ModuleValidator::check_after_code(const Module& m) {
 
 Result<void> ModuleValidator::on_code_start(const Module& m) {
   SKIFF_TRY(check_before_code(m));
-  m_max_stack.reserve(m.defined_funcs());
   return ok();
 }
 
@@ -161,7 +160,6 @@ Result<void> ModuleValidator::on_function_body(const Module& m, uint32_t index) 
     if (const std::string* name = m.names.function_name(FuncIdx(f))) ctx += " (" + *name + ")";
     return std::move(r).error().with_context(ctx);
   }
-  m_max_stack.push_back(m_walker.max_stack_height());
   ++m_bodies_done;
   return ok();
 }
@@ -171,7 +169,7 @@ Result<ValidatedModule> ModuleValidator::finish(std::unique_ptr<Module> m) {
   for (uint32_t i = m_bodies_done; i < m->codes.size(); ++i) SKIFF_TRY(on_function_body(*m, i));
   SKIFF_TRY(check_after_code(*m));
   m_env.module = nullptr;
-  return ValidatedModule(std::move(m), std::move(m_max_stack));
+  return ValidatedModule(std::move(m));
 }
 
 Result<ValidatedModule> validate(std::unique_ptr<Module> module) {

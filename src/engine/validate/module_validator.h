@@ -41,7 +41,6 @@ class ModuleValidator : public binary::DecoderSink {
   bool m_checked_before_code = false;
   NullInterface m_null;
   FuncWalker<NullInterface> m_walker;
-  std::vector<uint32_t> m_max_stack;
   uint32_t m_bodies_done = 0;
 };
 

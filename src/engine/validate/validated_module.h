@@ -16,15 +16,11 @@ class ModuleValidator;
 class ValidatedModule {
  public:
   const ir::Module& module() const { return *m_module; }
-  // Largest operand-stack height of each defined function (frame sizing for tiers).
-  std::span<const uint32_t> max_stack_heights() const { return m_max_stack; }
 
  private:
   friend class ModuleValidator;
-  ValidatedModule(std::unique_ptr<const ir::Module> m, std::vector<uint32_t> max_stack)
-      : m_module(std::move(m)), m_max_stack(std::move(max_stack)) {}
+  explicit ValidatedModule(std::unique_ptr<const ir::Module> m) : m_module(std::move(m)) {}
   std::unique_ptr<const ir::Module> m_module;
-  std::vector<uint32_t> m_max_stack;
 };
 
 // Validates a decoded module.

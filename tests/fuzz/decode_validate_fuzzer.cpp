@@ -1,0 +1,40 @@
+// libFuzzer target: decode + validate arbitrary bytes, one-shot and streamed.
+// Any crash, hang, sanitizer report or leak is a bug. The two paths must also agree:
+// the same verdict and the same error code whatever the chunking, so the streaming
+// decoder cannot drift from the one-shot one.
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "engine/validate/validated_module.h"
+
+using namespace skiff;
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::span<const uint8_t> bytes(data, size);
+  auto whole = engine::validate::decode_and_validate(bytes);
+
+  // Stream in chunks whose sizes come from the input itself (1..16 bytes).
+  engine::validate::StreamingValidator sv;
+  size_t pos = 0;
+  Result<void> fed = ok();
+  while (pos < size && fed.ok()) {
+    size_t n = 1 + (data[pos] & 0x0F);
+    if (n > size - pos) n = size - pos;
+    fed = sv.feed(bytes.subspan(pos, n));
+    pos += n;
+  }
+  bool streamed_ok = false;
+  ErrorCode streamed_code = ErrorCode::Ok;
+  if (fed.ok()) {
+    auto r = sv.finish();
+    streamed_ok = r.ok();
+    if (!r.ok()) streamed_code = r.error().code();
+  } else {
+    streamed_code = fed.error().code();
+  }
+  if (whole.ok() != streamed_ok) __builtin_trap();
+  if (!whole.ok() && whole.error().code() != streamed_code) __builtin_trap();
+  return 0;
+}
