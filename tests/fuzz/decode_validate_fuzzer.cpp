@@ -1,5 +1,5 @@
 // libFuzzer target: decode + validate arbitrary bytes, one-shot and streamed.
-// Any crash, hang, sanitizer report or leak is a bug. The two paths must also agree:
+// Any crash, hang, sanitizer report or leak is a bug. The paths must also agree:
 // the same verdict and the same error code whatever the chunking, so the streaming
 // decoder cannot drift from the one-shot one.
 
@@ -13,7 +13,14 @@ using namespace skiff;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::span<const uint8_t> bytes(data, size);
-  auto whole = engine::validate::decode_and_validate(bytes);
+  // One input in four also goes through the threaded body validator (forced on for
+  // small modules), which must report exactly what a sequential pass reports.
+  engine::validate::ValidateOptions opts;
+  if (size % 4 == 0) {
+    opts.threads = 3;
+    opts.min_parallel_code_bytes = 0;
+  }
+  auto whole = engine::validate::decode_and_validate(bytes, opts);
 
   // Stream in chunks whose sizes come from the input itself (1..16 bytes).
   engine::validate::StreamingValidator sv;

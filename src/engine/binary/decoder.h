@@ -40,6 +40,8 @@ class Decoder {
 
   // How many bytes have been consumed by completed sections and bodies.
   size_t decoded_bytes() const { return m_pos; }
+  // The module as decoded so far (also after a failure; null after finish()).
+  const ir::Module* partial() const { return m_module.get(); }
 
  private:
   enum class State { Header, SectionStart, SectionBody, CodeCount, CodeBody, Failed, Done };

@@ -1,14 +1,19 @@
 #include "engine/validate/module_validator.h"
 
 #include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <optional>
 #include <string_view>
+#include <thread>
 #include <unordered_set>
 
 namespace skiff::engine::validate {
 
 using namespace ir;
 
-ModuleValidator::ModuleValidator() : m_walker(m_env, m_null) {}
+ModuleValidator::ModuleValidator(bool defer_bodies, ValidateOptions opts)
+    : m_defer_bodies(defer_bodies), m_opts(opts), m_walker(m_env, m_null) {}
 
 Result<void> ModuleValidator::check_limits(const Limits& l, uint64_t max, ErrorCode too_large,
                                            uint32_t at) {
@@ -146,41 +151,113 @@ Result<void> ModuleValidator::check_after_code(const Module& m) {
   return ok();
 }
 
-Result<void> ModuleValidator::on_code_start(const Module& m) {
-  SKIFF_TRY(check_before_code(m));
-  return ok();
-}
+Result<void> ModuleValidator::on_code_start(const Module& m) { return check_before_code(m); }
 
-Result<void> ModuleValidator::on_function_body(const Module& m, uint32_t index) {
-  m_env.module = &m;
-  auto r = m_walker.walk(index);
+Result<void> ModuleValidator::validate_body(FuncWalker<NullInterface>& walker, const Module& m,
+                                            uint32_t index) {
+  auto r = walker.walk(index);
   if (!r) {
     uint32_t f = m.imported_funcs + index;
     std::string ctx = "in function " + std::to_string(f);
     if (const std::string* name = m.names.function_name(FuncIdx(f))) ctx += " (" + *name + ")";
     return std::move(r).error().with_context(ctx);
   }
-  ++m_bodies_done;
+  return ok();
+}
+
+Result<void> ModuleValidator::on_function_body(const Module& m, uint32_t index) {
+  m_bodies_complete = index + 1;
+  if (m_defer_bodies) return ok();
+  m_env.module = &m;
+  SKIFF_TRY(validate_body(m_walker, m, index));
+  m_bodies_done = index + 1;
+  return ok();
+}
+
+Result<void> ModuleValidator::first_body_error(const Module& m) {
+  if (!m_checked_before_code) return ok();
+  m_env.module = &m;
+  for (uint32_t i = m_bodies_done; i < m_bodies_complete; ++i) SKIFF_TRY(validate_body(m_walker, m, i));
+  m_bodies_done = m_bodies_complete;
+  return ok();
+}
+
+// Bodies are independent once the module environment is fixed, so threads take
+// batches of consecutive bodies from a shared counter. Every failure is recorded with
+// its function index and the lowest one wins, so the result does not depend on
+// scheduling; batches past a known failure are skipped.
+Result<void> ModuleValidator::validate_bodies_parallel(const Module& m, uint32_t from) {
+  // Small batches when fuzzing-size modules are forced parallel, larger ones otherwise.
+  const uint32_t batch = m_opts.min_parallel_code_bytes < 4096 ? 1 : 32;
+  const uint32_t n = static_cast<uint32_t>(m.codes.size());
+  uint64_t code_bytes = 0;
+  for (uint32_t i = from; i < n; ++i) code_bytes += m.codes[i].body.size;
+  uint32_t threads = m_opts.threads;
+  if (threads == 0) threads = std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
+  threads = std::min<uint32_t>(threads, (n - from + batch - 1) / batch);
+  if (threads <= 1 || code_bytes < m_opts.min_parallel_code_bytes) {
+    for (uint32_t i = from; i < n; ++i) SKIFF_TRY(validate_body(m_walker, m, i));
+    return ok();
+  }
+
+  std::atomic<uint32_t> next{from};
+  std::atomic<uint32_t> first_bad{UINT32_MAX};
+  std::mutex mu;
+  std::optional<Error> error;  // the error of function `first_bad`, guarded by mu
+  auto work = [&](FuncWalker<NullInterface>& walker) {
+    for (;;) {
+      uint32_t begin = next.fetch_add(batch, std::memory_order_relaxed);
+      if (begin >= n || begin > first_bad.load(std::memory_order_relaxed)) return;
+      uint32_t end = std::min(n, begin + batch);
+      for (uint32_t i = begin; i < end; ++i) {
+        auto r = validate_body(walker, m, i);
+        if (r) continue;
+        std::lock_guard<std::mutex> lock(mu);
+        if (i < first_bad.load(std::memory_order_relaxed)) {
+          first_bad.store(i, std::memory_order_relaxed);
+          error = std::move(r).error();
+        }
+        return;
+      }
+    }
+  };
+  std::vector<NullInterface> ifaces(threads - 1);
+  std::vector<FuncWalker<NullInterface>> walkers;
+  walkers.reserve(threads - 1);
+  for (auto& iface : ifaces) walkers.emplace_back(m_env, iface);
+  std::vector<std::thread> pool;
+  pool.reserve(threads - 1);
+  for (auto& w : walkers) pool.emplace_back([&work, &w] { work(w); });
+  work(m_walker);
+  for (auto& t : pool) t.join();
+  if (error) return std::move(*error);
   return ok();
 }
 
 Result<ValidatedModule> ModuleValidator::finish(std::unique_ptr<Module> m) {
   SKIFF_TRY(check_before_code(*m));
-  for (uint32_t i = m_bodies_done; i < m->codes.size(); ++i) SKIFF_TRY(on_function_body(*m, i));
+  m_env.module = m.get();
+  SKIFF_TRY(validate_bodies_parallel(*m, m_bodies_done));
   SKIFF_TRY(check_after_code(*m));
   m_env.module = nullptr;
   return ValidatedModule(std::move(m));
 }
 
-Result<ValidatedModule> validate(std::unique_ptr<Module> module) {
-  ModuleValidator v;
+Result<ValidatedModule> validate(std::unique_ptr<Module> module, const ValidateOptions& opts) {
+  ModuleValidator v(/*defer_bodies=*/true, opts);
   return v.finish(std::move(module));
 }
 
-Result<ValidatedModule> decode_and_validate(std::span<const uint8_t> bytes) {
-  StreamingValidator sv;
-  SKIFF_TRY(sv.feed(bytes));
-  return sv.finish();
+Result<ValidatedModule> decode_and_validate(std::span<const uint8_t> bytes, const ValidateOptions& opts) {
+  ModuleValidator v(/*defer_bodies=*/true, opts);
+  binary::Decoder d(&v);
+  auto fed = d.feed(bytes);
+  auto decoded = fed ? d.finish() : Result<std::unique_ptr<Module>>(std::move(fed).error());
+  if (!decoded) {
+    if (const Module* partial = d.partial()) SKIFF_TRY(v.first_body_error(*partial));
+    return std::move(decoded).error();
+  }
+  return v.finish(std::move(*decoded));
 }
 
 struct StreamingValidator::Impl {

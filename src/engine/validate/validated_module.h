@@ -23,12 +23,22 @@ class ValidatedModule {
   std::unique_ptr<const ir::Module> m_module;
 };
 
-// Validates a decoded module.
-Result<ValidatedModule> validate(std::unique_ptr<ir::Module> module);
+struct ValidateOptions {
+  // Threads for function bodies when the whole module is at hand: 0 = one per core
+  // (at most 8), 1 = the calling thread only. Small modules always use one thread.
+  uint32_t threads = 0;
+  // Below this many bytes of function bodies, one thread is faster than starting more.
+  uint64_t min_parallel_code_bytes = 128 * 1024;
+};
 
-// Decodes and validates in one pass over the bytes (bodies are validated as the
-// decoder completes them).
-Result<ValidatedModule> decode_and_validate(std::span<const uint8_t> bytes);
+// Validates a decoded module.
+Result<ValidatedModule> validate(std::unique_ptr<ir::Module> module, const ValidateOptions& opts = {});
+
+// Decodes and validates a complete module. Function bodies are validated in parallel
+// for large modules; the error reported is always the one a sequential pass would
+// report first (the same as StreamingValidator's, whatever the chunking).
+Result<ValidatedModule> decode_and_validate(std::span<const uint8_t> bytes,
+                                            const ValidateOptions& opts = {});
 
 // Streaming: feed chunks as they arrive (e.g. from a download); each function body is
 // validated as soon as its last byte is in.
