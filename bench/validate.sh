@@ -25,31 +25,34 @@ for line in open(sys.argv[1]):
     if not p or p[0].startswith('#') or p[1] == '-':
         continue
     f = os.path.basename(p[1])
-    if p[0] in ('skiff', 'skiff-stream', 'v8', 'v8-1t'):
+    if p[0] in ('skiff', 'skiff-1t', 'skiff-stream', 'v8', 'v8-1t'):
         rows[f][p[0]] = float(p[2])
-    if p[0] == 'skiff':
+    if p[0] == 'skiff-1t':
         rows[f]['allocs'], rows[f]['instrs'] = int(p[4]), int(p[5])
     if p[0] == 'wabt':
         rows[f]['wabt'] = float(p[3])
         rows[f]['size'] = os.path.getsize(p[1]) if os.path.exists(p[1]) else 0
 print()
-print("decode+validate throughput, MB/s (10^6 bytes/s); ratios = skiff / other")
-hdr = f"{'module':<24}{'size':>10}{'skiff':>9}{'stream':>9}{'v8':>9}{'v8-1t':>9}{'wabt*':>9}{'/v8':>7}{'/v8-1t':>8}{'/wabt':>8}{'allocs':>8}{'instrs':>10}"
+print("decode+validate throughput, MB/s (10^6 bytes/s). skiff = bodies on every core, skiff-1t = one thread,")
+print("stream = 64 KiB chunks validated as they arrive; v8 = node default (background threads), v8-1t = --single-threaded")
+hdr = (f"{'module':<24}{'bytes':>9}{'skiff':>8}{'1t':>8}{'stream':>8}{'v8':>8}{'v8-1t':>8}{'wabt*':>7}"
+       f"{' skiff/v8':>10}{' 1t/v8-1t':>10}{' 1t/wabt':>9}{'allocs':>8}{'instrs':>9}")
 print(hdr)
 g = collections.defaultdict(list)
+pairs = {'skiff/v8': ('skiff', 'v8'), '1t/v8-1t': ('skiff-1t', 'v8-1t'), '1t/wabt': ('skiff-1t', 'wabt')}
 for f, r in sorted(rows.items()):
     if 'skiff' not in r:
         continue
-    def ratio(k):
-        return r['skiff'] / r[k] if r.get(k) else float('nan')
-    print(f"{f:<24}{r.get('size',0):>10}{r['skiff']:>9.1f}{r.get('skiff-stream',0):>9.1f}{r.get('v8',0):>9.1f}"
-          f"{r.get('v8-1t',0):>9.1f}{r.get('wabt',0):>9.1f}{ratio('v8'):>7.2f}{ratio('v8-1t'):>8.2f}{ratio('wabt'):>8.1f}"
-          f"{r.get('allocs',0):>8}{r.get('instrs',0):>10}")
-    for k in ('v8', 'v8-1t', 'wabt'):
-        if r.get(k):
-            g[k].append(ratio(k))
+    ratios = {k: (r[a] / r[b] if r.get(a) and r.get(b) else float('nan')) for k, (a, b) in pairs.items()}
+    print(f"{f:<24}{r.get('size',0):>9}{r['skiff']:>8.1f}{r.get('skiff-1t',0):>8.1f}{r.get('skiff-stream',0):>8.1f}"
+          f"{r.get('v8',0):>8.1f}{r.get('v8-1t',0):>8.1f}{r.get('wabt',0):>7.1f}"
+          f"{ratios['skiff/v8']:>10.2f}{ratios['1t/v8-1t']:>10.2f}{ratios['1t/wabt']:>9.1f}"
+          f"{r.get('allocs',0):>8}{r.get('instrs',0):>9}")
+    for k, v in ratios.items():
+        if v == v:
+            g[k].append(v)
 gm = {k: math.exp(sum(map(math.log, v)) / len(v)) for k, v in g.items() if v}
-print("geometric mean of skiff/other: " + ", ".join(f"{k} {v:.2f}x" for k, v in gm.items()))
-print("(*) wabt = wasm-validate as a whole process, start-up included; v8 = node default (background threads),")
-print("    v8-1t = node --single-threaded; allocs = heap allocations in one skiff decode+validate")
+print("geometric means: " + ", ".join(f"{k} {v:.2f}x" for k, v in gm.items()))
+print("(*) wabt = wasm-validate as a whole process, start-up included; allocs = heap allocations in one")
+print("    single-threaded skiff decode+validate; instrs = instructions in the module's bodies")
 PY

@@ -3,8 +3,10 @@
 // and of a streamed decode in 64 KiB chunks, as MB/s (10^6 bytes), plus the number of
 // heap allocations per run (a global operator new counter) against the number of
 // instructions, to show there is no allocation per instruction.
-// Output lines: `skiff <file> <MB/s> <median_ms> <allocs> <instrs>` and
-// `skiff-stream <file> <MB/s> <median_ms>`, parsed by bench/validate.sh.
+// Output lines: `skiff <file> <MB/s> <median_ms> <allocs> <instrs>` (default: bodies
+// validated on every core), `skiff-1t ...` (one thread) and
+// `skiff-stream <file> <MB/s> <median_ms>` (64 KiB chunks, bodies validated as they
+// arrive on the calling thread), parsed by bench/validate.sh.
 
 #include <algorithm>
 #include <atomic>
@@ -31,6 +33,11 @@ void* operator new(size_t n) {
 }
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete(void* p, size_t) noexcept { std::free(p); }
+void* operator new(size_t n, const std::nothrow_t&) noexcept {
+  g_allocs.fetch_add(1, std::memory_order_relaxed);
+  return std::malloc(n ? n : 1);
+}
+void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
 
 using namespace skiff;
 using Clock = std::chrono::steady_clock;
@@ -100,6 +107,14 @@ int main(int argc, char** argv) {
     double ms = median_ms([&] { auto r = engine::validate::decode_and_validate(*bytes); (void)r; }, min_seconds);
     std::printf("skiff %s %.1f %.3f %llu %llu\n", path.c_str(), mb / (ms / 1e3), ms,
                 static_cast<unsigned long long>(allocs), static_cast<unsigned long long>(instrs));
+    engine::validate::ValidateOptions one_thread;
+    one_thread.threads = 1;
+    before = g_allocs.load();
+    { auto again = engine::validate::decode_and_validate(*bytes, one_thread); (void)again; }
+    uint64_t allocs1 = g_allocs.load() - before;
+    double ms1 = median_ms([&] { auto r = engine::validate::decode_and_validate(*bytes, one_thread); (void)r; }, min_seconds);
+    std::printf("skiff-1t %s %.1f %.3f %llu %llu\n", path.c_str(), mb / (ms1 / 1e3), ms1,
+                static_cast<unsigned long long>(allocs1), static_cast<unsigned long long>(instrs));
     double sms = median_ms([&] {
       engine::validate::StreamingValidator sv;
       std::span<const uint8_t> all(*bytes);

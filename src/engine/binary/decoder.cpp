@@ -152,6 +152,10 @@ Result<void> Decoder::step(bool final, bool& progressed) {
     }
 
     case State::CodeCount: {
+      // Like every section, a code section running past the module's end is "length
+      // out of bounds", wherever inside it the bytes stop.
+      if (final && avail < m_section_end)
+        return Error(ErrorCode::LengthOutOfBounds, static_cast<uint32_t>(avail));
       size_t limit = std::min(avail, m_section_end);
       Reader r(base, base + m_pos, base + limit, ErrorCode::UnexpectedEndOfSection);
       uint32_t at = r.offset();
@@ -173,8 +177,15 @@ Result<void> Decoder::step(bool final, bool& progressed) {
     }
 
     case State::CodeBody: {
+      if (final && avail < m_section_end)
+        return Error(ErrorCode::LengthOutOfBounds, static_cast<uint32_t>(avail));
       if (m_bodies_left == 0) {
-        if (m_pos != m_section_end) return Error(ErrorCode::SectionSizeMismatch, static_cast<uint32_t>(m_pos));
+        if (m_pos != m_section_end) {
+          // Trailing bytes: a size mismatch once they are here, out of bounds if they
+          // never come, so wait for them (streaming must agree with one-shot).
+          if (avail < m_section_end) return ok();
+          return Error(ErrorCode::SectionSizeMismatch, static_cast<uint32_t>(m_pos));
+        }
         m_state = State::SectionStart;
         progressed = true;
         if (m_sink) SKIFF_TRY(m_sink->on_section(m, SectionId::Code));
