@@ -16,6 +16,48 @@
 
 namespace skiff::engine::binary {
 
+struct LebResult {
+  uint64_t value;
+  const uint8_t* next;  // past the integer, or at the offending byte on error
+  ErrorCode error;      // Ok, UnexpectedEnd, IntegerTooLong or IntegerTooLarge
+};
+
+// LEB128 of a `bits`-wide integer
+// (https://webassembly.github.io/spec/core/binary/values.html#integers): at most
+// ceil(bits/7) bytes; in the last byte the bits beyond `bits` must be zero (unsigned)
+// or copies of the sign bit (signed).
+template <bool kSigned, unsigned kBits>
+LebResult decode_leb(const uint8_t* p, const uint8_t* end) {
+  constexpr unsigned kMaxBytes = (kBits + 6) / 7;
+  uint64_t result = 0;
+  unsigned shift = 0;
+  for (unsigned i = 0;; ++i) {
+    if (p == end) return {0, p, ErrorCode::UnexpectedEnd};
+    uint8_t b = *p;
+    if (i == kMaxBytes - 1) {
+      if (b & 0x80) return {0, p, ErrorCode::IntegerTooLong};
+      constexpr unsigned kUsed = kBits - 7 * (kMaxBytes - 1);  // payload bits in last byte
+      if constexpr (kSigned) {
+        // The unused bits and the sign bit must all be equal.
+        constexpr uint8_t kMask = static_cast<uint8_t>((0x7F >> (kUsed - 1)) << (kUsed - 1)) & 0x7F;
+        uint8_t top = b & kMask;
+        if (top != 0 && top != kMask) return {0, p, ErrorCode::IntegerTooLarge};
+      } else {
+        if (kUsed < 7 && (b >> kUsed) != 0) return {0, p, ErrorCode::IntegerTooLarge};
+      }
+    }
+    ++p;
+    result |= static_cast<uint64_t>(b & 0x7F) << shift;
+    shift += 7;
+    if (!(b & 0x80)) {
+      if constexpr (kSigned) {
+        if (shift < 64 && (b & 0x40)) result |= ~uint64_t{0} << shift;
+      }
+      return {result, p, ErrorCode::Ok};
+    }
+  }
+}
+
 class Reader {
  public:
   Reader(const uint8_t* base, const uint8_t* begin, const uint8_t* end,
@@ -54,24 +96,24 @@ class Reader {
 
   Result<uint32_t> read_u32() {
     if (m_pos != m_end && *m_pos < 0x80) [[likely]] return *m_pos++;
-    return read_leb_slow<uint32_t, false, 32>();
+    return read_leb<uint32_t, false, 32>();
   }
   Result<int32_t> read_s32() {
     if (m_pos != m_end && *m_pos < 0x40) [[likely]] return *m_pos++;
-    SKIFF_TRY_ASSIGN(uint64_t v, (read_leb_slow<uint64_t, true, 32>()));
+    SKIFF_TRY_ASSIGN(uint64_t v, (read_leb<uint64_t, true, 32>()));
     return static_cast<int32_t>(static_cast<uint32_t>(v));
   }
   // s33, used by block types: the value, sign-extended into 64 bits.
   Result<int64_t> read_s33() {
-    SKIFF_TRY_ASSIGN(uint64_t v, (read_leb_slow<uint64_t, true, 33>()));
+    SKIFF_TRY_ASSIGN(uint64_t v, (read_leb<uint64_t, true, 33>()));
     return static_cast<int64_t>(v);
   }
   Result<int64_t> read_s64() {
     if (m_pos != m_end && *m_pos < 0x40) [[likely]] return *m_pos++;
-    SKIFF_TRY_ASSIGN(uint64_t v, (read_leb_slow<uint64_t, true, 64>()));
+    SKIFF_TRY_ASSIGN(uint64_t v, (read_leb<uint64_t, true, 64>()));
     return static_cast<int64_t>(v);
   }
-  Result<uint64_t> read_u64() { return read_leb_slow<uint64_t, false, 64>(); }
+  Result<uint64_t> read_u64() { return read_leb<uint64_t, false, 64>(); }
 
   Result<uint32_t> read_fixed_u32() {
     SKIFF_TRY_ASSIGN(const uint8_t* p, read_bytes(4));
@@ -107,38 +149,16 @@ class Reader {
   }
 
  private:
-  // LEB128 of a `bits`-wide integer: at most ceil(bits/7) bytes; in the last byte the
-  // bits beyond `bits` must be zero (unsigned) or copies of the sign bit (signed).
+  // The multi-byte LEB path. Decoding happens in a free function on plain pointers so
+  // the reader's address never escapes: a walker's Reader can then live in registers.
   template <typename T, bool kSigned, unsigned kBits>
-  Result<T> read_leb_slow() {
-    constexpr unsigned kMaxBytes = (kBits + 6) / 7;
-    uint64_t result = 0;
-    unsigned shift = 0;
-    for (unsigned i = 0;; ++i) {
-      if (m_pos == m_end) return error(m_end_error);
-      uint8_t b = *m_pos++;
-      if (i == kMaxBytes - 1) {
-        if (b & 0x80) return error_at(ErrorCode::IntegerTooLong, offset() - 1);
-        constexpr unsigned kUsed = kBits - 7 * (kMaxBytes - 1);  // payload bits in last byte
-        if constexpr (kSigned) {
-          // The unused bits and the sign bit must all be equal.
-          uint8_t mask = static_cast<uint8_t>((0x7F >> (kUsed - 1)) << (kUsed - 1)) & 0x7F;
-          uint8_t top = b & mask;
-          if (top != 0 && top != mask) return error_at(ErrorCode::IntegerTooLarge, offset() - 1);
-        } else {
-          if (kUsed < 7 && (b >> kUsed) != 0)
-            return error_at(ErrorCode::IntegerTooLarge, offset() - 1);
-        }
-      }
-      result |= static_cast<uint64_t>(b & 0x7F) << shift;
-      shift += 7;
-      if (!(b & 0x80)) {
-        if constexpr (kSigned) {
-          if (shift < 64 && (b & 0x40)) result |= ~uint64_t{0} << shift;
-        }
-        return static_cast<T>(result);
-      }
-    }
+  Result<T> read_leb() {
+    LebResult res = decode_leb<kSigned, kBits>(m_pos, m_end);
+    if (res.error != ErrorCode::Ok) [[unlikely]]
+      return Error(res.error == ErrorCode::UnexpectedEnd ? m_end_error : res.error,
+                   static_cast<uint32_t>(res.next - m_base));
+    m_pos = res.next;
+    return static_cast<T>(res.value);
   }
 
   const uint8_t* m_base;

@@ -101,7 +101,7 @@ class FuncWalker {
   using ValType = ir::ValType;
   using Opcode = ir::Opcode;
 
-  Error err(ErrorCode code) const { return Error(code, m_op_offset); }
+  Error err(ErrorCode code) const { return Error(code, static_cast<uint32_t>(m_op_pos - m_base)); }
 
   // The operand stack is a raw array (m_stack .. m_sp) grown on demand; the current
   // frame's base and unreachable flag are cached so a pop is one compare in the
@@ -211,29 +211,29 @@ class FuncWalker {
     return ok();
   }
 
-  Result<BlockSig> read_block_type(binary::Reader& r);
-  Result<uint32_t> read_label(binary::Reader& r) {
+  [[gnu::always_inline]] inline Result<BlockSig> read_block_type(binary::Reader& r);
+  [[gnu::always_inline]] Result<uint32_t> read_label(binary::Reader& r) {
     SKIFF_TRY_ASSIGN(uint32_t depth, r.read_u32());
     if (depth >= m_ctrls.size()) return err(ErrorCode::UnknownLabel);
     return depth;
   }
-  Result<MemArg> read_memarg(binary::Reader& r, Opcode op);
+  [[gnu::always_inline]] inline Result<MemArg> read_memarg(binary::Reader& r, uint32_t natural_align);
   Result<void> require_memory(uint32_t idx = 0) {
     if (idx >= m_env.module->memories.size()) return err(ErrorCode::UnknownMemory);
     return ok();
   }
-  Result<void> read_zero_byte(binary::Reader& r) {
+  [[gnu::always_inline]] Result<void> read_zero_byte(binary::Reader& r) {
     SKIFF_TRY_ASSIGN(uint8_t b, r.read_u8());
     if (b != 0) return err(ErrorCode::ZeroByteExpected);
     return ok();
   }
-  Result<const ir::TableType*> read_table(binary::Reader& r, uint32_t* idx_out) {
+  [[gnu::always_inline]] Result<const ir::TableType*> read_table(binary::Reader& r, uint32_t* idx_out) {
     SKIFF_TRY_ASSIGN(uint32_t idx, r.read_u32());
     if (idx >= m_env.module->tables.size()) return err(ErrorCode::UnknownTable);
     *idx_out = idx;
     return &m_env.module->tables[idx];
   }
-  Result<uint8_t> read_lane(binary::Reader& r, uint32_t lanes) {
+  [[gnu::always_inline]] Result<uint8_t> read_lane(binary::Reader& r, uint32_t lanes) {
     SKIFF_TRY_ASSIGN(uint8_t lane, r.read_u8());
     if (lane >= lanes) return err(ErrorCode::InvalidLaneIndex);
     return lane;
@@ -253,7 +253,8 @@ class FuncWalker {
   std::vector<ValType> m_locals;
   std::vector<uint32_t> m_br_targets;
   std::vector<ValType> m_scratch;
-  uint32_t m_op_offset = 0;
+  const uint8_t* m_base = nullptr;    // the module's first byte
+  const uint8_t* m_op_pos = nullptr;  // the current instruction
 };
 
 namespace detail {
@@ -265,6 +266,36 @@ struct SingleTypes {
   }
 };
 inline constexpr SingleTypes kSingleTypes{};
+
+// The typing of one-byte opcodes whose signature is fixed, packed into 8 bytes and
+// indexed by the encoding byte, so the common path needs one small table load.
+struct ByteSig {
+  enum Kind : uint8_t { Special, Simple, Memory };
+  Kind kind = Special;
+  uint8_t param_count = 0;
+  uint8_t has_result = 0;
+  uint8_t align = 0;
+  ir::ValType params[3] = {};
+  ir::ValType result = ir::ValType::Bottom;
+};
+struct ByteSigs {
+  ByteSig sigs[256];
+  constexpr ByteSigs() : sigs() {
+    for (size_t i = 0; i < ir::kOpcodeCount; ++i) {
+      const ir::OpInfo& info = ir::kOpInfo[i];
+      if (info.prefix != 0 || !info.typed_by_table) continue;
+      if (info.imm != ir::Imm::None && info.imm != ir::Imm::MemArg) continue;
+      ByteSig& b = sigs[info.code];
+      b.kind = info.imm == ir::Imm::MemArg ? ByteSig::Memory : ByteSig::Simple;
+      b.param_count = info.param_count;
+      b.has_result = info.result_count;
+      b.align = info.align;
+      for (int j = 0; j < 3; ++j) b.params[j] = info.params[j];
+      b.result = info.result;
+    }
+  }
+};
+inline constexpr ByteSigs kByteSigs{};
 
 // The one-byte encoding of an unprefixed opcode, for case labels.
 constexpr uint8_t enc(ir::Opcode op) { return static_cast<uint8_t>(ir::kOpInfo[static_cast<size_t>(op)].code); }
@@ -310,13 +341,13 @@ Result<BlockSig> FuncWalker<Iface>::read_block_type(binary::Reader& r) {
 }
 
 template <typename Iface>
-Result<MemArg> FuncWalker<Iface>::read_memarg(binary::Reader& r, Opcode op) {
+Result<MemArg> FuncWalker<Iface>::read_memarg(binary::Reader& r, uint32_t natural_align) {
   MemArg ma;
   SKIFF_TRY_ASSIGN(ma.align, r.read_u32());
   SKIFF_TRY_ASSIGN(uint32_t offset, r.read_u32());
   ma.offset = offset;
-  SKIFF_TRY(require_memory());
-  if (ma.align > ir::op_info(op).align) return err(ErrorCode::AlignmentTooLarge);
+  if (m_env.module->memories.empty()) [[unlikely]] return err(ErrorCode::UnknownMemory);
+  if (ma.align > natural_align) [[unlikely]] return err(ErrorCode::AlignmentTooLarge);
   return ma;
 }
 
@@ -341,6 +372,7 @@ Result<void> FuncWalker<Iface>::walk(uint32_t defined_index) {
   m_iface.begin_function(defined_index);
 
   const uint8_t* base = m.bytes.data();
+  m_base = base;
   binary::Reader r(base, base + fb.code_offset, base + fb.body.offset + fb.body.size,
                    ErrorCode::UnexpectedEndOfSection);
   const uint32_t func_count = static_cast<uint32_t>(m.funcs.size());
@@ -348,7 +380,7 @@ Result<void> FuncWalker<Iface>::walk(uint32_t defined_index) {
 
   for (;;) {
     if (r.at_end()) [[unlikely]] return r.error(ErrorCode::EndOpcodeExpected);
-    m_op_offset = r.offset();
+    m_op_pos = r.pos();
     const uint8_t byte = *r.pos();
     (void)r.read_u8();
     // Switching on the encoding byte itself saves a table load before the jump.
@@ -360,8 +392,11 @@ Result<void> FuncWalker<Iface>::walk(uint32_t defined_index) {
         op = byte == 0xFC ? (code < 32 ? ir::kDecodeTables.prefix_fc[code] : Opcode::Invalid)
                           : (code < 256 ? ir::kDecodeTables.prefix_fd[code] : Opcode::Invalid);
         if (op == Opcode::Invalid) return err(ErrorCode::IllegalOpcode);
-        if (byte == 0xFC) SKIFF_TRY(walk_prefixed(r, op));
-        else SKIFF_TRY(walk_simd(r, op));
+        // A copy goes to the out-of-line handlers so `r` itself never escapes.
+        binary::Reader sub = r;
+        if (byte == 0xFC) SKIFF_TRY(walk_prefixed(sub, op));
+        else SKIFF_TRY(walk_simd(sub, op));
+        r = sub;
         break;
       }
 
@@ -586,18 +621,31 @@ Result<void> FuncWalker<Iface>::walk(uint32_t defined_index) {
         break;
       }
       default: {
-        if (op == Opcode::Invalid) return err(ErrorCode::IllegalOpcode);
-        const ir::OpInfo& info = ir::op_info(op);
-        SKIFF_ASSERT(info.typed_by_table, "one-byte opcode without a signature");
-        if (info.imm == ir::Imm::MemArg) {
-          SKIFF_TRY_ASSIGN(MemArg ma, read_memarg(r, op));
-          SKIFF_TRY(pop_params(info));
-          m_iface.on_memory(op, ma);
-        } else {
-          SKIFF_TRY(pop_params(info));
-          m_iface.on_simple(op);
+        // Instructions with a fixed signature: numeric ops, loads and stores. The top
+        // of the stack is checked in place; the slow path handles unreachable code
+        // and reports mismatches.
+        const detail::ByteSig& sig = detail::kByteSigs.sigs[byte];
+        if (sig.kind == detail::ByteSig::Special) [[unlikely]] return err(ErrorCode::IllegalOpcode);
+        MemArg ma;
+        if (sig.kind == detail::ByteSig::Memory) {
+          SKIFF_TRY_ASSIGN(ma, read_memarg(r, sig.align));
         }
-        if (info.result_count) push(info.result);
+        const ptrdiff_t avail = m_sp - m_frame_base;
+        bool fast;
+        switch (sig.param_count) {
+          case 0: fast = true; break;
+          case 1: fast = avail >= 1 && m_sp[-1] == sig.params[0]; break;
+          case 2: fast = avail >= 2 && m_sp[-1] == sig.params[1] && m_sp[-2] == sig.params[0]; break;
+          default: fast = false; break;
+        }
+        if (fast) [[likely]] {
+          m_sp -= sig.param_count;
+        } else {
+          for (uint32_t i = sig.param_count; i-- > 0;) SKIFF_TRY(pop(sig.params[i]));
+        }
+        if (sig.kind == detail::ByteSig::Memory) m_iface.on_memory(op, ma);
+        else m_iface.on_simple(op);
+        if (sig.has_result) push(sig.result);
         break;
       }
     }
@@ -699,13 +747,13 @@ Result<void> FuncWalker<Iface>::walk_simd(binary::Reader& r, Opcode op) {
   const ir::OpInfo& info = ir::op_info(op);
   switch (info.imm) {
     case ir::Imm::MemArg: {
-      SKIFF_TRY_ASSIGN(MemArg ma, read_memarg(r, op));
+      SKIFF_TRY_ASSIGN(MemArg ma, read_memarg(r, ir::op_info(op).align));
       SKIFF_TRY(pop_params(info));
       m_iface.on_memory(op, ma);
       break;
     }
     case ir::Imm::MemArgLane: {
-      SKIFF_TRY_ASSIGN(MemArg ma, read_memarg(r, op));
+      SKIFF_TRY_ASSIGN(MemArg ma, read_memarg(r, ir::op_info(op).align));
       SKIFF_TRY_ASSIGN(uint8_t lane, read_lane(r, detail::lane_count(op)));
       SKIFF_TRY(pop_params(info));
       m_iface.on_memory_lane(op, ma, lane);
