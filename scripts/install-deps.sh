@@ -4,7 +4,7 @@
 set -euo pipefail
 
 pkgs=(
-  build-essential cmake ninja-build pkg-config
+  build-essential cmake ninja-build pkg-config python3
   clang lld libclang-rt-14-dev            # libFuzzer + sanitizers for the fuzz preset
   wasi-libc libclang-rt-14-dev-wasm32     # clang --target=wasm32-wasi guests
   wabt binaryen                           # wast2json / wasm-validate; wasm-opt -ttf

@@ -28,7 +28,7 @@ struct ValidateOptions {
   // (at most 8), 1 = the calling thread only. Small modules always use one thread.
   uint32_t threads = 0;
   // Below this many bytes of function bodies, one thread is faster than starting more.
-  uint64_t min_parallel_code_bytes = 128 * 1024;
+  uint64_t min_parallel_code_bytes = 32 * 1024;
 };
 
 // Validates a decoded module.
