@@ -8,7 +8,7 @@
 // interfaces of this same walker, so each body is decoded and validated exactly once.
 //
 // Hooks are called after the instruction's operands have been type-checked and popped
-// and before its results are pushed; `stack_height()` and `control_depth()` give a
+// and before its results are pushed; `control_depth()` and `control()` give a
 // translator the positions it needs. A walker is reused across bodies (its stacks keep
 // their capacity: no allocation per instruction, and none per function once warm).
 
@@ -92,7 +92,6 @@ class FuncWalker {
   // interface. Errors carry the absolute byte offset of the offending instruction.
   Result<void> walk(uint32_t defined_index);
 
-  uint32_t stack_height() const { return height(); }
   uint32_t control_depth() const { return static_cast<uint32_t>(m_ctrls.size()); }
   const CtrlFrame& control(uint32_t depth) const { return m_ctrls[m_ctrls.size() - 1 - depth]; }
   std::span<const ir::ValType> local_types() const { return m_locals; }
@@ -103,111 +102,117 @@ class FuncWalker {
 
   Error err(ErrorCode code) const { return Error(code, static_cast<uint32_t>(m_op_pos - m_base)); }
 
-  // The operand stack is a raw array (m_stack .. m_sp) grown on demand; the current
+  // The operand stack is a raw array (m_stack .. o.sp) grown on demand; the current
   // frame's base and unreachable flag are cached so a pop is one compare in the
-  // common case.
-  uint32_t height() const { return static_cast<uint32_t>(m_sp - m_stack); }
-  [[gnu::always_inline]] void push(ValType t) {
-    if (m_sp == m_stack_end) [[unlikely]] grow_stack();
-    *m_sp++ = t;
+  // common case. The three live in an Ops local to walk(), passed by reference only
+  // to inlined helpers (and as copies to the rest), so they stay in registers.
+  struct Ops {
+    ValType* sp;
+    ValType* base;
+    bool unreachable;
+  };
+  uint32_t height(const Ops& o) const { return static_cast<uint32_t>(o.sp - m_stack); }
+  [[gnu::always_inline]] void push(Ops& o, ValType t) {
+    if (o.sp == m_stack_end) [[unlikely]] o = grow_stack(o);
+    *o.sp++ = t;
   }
-  void grow_stack() {
-    size_t h = height(), base = static_cast<size_t>(m_frame_base - m_stack);
+  // Out of line and by value, so the caller's Ops never escapes.
+  [[gnu::noinline]] Ops grow_stack(Ops o) {
+    size_t h = static_cast<size_t>(o.sp - m_stack), base = static_cast<size_t>(o.base - m_stack);
     size_t cap = std::max<size_t>(64, m_storage.size() * 2);
     m_storage.resize(cap);
     m_stack = m_storage.data();
-    m_sp = m_stack + h;
-    m_frame_base = m_stack + base;
     m_stack_end = m_stack + cap;
+    return Ops{m_stack + h, m_stack + base, o.unreachable};
   }
-  void push_span(std::span<const ValType> ts) {
-    for (ValType t : ts) push(t);
+  [[gnu::always_inline]] void push_span(Ops& o, std::span<const ValType> ts) {
+    for (ValType t : ts) push(o, t);
   }
   // Pops any value; Bottom when the polymorphic stack of unreachable code is empty.
-  Result<ValType> pop_any() {
-    if (m_sp == m_frame_base) {
-      if (m_frame_unreachable) return ValType::Bottom;
+  [[gnu::always_inline]] Result<ValType> pop_any(Ops& o) {
+    if (o.sp == o.base) {
+      if (o.unreachable) return ValType::Bottom;
       return err(ErrorCode::TypeMismatch);
     }
-    return *--m_sp;
+    return *--o.sp;
   }
-  [[gnu::always_inline]] Result<void> pop(ValType expect) {
-    if (m_sp == m_frame_base) [[unlikely]] {
-      if (m_frame_unreachable) return ok();
+  [[gnu::always_inline]] Result<void> pop(Ops& o, ValType expect) {
+    if (o.sp == o.base) [[unlikely]] {
+      if (o.unreachable) return ok();
       return err(ErrorCode::TypeMismatch);
     }
-    ValType t = m_sp[-1];
+    ValType t = o.sp[-1];
     if (t != expect && t != ValType::Bottom) [[unlikely]] return err(ErrorCode::TypeMismatch);
-    --m_sp;
+    --o.sp;
     return ok();
   }
-  Result<void> pop_span(std::span<const ValType> ts) {
-    for (size_t i = ts.size(); i-- > 0;) SKIFF_TRY(pop(ts[i]));
+  [[gnu::always_inline]] Result<void> pop_span(Ops& o, std::span<const ValType> ts) {
+    for (size_t i = ts.size(); i-- > 0;) SKIFF_TRY(pop(o, ts[i]));
     return ok();
   }
   // Pops an instruction's operands as listed in opcodes.def.
-  [[gnu::always_inline]] Result<void> pop_params(const ir::OpInfo& info) {
+  [[gnu::always_inline]] Result<void> pop_params(Ops& o, const ir::OpInfo& info) {
     // Fast path: enough values in this frame and all of the exact types.
     const uint32_t n = info.param_count;
-    if (static_cast<uint32_t>(m_sp - m_frame_base) >= n) [[likely]] {
+    if (static_cast<uint32_t>(o.sp - o.base) >= n) [[likely]] {
       bool match = true;
-      for (uint32_t i = 0; i < n; ++i) match &= m_sp[static_cast<ptrdiff_t>(i) - n] == info.params[i];
+      for (uint32_t i = 0; i < n; ++i) match &= o.sp[static_cast<ptrdiff_t>(i) - n] == info.params[i];
       if (match) [[likely]] {
-        m_sp -= n;
+        o.sp -= n;
         return ok();
       }
     }
-    for (uint32_t i = n; i-- > 0;) SKIFF_TRY(pop(info.params[i]));
+    for (uint32_t i = n; i-- > 0;) SKIFF_TRY(pop(o, info.params[i]));
     return ok();
   }
-  void sync_frame() {
+  [[gnu::always_inline]] void sync_frame(Ops& o) {
     const CtrlFrame& f = m_ctrls.back();
-    m_frame_base = m_stack + f.height;
-    m_frame_unreachable = f.unreachable;
+    o.base = m_stack + f.height;
+    o.unreachable = f.unreachable;
   }
-  void push_ctrl(Opcode kind, const BlockSig& sig) {
-    m_ctrls.push_back(CtrlFrame{kind, sig, height(), false});
-    sync_frame();
-    push_span(sig.param_span());
+  [[gnu::always_inline]] void push_ctrl(Ops& o, Opcode kind, const BlockSig& sig) {
+    m_ctrls.push_back(CtrlFrame{kind, sig, height(o), false});
+    sync_frame(o);
+    push_span(o, sig.param_span());
   }
-  Result<CtrlFrame> pop_ctrl() {
+  [[gnu::always_inline]] Result<CtrlFrame> pop_ctrl(Ops& o) {
     const CtrlFrame& f = m_ctrls.back();
-    SKIFF_TRY(pop_span(f.sig.result_span()));
-    if (m_sp != m_frame_base) return err(ErrorCode::TypeMismatch);
+    SKIFF_TRY(pop_span(o, f.sig.result_span()));
+    if (o.sp != o.base) return err(ErrorCode::TypeMismatch);
     CtrlFrame out = f;
     m_ctrls.pop_back();
-    if (!m_ctrls.empty()) sync_frame();
+    if (!m_ctrls.empty()) sync_frame(o);
     return out;
   }
-  void set_unreachable() {
+  [[gnu::always_inline]] void set_unreachable(Ops& o) {
     CtrlFrame& f = m_ctrls.back();
-    m_sp = m_stack + f.height;
+    o.sp = m_stack + f.height;
     f.unreachable = true;
-    m_frame_unreachable = true;
+    o.unreachable = true;
   }
   // br_table: pops values of types `ts` and pushes back what was actually popped
   // (Bottom stays Bottom), so labels of equal arity but other types can still meet in
   // unreachable code: push_vals(pop_vals(ts)) of the spec algorithm.
-  Result<void> repush_label_values(std::span<const ValType> ts) {
+  Result<void> repush_label_values(Ops& o, std::span<const ValType> ts) {
     m_scratch.clear();
     for (size_t i = ts.size(); i-- > 0;) {
-      if (m_sp == m_frame_base) {
-        if (!m_frame_unreachable) return err(ErrorCode::TypeMismatch);
+      if (o.sp == o.base) {
+        if (!o.unreachable) return err(ErrorCode::TypeMismatch);
         m_scratch.push_back(ValType::Bottom);
         continue;
       }
-      ValType t = m_sp[-1];
+      ValType t = o.sp[-1];
       if (t != ts[i] && t != ValType::Bottom) return err(ErrorCode::TypeMismatch);
-      --m_sp;
+      --o.sp;
       m_scratch.push_back(t);
     }
-    for (size_t i = m_scratch.size(); i-- > 0;) push(m_scratch[i]);
+    for (size_t i = m_scratch.size(); i-- > 0;) push(o, m_scratch[i]);
     return ok();
   }
   // Pops then re-pushes `ts` (br_if keeps the label's values, typed as the label's).
-  Result<void> check_label_values(std::span<const ValType> ts) {
-    SKIFF_TRY(pop_span(ts));
-    push_span(ts);
+  [[gnu::always_inline]] Result<void> check_label_values(Ops& o, std::span<const ValType> ts) {
+    SKIFF_TRY(pop_span(o, ts));
+    push_span(o, ts);
     return ok();
   }
 
@@ -238,17 +243,14 @@ class FuncWalker {
     if (lane >= lanes) return err(ErrorCode::InvalidLaneIndex);
     return lane;
   }
-  Result<void> walk_prefixed(binary::Reader& r, Opcode op);
-  Result<void> walk_simd(binary::Reader& r, Opcode op);
+  Result<void> walk_prefixed(Ops& o, binary::Reader& r, Opcode op);
+  Result<void> walk_simd(Ops& o, binary::Reader& r, Opcode op);
 
   const ModuleEnv& m_env;
   Iface& m_iface;
   std::vector<ValType> m_storage;  // backing store of the operand stack
   ValType* m_stack = nullptr;
-  ValType* m_sp = nullptr;
   ValType* m_stack_end = nullptr;
-  ValType* m_frame_base = nullptr;
-  bool m_frame_unreachable = false;
   std::vector<CtrlFrame> m_ctrls;
   std::vector<ValType> m_locals;
   std::vector<uint32_t> m_br_targets;
@@ -360,15 +362,15 @@ Result<void> FuncWalker<Iface>::walk(uint32_t defined_index) {
 
   m_locals.assign(ft.params.begin(), ft.params.end());
   for (const ir::LocalRun& run : fb.locals) m_locals.insert(m_locals.end(), run.count, run.type);
-  if (m_storage.empty()) grow_stack();
-  m_sp = m_stack;
+  if (m_storage.empty()) (void)grow_stack(Ops{m_stack, m_stack, false});
+  Ops o{m_stack, m_stack, false};
   m_ctrls.clear();
   // The function's own frame: a block with the function's results and no params.
   m_ctrls.push_back(CtrlFrame{Opcode::End,
                               BlockSig{nullptr, 0, ft.results.data(),
                                        static_cast<uint32_t>(ft.results.size())},
                               0, false});
-  sync_frame();
+  sync_frame(o);
   m_iface.begin_function(defined_index);
 
   const uint8_t* base = m.bytes.data();
@@ -394,15 +396,17 @@ Result<void> FuncWalker<Iface>::walk(uint32_t defined_index) {
         if (op == Opcode::Invalid) return err(ErrorCode::IllegalOpcode);
         // A copy goes to the out-of-line handlers so `r` itself never escapes.
         binary::Reader sub = r;
-        if (byte == 0xFC) SKIFF_TRY(walk_prefixed(sub, op));
-        else SKIFF_TRY(walk_simd(sub, op));
+        Ops sub_ops = o;
+        if (byte == 0xFC) SKIFF_TRY(walk_prefixed(sub_ops, sub, op));
+        else SKIFF_TRY(walk_simd(sub_ops, sub, op));
         r = sub;
+        o = sub_ops;
         break;
       }
 
       case enc(Opcode::Unreachable):
         m_iface.on_other(op);
-        set_unreachable();
+        set_unreachable(o);
         break;
       case enc(Opcode::Nop):
         m_iface.on_other(op);
@@ -411,17 +415,17 @@ Result<void> FuncWalker<Iface>::walk(uint32_t defined_index) {
       case enc(Opcode::Loop):
       case enc(Opcode::If): {
         SKIFF_TRY_ASSIGN(BlockSig sig, read_block_type(r));
-        if (op == Opcode::If) SKIFF_TRY(pop(ValType::I32));
-        SKIFF_TRY(pop_span(sig.param_span()));
+        if (op == Opcode::If) SKIFF_TRY(pop(o, ValType::I32));
+        SKIFF_TRY(pop_span(o, sig.param_span()));
         m_iface.on_block(op, sig);
-        push_ctrl(op, sig);
+        push_ctrl(o, op, sig);
         break;
       }
       case enc(Opcode::Else): {
         if (m_ctrls.back().kind != Opcode::If) return err(ErrorCode::TypeMismatch);
-        SKIFF_TRY_ASSIGN(CtrlFrame f, pop_ctrl());
+        SKIFF_TRY_ASSIGN(CtrlFrame f, pop_ctrl(o));
         m_iface.on_else();
-        push_ctrl(Opcode::Else, f.sig);
+        push_ctrl(o, Opcode::Else, f.sig);
         break;
       }
       case enc(Opcode::End): {
@@ -431,27 +435,27 @@ Result<void> FuncWalker<Iface>::walk(uint32_t defined_index) {
             !std::equal(top.sig.param_span().begin(), top.sig.param_span().end(),
                         top.sig.result_span().begin(), top.sig.result_span().end()))
           return err(ErrorCode::TypeMismatch);
-        SKIFF_TRY_ASSIGN(CtrlFrame f, pop_ctrl());
+        SKIFF_TRY_ASSIGN(CtrlFrame f, pop_ctrl(o));
         m_iface.on_end(f);
         if (m_ctrls.empty()) {
           if (!r.at_end()) return r.error(ErrorCode::SectionSizeMismatch);
           m_iface.end_function();
           return ok();
         }
-        push_span(f.sig.result_span());
+        push_span(o, f.sig.result_span());
         break;
       }
       case enc(Opcode::Br): {
         SKIFF_TRY_ASSIGN(uint32_t depth, read_label(r));
-        SKIFF_TRY(pop_span(control(depth).label_types()));
+        SKIFF_TRY(pop_span(o, control(depth).label_types()));
         m_iface.on_br(depth);
-        set_unreachable();
+        set_unreachable(o);
         break;
       }
       case enc(Opcode::BrIf): {
         SKIFF_TRY_ASSIGN(uint32_t depth, read_label(r));
-        SKIFF_TRY(pop(ValType::I32));
-        SKIFF_TRY(check_label_values(control(depth).label_types()));
+        SKIFF_TRY(pop(o, ValType::I32));
+        SKIFF_TRY(check_label_values(o, control(depth).label_types()));
         m_iface.on_br_if(depth);
         break;
       }
@@ -463,30 +467,30 @@ Result<void> FuncWalker<Iface>::walk(uint32_t defined_index) {
           SKIFF_TRY_ASSIGN(uint32_t depth, read_label(r));
           m_br_targets.push_back(depth);
         }
-        SKIFF_TRY(pop(ValType::I32));
+        SKIFF_TRY(pop(o, ValType::I32));
         size_t arity = control(m_br_targets.back()).label_types().size();
         for (uint32_t i = 0; i < n; ++i) {
           auto types = control(m_br_targets[i]).label_types();
           if (types.size() != arity) return err(ErrorCode::TypeMismatch);
-          SKIFF_TRY(repush_label_values(types));
+          SKIFF_TRY(repush_label_values(o, types));
         }
-        SKIFF_TRY(pop_span(control(m_br_targets.back()).label_types()));
+        SKIFF_TRY(pop_span(o, control(m_br_targets.back()).label_types()));
         m_iface.on_br_table(m_br_targets);
-        set_unreachable();
+        set_unreachable(o);
         break;
       }
       case enc(Opcode::Return):
-        SKIFF_TRY(pop_span(m_ctrls.front().sig.result_span()));
+        SKIFF_TRY(pop_span(o, m_ctrls.front().sig.result_span()));
         m_iface.on_return();
-        set_unreachable();
+        set_unreachable(o);
         break;
       case enc(Opcode::Call): {
         SKIFF_TRY_ASSIGN(uint32_t f, r.read_u32());
         if (f >= func_count) return err(ErrorCode::UnknownFunction);
         const ir::FuncType& callee = m.func_type(ir::FuncIdx(f));
-        SKIFF_TRY(pop_span(callee.params));
+        SKIFF_TRY(pop_span(o, callee.params));
         m_iface.on_call(ir::FuncIdx(f));
-        push_span(callee.results);
+        push_span(o, callee.results);
         break;
       }
       case enc(Opcode::CallIndirect): {
@@ -495,27 +499,27 @@ Result<void> FuncWalker<Iface>::walk(uint32_t defined_index) {
         SKIFF_TRY_ASSIGN(const ir::TableType* tt, read_table(r, &table));
         if (t >= m.types.size()) return err(ErrorCode::UnknownType);
         if (tt->elem != ValType::FuncRef) return err(ErrorCode::TypeMismatch);
-        SKIFF_TRY(pop(ValType::I32));
+        SKIFF_TRY(pop(o, ValType::I32));
         const ir::FuncType& callee = m.types[t];
-        SKIFF_TRY(pop_span(callee.params));
+        SKIFF_TRY(pop_span(o, callee.params));
         m_iface.on_call_indirect(ir::TypeIdx(t), ir::TableIdx(table));
-        push_span(callee.results);
+        push_span(o, callee.results);
         break;
       }
       case enc(Opcode::Drop):
-        SKIFF_TRY(pop_any());
+        SKIFF_TRY(pop_any(o));
         m_iface.on_other(op);
         break;
       case enc(Opcode::Select): {
-        SKIFF_TRY(pop(ValType::I32));
-        SKIFF_TRY_ASSIGN(ValType t1, pop_any());
-        SKIFF_TRY_ASSIGN(ValType t2, pop_any());
+        SKIFF_TRY(pop(o, ValType::I32));
+        SKIFF_TRY_ASSIGN(ValType t1, pop_any(o));
+        SKIFF_TRY_ASSIGN(ValType t2, pop_any(o));
         if (ir::is_ref(t1) || ir::is_ref(t2)) return err(ErrorCode::TypeMismatch);
         if (t1 != t2 && t1 != ValType::Bottom && t2 != ValType::Bottom)
           return err(ErrorCode::TypeMismatch);
         ValType t = t1 == ValType::Bottom ? t2 : t1;
         m_iface.on_select(t);
-        push(t);
+        push(o, t);
         break;
       }
       case enc(Opcode::SelectT): {
@@ -524,11 +528,11 @@ Result<void> FuncWalker<Iface>::walk(uint32_t defined_index) {
         SKIFF_TRY_ASSIGN(uint8_t tb, r.read_u8());
         auto t = ir::valtype_from_byte(tb);
         if (!t) return err(ErrorCode::MalformedValueType);
-        SKIFF_TRY(pop(ValType::I32));
-        SKIFF_TRY(pop(*t));
-        SKIFF_TRY(pop(*t));
+        SKIFF_TRY(pop(o, ValType::I32));
+        SKIFF_TRY(pop(o, *t));
+        SKIFF_TRY(pop(o, *t));
         m_iface.on_select(*t);
-        push(*t);
+        push(o, *t);
         break;
       }
       case enc(Opcode::LocalGet):
@@ -537,9 +541,9 @@ Result<void> FuncWalker<Iface>::walk(uint32_t defined_index) {
         SKIFF_TRY_ASSIGN(uint32_t idx, r.read_u32());
         if (idx >= m_locals.size()) return err(ErrorCode::UnknownLocal);
         ValType t = m_locals[idx];
-        if (op != Opcode::LocalGet) SKIFF_TRY(pop(t));
+        if (op != Opcode::LocalGet) SKIFF_TRY(pop(o, t));
         m_iface.on_local(op, idx);
-        if (op != Opcode::LocalSet) push(t);
+        if (op != Opcode::LocalSet) push(o, t);
         break;
       }
       case enc(Opcode::GlobalGet):
@@ -549,52 +553,52 @@ Result<void> FuncWalker<Iface>::walk(uint32_t defined_index) {
         const ir::GlobalType& g = m.globals[idx];
         if (op == Opcode::GlobalSet) {
           if (!g.is_mutable) return err(ErrorCode::GlobalIsImmutable);
-          SKIFF_TRY(pop(g.type));
+          SKIFF_TRY(pop(o, g.type));
         }
         m_iface.on_global(op, idx);
-        if (op == Opcode::GlobalGet) push(g.type);
+        if (op == Opcode::GlobalGet) push(o, g.type);
         break;
       }
       case enc(Opcode::TableGet):
       case enc(Opcode::TableSet): {
         uint32_t table = 0;
         SKIFF_TRY_ASSIGN(const ir::TableType* tt, read_table(r, &table));
-        if (op == Opcode::TableSet) SKIFF_TRY(pop(tt->elem));
-        SKIFF_TRY(pop(ValType::I32));
+        if (op == Opcode::TableSet) SKIFF_TRY(pop(o, tt->elem));
+        SKIFF_TRY(pop(o, ValType::I32));
         m_iface.on_other(op, table);
-        if (op == Opcode::TableGet) push(tt->elem);
+        if (op == Opcode::TableGet) push(o, tt->elem);
         break;
       }
       case enc(Opcode::MemorySize):
       case enc(Opcode::MemoryGrow):
         SKIFF_TRY(read_zero_byte(r));
         SKIFF_TRY(require_memory());
-        if (op == Opcode::MemoryGrow) SKIFF_TRY(pop(ValType::I32));
+        if (op == Opcode::MemoryGrow) SKIFF_TRY(pop(o, ValType::I32));
         m_iface.on_other(op, 0);
-        push(ValType::I32);
+        push(o, ValType::I32);
         break;
       case enc(Opcode::I32Const): {
         SKIFF_TRY_ASSIGN(int32_t v, r.read_s32());
         m_iface.on_const(op, static_cast<uint32_t>(v));
-        push(ValType::I32);
+        push(o, ValType::I32);
         break;
       }
       case enc(Opcode::I64Const): {
         SKIFF_TRY_ASSIGN(int64_t v, r.read_s64());
         m_iface.on_const(op, static_cast<uint64_t>(v));
-        push(ValType::I64);
+        push(o, ValType::I64);
         break;
       }
       case enc(Opcode::F32Const): {
         SKIFF_TRY_ASSIGN(uint32_t v, r.read_fixed_u32());
         m_iface.on_const(op, v);
-        push(ValType::F32);
+        push(o, ValType::F32);
         break;
       }
       case enc(Opcode::F64Const): {
         SKIFF_TRY_ASSIGN(uint64_t v, r.read_fixed_u64());
         m_iface.on_const(op, v);
-        push(ValType::F64);
+        push(o, ValType::F64);
         break;
       }
       case enc(Opcode::RefNull): {
@@ -602,14 +606,14 @@ Result<void> FuncWalker<Iface>::walk(uint32_t defined_index) {
         if (tb != 0x70 && tb != 0x6F) return err(ErrorCode::MalformedReferenceType);
         auto t = static_cast<ValType>(tb);
         m_iface.on_ref_null(t);
-        push(t);
+        push(o, t);
         break;
       }
       case enc(Opcode::RefIsNull): {
-        SKIFF_TRY_ASSIGN(ValType t, pop_any());
+        SKIFF_TRY_ASSIGN(ValType t, pop_any(o));
         if (t != ValType::Bottom && !ir::is_ref(t)) return err(ErrorCode::TypeMismatch);
         m_iface.on_other(op);
-        push(ValType::I32);
+        push(o, ValType::I32);
         break;
       }
       case enc(Opcode::RefFunc): {
@@ -617,7 +621,7 @@ Result<void> FuncWalker<Iface>::walk(uint32_t defined_index) {
         if (f >= func_count) return err(ErrorCode::UnknownFunction);
         if (!m_env.declared_funcs[f]) return err(ErrorCode::UndeclaredFunctionReference);
         m_iface.on_ref_func(ir::FuncIdx(f));
-        push(ValType::FuncRef);
+        push(o, ValType::FuncRef);
         break;
       }
       default: {
@@ -630,22 +634,22 @@ Result<void> FuncWalker<Iface>::walk(uint32_t defined_index) {
         if (sig.kind == detail::ByteSig::Memory) {
           SKIFF_TRY_ASSIGN(ma, read_memarg(r, sig.align));
         }
-        const ptrdiff_t avail = m_sp - m_frame_base;
+        const ptrdiff_t avail = o.sp - o.base;
         bool fast;
         switch (sig.param_count) {
           case 0: fast = true; break;
-          case 1: fast = avail >= 1 && m_sp[-1] == sig.params[0]; break;
-          case 2: fast = avail >= 2 && m_sp[-1] == sig.params[1] && m_sp[-2] == sig.params[0]; break;
+          case 1: fast = avail >= 1 && o.sp[-1] == sig.params[0]; break;
+          case 2: fast = avail >= 2 && o.sp[-1] == sig.params[1] && o.sp[-2] == sig.params[0]; break;
           default: fast = false; break;
         }
         if (fast) [[likely]] {
-          m_sp -= sig.param_count;
+          o.sp -= sig.param_count;
         } else {
-          for (uint32_t i = sig.param_count; i-- > 0;) SKIFF_TRY(pop(sig.params[i]));
+          for (uint32_t i = sig.param_count; i-- > 0;) SKIFF_TRY(pop(o, sig.params[i]));
         }
         if (sig.kind == detail::ByteSig::Memory) m_iface.on_memory(op, ma);
         else m_iface.on_simple(op);
-        if (sig.has_result) push(sig.result);
+        if (sig.has_result) push(o, sig.result);
         break;
       }
     }
@@ -653,7 +657,7 @@ Result<void> FuncWalker<Iface>::walk(uint32_t defined_index) {
 }
 
 template <typename Iface>
-Result<void> FuncWalker<Iface>::walk_prefixed(binary::Reader& r, Opcode op) {
+Result<void> FuncWalker<Iface>::walk_prefixed(Ops& o, binary::Reader& r, Opcode op) {
   const ir::Module& m = *m_env.module;
   switch (op) {
     case Opcode::MemoryInit:
@@ -666,9 +670,9 @@ Result<void> FuncWalker<Iface>::walk_prefixed(binary::Reader& r, Opcode op) {
       if (!m.data_count) return err(ErrorCode::DataCountRequired);
       if (data >= *m.data_count) return err(ErrorCode::UnknownDataSegment);
       if (op == Opcode::MemoryInit) {
-        SKIFF_TRY(pop(ValType::I32));
-        SKIFF_TRY(pop(ValType::I32));
-        SKIFF_TRY(pop(ValType::I32));
+        SKIFF_TRY(pop(o, ValType::I32));
+        SKIFF_TRY(pop(o, ValType::I32));
+        SKIFF_TRY(pop(o, ValType::I32));
       }
       m_iface.on_other(op, data);
       return ok();
@@ -680,9 +684,9 @@ Result<void> FuncWalker<Iface>::walk_prefixed(binary::Reader& r, Opcode op) {
     case Opcode::MemoryFill:
       if (op == Opcode::MemoryFill) SKIFF_TRY(read_zero_byte(r));
       SKIFF_TRY(require_memory());
-      SKIFF_TRY(pop(ValType::I32));
-      SKIFF_TRY(pop(ValType::I32));
-      SKIFF_TRY(pop(ValType::I32));
+      SKIFF_TRY(pop(o, ValType::I32));
+      SKIFF_TRY(pop(o, ValType::I32));
+      SKIFF_TRY(pop(o, ValType::I32));
       m_iface.on_other(op);
       return ok();
     case Opcode::TableInit: {
@@ -691,9 +695,9 @@ Result<void> FuncWalker<Iface>::walk_prefixed(binary::Reader& r, Opcode op) {
       SKIFF_TRY_ASSIGN(const ir::TableType* tt, read_table(r, &table));
       if (elem >= m.elems.size()) return err(ErrorCode::UnknownElemSegment);
       if (m.elems[elem].type != tt->elem) return err(ErrorCode::TypeMismatch);
-      SKIFF_TRY(pop(ValType::I32));
-      SKIFF_TRY(pop(ValType::I32));
-      SKIFF_TRY(pop(ValType::I32));
+      SKIFF_TRY(pop(o, ValType::I32));
+      SKIFF_TRY(pop(o, ValType::I32));
+      SKIFF_TRY(pop(o, ValType::I32));
       m_iface.on_other(op, elem, table);
       return ok();
     }
@@ -708,9 +712,9 @@ Result<void> FuncWalker<Iface>::walk_prefixed(binary::Reader& r, Opcode op) {
       SKIFF_TRY_ASSIGN(const ir::TableType* tdst, read_table(r, &dst));
       SKIFF_TRY_ASSIGN(const ir::TableType* tsrc, read_table(r, &src));
       if (tdst->elem != tsrc->elem) return err(ErrorCode::TypeMismatch);
-      SKIFF_TRY(pop(ValType::I32));
-      SKIFF_TRY(pop(ValType::I32));
-      SKIFF_TRY(pop(ValType::I32));
+      SKIFF_TRY(pop(o, ValType::I32));
+      SKIFF_TRY(pop(o, ValType::I32));
+      SKIFF_TRY(pop(o, ValType::I32));
       m_iface.on_other(op, dst, src);
       return ok();
     }
@@ -720,48 +724,48 @@ Result<void> FuncWalker<Iface>::walk_prefixed(binary::Reader& r, Opcode op) {
       uint32_t table = 0;
       SKIFF_TRY_ASSIGN(const ir::TableType* tt, read_table(r, &table));
       if (op == Opcode::TableGrow) {
-        SKIFF_TRY(pop(ValType::I32));
-        SKIFF_TRY(pop(tt->elem));
+        SKIFF_TRY(pop(o, ValType::I32));
+        SKIFF_TRY(pop(o, tt->elem));
       } else if (op == Opcode::TableFill) {
-        SKIFF_TRY(pop(ValType::I32));
-        SKIFF_TRY(pop(tt->elem));
-        SKIFF_TRY(pop(ValType::I32));
+        SKIFF_TRY(pop(o, ValType::I32));
+        SKIFF_TRY(pop(o, tt->elem));
+        SKIFF_TRY(pop(o, ValType::I32));
       }
       m_iface.on_other(op, table);
-      if (op != Opcode::TableFill) push(ValType::I32);
+      if (op != Opcode::TableFill) push(o, ValType::I32);
       return ok();
     }
     default: {
       // Saturating truncations: typed by the table.
       const ir::OpInfo& info = ir::op_info(op);
-      SKIFF_TRY(pop(info.params[0]));
+      SKIFF_TRY(pop(o, info.params[0]));
       m_iface.on_simple(op);
-      push(info.result);
+      push(o, info.result);
       return ok();
     }
   }
 }
 
 template <typename Iface>
-Result<void> FuncWalker<Iface>::walk_simd(binary::Reader& r, Opcode op) {
+Result<void> FuncWalker<Iface>::walk_simd(Ops& o, binary::Reader& r, Opcode op) {
   const ir::OpInfo& info = ir::op_info(op);
   switch (info.imm) {
     case ir::Imm::MemArg: {
       SKIFF_TRY_ASSIGN(MemArg ma, read_memarg(r, ir::op_info(op).align));
-      SKIFF_TRY(pop_params(info));
+      SKIFF_TRY(pop_params(o, info));
       m_iface.on_memory(op, ma);
       break;
     }
     case ir::Imm::MemArgLane: {
       SKIFF_TRY_ASSIGN(MemArg ma, read_memarg(r, ir::op_info(op).align));
       SKIFF_TRY_ASSIGN(uint8_t lane, read_lane(r, detail::lane_count(op)));
-      SKIFF_TRY(pop_params(info));
+      SKIFF_TRY(pop_params(o, info));
       m_iface.on_memory_lane(op, ma, lane);
       break;
     }
     case ir::Imm::Lane: {
       SKIFF_TRY_ASSIGN(uint8_t lane, read_lane(r, detail::lane_count(op)));
-      SKIFF_TRY(pop_params(info));
+      SKIFF_TRY(pop_params(o, info));
       m_iface.on_lane(op, lane);
       break;
     }
@@ -776,17 +780,17 @@ Result<void> FuncWalker<Iface>::walk_simd(binary::Reader& r, Opcode op) {
       SKIFF_TRY_ASSIGN(const uint8_t* p, r.read_bytes(16));
       for (int i = 0; i < 16; ++i)
         if (p[i] >= 32) return err(ErrorCode::InvalidLaneIndex);
-      SKIFF_TRY(pop(ValType::V128));
-      SKIFF_TRY(pop(ValType::V128));
+      SKIFF_TRY(pop(o, ValType::V128));
+      SKIFF_TRY(pop(o, ValType::V128));
       m_iface.on_shuffle(p);
       break;
     }
     default:
-      SKIFF_TRY(pop_params(info));
+      SKIFF_TRY(pop_params(o, info));
       m_iface.on_simple(op);
       break;
   }
-  if (info.result_count) push(info.result);
+  if (info.result_count) push(o, info.result);
   return ok();
 }
 
