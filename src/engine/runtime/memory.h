@@ -1,0 +1,47 @@
+#pragma once
+// Memory: one linear memory instance (https://webassembly.github.io/spec/core/exec/runtime.html#memory-instances).
+// A 32-bit memory reserves 4 GiB plus a 4 GiB guard region up front (DESIGN.md: any
+// i32 address + u32 offset lands inside the reservation) and commits pages as it grows,
+// so its base never moves. Owned by a Store; used by one thread at a time.
+
+#include <cstdint>
+#include <memory>
+
+#include "base/result.h"
+#include "engine/ir/types.h"
+#include "platform/virtual_memory.h"
+
+namespace skiff::engine::runtime {
+
+class Memory {
+ public:
+  // 4 GiB of addressable memory + 4 GiB guard.
+  static constexpr uint64_t kReservationBytes = 8ull << 30;
+
+  // Creates a memory of `type`. `page_limit` (from the store's limits) caps growth below
+  // the type's own maximum. Errors: the type's minimum above the limit, or the OS
+  // refusing the reservation.
+  static Result<std::unique_ptr<Memory>> create(const ir::MemType& type,
+                                                uint32_t page_limit = ir::kMaxPages32);
+
+  uint8_t* data() const { return m_reservation.base(); }
+  uint64_t size_bytes() const { return uint64_t{m_pages} * ir::kPageSize; }
+  uint32_t pages() const { return m_pages; }
+  const ir::MemType& type() const { return m_type; }
+
+  // memory.grow (https://webassembly.github.io/spec/core/exec/instructions.html#xref-syntax-instructions-syntax-instr-memory-mathsf-memory-grow):
+  // the previous size in pages, or -1 when the new size would pass the maximum or the
+  // limit (or the OS cannot commit the pages); the memory is then unchanged.
+  int32_t grow(uint32_t delta_pages);
+
+ private:
+  Memory(platform::Reservation r, const ir::MemType& type, uint32_t max_pages)
+      : m_reservation(std::move(r)), m_type(type), m_max_pages(max_pages) {}
+
+  platform::Reservation m_reservation;
+  ir::MemType m_type;
+  uint32_t m_max_pages;
+  uint32_t m_pages = 0;
+};
+
+}  // namespace skiff::engine::runtime

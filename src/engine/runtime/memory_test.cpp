@@ -1,0 +1,89 @@
+#include "engine/runtime/memory.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <vector>
+
+namespace skiff::engine::runtime {
+namespace {
+
+ir::MemType mem(uint64_t min, std::optional<uint64_t> max = std::nullopt) {
+  return ir::MemType{ir::Limits{min, max}};
+}
+
+// Covers: initial pages are committed, zeroed and writable; size in bytes.
+TEST(Memory, StartsWithMinimumPagesZeroed) {
+  auto m = Memory::create(mem(2, 4));
+  ASSERT_TRUE(m.ok()) << m.error().to_string();
+  EXPECT_EQ((*m)->pages(), 2u);
+  EXPECT_EQ((*m)->size_bytes(), 2u * 65536);
+  uint8_t* d = (*m)->data();
+  EXPECT_EQ(d[0], 0);
+  EXPECT_EQ(d[2 * 65536 - 1], 0);
+  d[2 * 65536 - 1] = 0xAB;
+  EXPECT_EQ(d[2 * 65536 - 1], 0xAB);
+}
+
+// Covers: memory.grow returns the previous size, never moves the base, and new pages
+// read as zero.
+TEST(Memory, GrowReturnsPreviousSizeAndKeepsBase) {
+  auto m = Memory::create(mem(1, 10));
+  ASSERT_TRUE(m.ok());
+  uint8_t* base = (*m)->data();
+  EXPECT_EQ((*m)->grow(3), 1);
+  EXPECT_EQ((*m)->pages(), 4u);
+  EXPECT_EQ((*m)->data(), base);
+  EXPECT_EQ(base[4 * 65536 - 1], 0);
+  EXPECT_EQ((*m)->grow(0), 4);
+}
+
+// Covers: growing past the type's maximum fails with -1 and changes nothing.
+TEST(Memory, GrowPastMaximumFails) {
+  auto m = Memory::create(mem(1, 2));
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ((*m)->grow(2), -1);
+  EXPECT_EQ((*m)->pages(), 1u);
+  EXPECT_EQ((*m)->grow(1), 1);
+  EXPECT_EQ((*m)->grow(1), -1);
+  EXPECT_EQ((*m)->grow(0xFFFFFFFF), -1);
+}
+
+// Covers: a store limit below the type's maximum caps growth; a minimum above the limit
+// is an error at creation.
+TEST(Memory, StoreLimitCapsGrowth) {
+  auto m = Memory::create(mem(1), /*page_limit=*/3);
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ((*m)->grow(2), 1);
+  EXPECT_EQ((*m)->grow(1), -1);
+  auto too_big = Memory::create(mem(4), /*page_limit=*/3);
+  ASSERT_FALSE(too_big.ok());
+  EXPECT_EQ(too_big.error().code(), ErrorCode::InvalidArgument);
+}
+
+// Covers: without a maximum a memory can grow to the full 4 GiB (65536 pages), committed
+// lazily, and no further.
+TEST(Memory, GrowsToFourGiBWithoutMaximum) {
+  auto m = Memory::create(mem(0));
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ((*m)->pages(), 0u);
+  EXPECT_EQ((*m)->grow(65536), 0);
+  EXPECT_EQ((*m)->size_bytes(), 4ull << 30);
+  (*m)->data()[(4ull << 30) - 1] = 1;  // the last byte is writable
+  EXPECT_EQ((*m)->grow(1), -1);
+}
+
+// Covers: many memories at once (each reserves 8 GiB of address space, not memory).
+TEST(Memory, ManyMemoriesCoexist) {
+  std::vector<std::unique_ptr<Memory>> all;
+  for (int i = 0; i < 64; ++i) {
+    auto m = Memory::create(mem(1, 1));
+    ASSERT_TRUE(m.ok()) << i << ": " << m.error().to_string();
+    (*m)->data()[0] = static_cast<uint8_t>(i);
+    all.push_back(std::move(*m));
+  }
+  for (int i = 0; i < 64; ++i) EXPECT_EQ(all[i]->data()[0], i);
+}
+
+}  // namespace
+}  // namespace skiff::engine::runtime
