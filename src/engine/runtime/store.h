@@ -1,0 +1,101 @@
+#pragma once
+// Store and Instance (https://webassembly.github.io/spec/core/exec/runtime.html#store).
+// A Store owns every function, table, memory and global instance created in it and the
+// module instances that refer to them; addresses (raw pointers) stay valid for the
+// store's lifetime. One store per tenant, request or run; a store and everything in it
+// belong to one thread at a time.
+//
+// instantiate() implements the 2.0 algorithm up to (not including) running the start
+// function, which needs a tier: imports are matched by type, globals evaluated, element
+// segments then data segments applied in order. A trap part-way leaves the effects of
+// earlier segments in place (they may be visible through imported tables/memories).
+
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "engine/runtime/global.h"
+#include "engine/runtime/memory.h"
+#include "engine/runtime/table.h"
+#include "engine/validate/validated_module.h"
+
+namespace skiff::engine::runtime {
+
+struct Instance;
+
+// A function address. Wasm functions point at their defining instance and index;
+// host functions carry an opaque callable that the embedding API defines.
+struct FuncInstance {
+  const ir::FuncType* type = nullptr;
+  Instance* instance = nullptr;  // null for host functions
+  uint32_t defined_index = 0;    // among the module's defined functions
+  const void* host = nullptr;    // host callable (embedding API)
+};
+
+// Something that can satisfy an import, or be exported.
+struct Extern {
+  ir::ExternKind kind = ir::ExternKind::Func;
+  FuncInstance* func = nullptr;
+  Table* table = nullptr;
+  Memory* memory = nullptr;
+  Global* global = nullptr;
+};
+
+struct Instance {
+  const validate::ValidatedModule* module = nullptr;
+  std::vector<FuncInstance*> funcs;
+  std::vector<Table*> tables;
+  std::vector<Memory*> memories;
+  std::vector<Global*> globals;
+  std::vector<std::vector<Ref>> elem_segments;  // evaluated; dropped = empty
+  std::vector<bool> data_dropped;
+  std::optional<uint32_t> start;  // function index to run after instantiate()
+
+  // nullopt when there is no export of that name.
+  std::optional<Extern> find_export(std::string_view name) const;
+  // The bytes of data segment `i` (empty once dropped).
+  std::span<const uint8_t> data_segment(uint32_t i) const;
+};
+
+struct StoreLimits {
+  uint32_t max_memory_pages = ir::kMaxPages32;
+  uint32_t max_table_elements = Table::kDefaultElementLimit;
+  uint32_t max_instances = 10'000;
+};
+
+class Store {
+ public:
+  explicit Store(StoreLimits limits = {}) : m_limits(limits) {}
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  const StoreLimits& limits() const { return m_limits; }
+
+  // Instantiates `module` (which must outlive the store) with `imports` in the order of
+  // the module's import section. Errors: UnknownImport / IncompatibleImportType (link),
+  // resource limits, or a trap from a segment (TrapOutOfBoundsTable/Memory), in which
+  // case the instance still exists in the store, partly initialized, as the spec says.
+  Result<Instance*> instantiate(const validate::ValidatedModule& module, std::span<const Extern> imports);
+
+  // Host-side allocation, for host modules and the spec runner's `spectest`.
+  FuncInstance* add_host_func(const ir::FuncType* type, const void* host);
+  Result<Table*> add_table(const ir::TableType& type, Ref init = {});
+  Result<Memory*> add_memory(const ir::MemType& type);
+  Global* add_global(const ir::GlobalType& type, RawValue value);
+
+ private:
+  Result<void> link(const ir::Module& m, std::span<const Extern> imports, Instance& inst);
+  Result<Value> eval_const(const ir::ConstExpr& e, const Instance& inst) const;
+
+  StoreLimits m_limits;
+  std::deque<FuncInstance> m_funcs;  // deque: addresses stay stable as it grows
+  std::vector<std::unique_ptr<Table>> m_tables;
+  std::vector<std::unique_ptr<Memory>> m_memories;
+  std::deque<Global> m_globals;
+  std::vector<std::unique_ptr<Instance>> m_instances;
+};
+
+}  // namespace skiff::engine::runtime
