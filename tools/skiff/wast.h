@@ -1,8 +1,11 @@
 #pragma once
 // `skiff wast`: runs a spec script converted by wabt's wast2json (a .json command list
-// plus .wasm files beside it). This stage checks module, assert_malformed (binary) and
-// assert_invalid; text-format assert_malformed modules and every command that needs
-// execution are counted as skipped.
+// plus .wasm files beside it). This stage decodes, validates and instantiates modules
+// (against the standard `spectest` host module and registered instances) and checks
+// register, assert_malformed (binary), assert_invalid, assert_unlinkable and
+// assert_uninstantiable (segment traps). Text-format assert_malformed modules and
+// every command that needs execution are counted as skipped, as are link results that
+// depend on skipped execution.
 
 #include <cstdint>
 #include <iosfwd>
