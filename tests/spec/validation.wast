@@ -1,6 +1,13 @@
 ;; Module-level validation: constant expressions, globals, start function, exports,
 ;; memories and their limits, references (ref.func declarations), locals and calls.
 
+;; What the next module imports, registered as "env".
+(module $env
+  (func $f)
+  (global (export "base") i32 (i32.const 8))
+  (global (export "fref") funcref (ref.func $f)))
+(register "env" $env)
+
 (module
   (import "env" "base" (global $base i32))
   (import "env" "fref" (global $fref funcref))
