@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# CPU benchmarks: wall time of each workload natively, in node (V8), in wabt's wasm-interp
+# and (with --skiff) in skiff; every engine must print native's checksum.
+# Usage: bench/cpu/run.sh [--skiff PATH] [--wasm-interp PATH] [--full] [OUTDIR]
+#   OUTDIR        build directory (default build/bench-cpu); build.sh runs first
+#   --skiff PATH  measure `PATH run FILE.wasm SIZE`; without it the column is n/a
+#   --wasm-interp PATH  a WASI-enabled wasm-interp (default: OUTDIR/wabt/wasm-interp from
+#                 build-wabt-wasi.sh, else the one on PATH; n/a if it lacks WASI)
+#   --full        run each workload at its default size (no size argument) instead of
+#                 its BENCH_SIZE line (sized so wasm-interp finishes in seconds)
+# Env: BENCH_RUNS (default 3, median taken), BENCH_TIMEOUT (seconds per run, default 120),
+#      BENCH_ONLY (space-separated workload names).
+set -uo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+die() { echo "bench/cpu/run.sh: error: $*" >&2; exit 2; }
+
+skiff="" interp="" full=0 out=""
+while (($#)); do
+    case $1 in
+    --skiff) [[ $# -ge 2 ]] || die "--skiff needs a path"; skiff=$2; shift 2 ;;
+    --wasm-interp) [[ $# -ge 2 ]] || die "--wasm-interp needs a path"; interp=$2; shift 2 ;;
+    --full) full=1; shift ;;
+    -h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -*) die "unknown option $1" ;;
+    *) [[ -z $out ]] || die "more than one OUTDIR"; out=$1; shift ;;
+    esac
+done
+out=${out:-$root/build/bench-cpu}
+runs=${BENCH_RUNS:-3} limit=${BENCH_TIMEOUT:-120}
+[[ $runs =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive integer"
+
+"$here/build.sh" "$out" || die "build failed"
+command -v node >/dev/null || die "node not found"
+if [[ -n $skiff ]]; then [[ -x $skiff ]] || die "--skiff $skiff is not executable"; fi
+if [[ -z $interp ]]; then
+    if [[ -x $out/wabt/wasm-interp ]]; then interp=$out/wabt/wasm-interp; else interp=$(command -v wasm-interp || true); fi
+fi
+interp_note=""
+if [[ -z $interp ]]; then interp_note="wasm-interp not found"
+elif [[ $(timeout 10 "$interp" --wasi "$out/wasm/startup.wasm" 2>&1 </dev/null) == *"wasi support not compiled in"* ]]; then
+    interp_note="$interp has no WASI support; run bench/cpu/build-wabt-wasi.sh $out"
+fi
+[[ -n $interp_note ]] && { echo "note: wasm-interp column is n/a: $interp_note"; interp=""; }
+
+tmp=$(mktemp -d) && trap 'rm -rf "$tmp"' EXIT
+
+# run_engine ENGINE NAME SIZE -> prints "MS" or timeout/error:...; stdout of last run in $tmp/out
+run_once() {
+    local engine=$1 name=$2 size=$3 wasm=$out/wasm/$2.wasm
+    local -a cmd args=()
+    [[ -n $size ]] && args=("$size")
+    case $engine in
+    native) cmd=("$out/native/$name") ;;
+    node) cmd=(node --experimental-wasi-unstable-preview1 --no-warnings "$here/node_wasi.mjs" "$wasm") ;;
+    wasm-interp) cmd=("$interp" --wasi "$wasm") ; ((${#args[@]})) && args=(-- "${args[@]}") ;;
+    skiff) cmd=("$skiff" run "$wasm") ;;
+    esac
+    local t0=$EPOCHREALTIME rc
+    timeout "$limit" "${cmd[@]}" "${args[@]}" >"$tmp/out" 2>"$tmp/err" </dev/null
+    rc=$?
+    local t1=$EPOCHREALTIME
+    if ((rc == 124)); then echo timeout; return; fi
+    if ((rc != 0)); then echo "error(exit $rc)"; return; fi
+    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f\n", (b - a) * 1000 }'
+}
+
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+engines=(native node wasm-interp skiff)
+declare -A ms ratio geo
+names=() failed=0
+for src in "$here/startup.c" "$here"/workloads/*.c; do
+    name=$(basename "$src" .c)
+    if [[ -n ${BENCH_ONLY:-} && $name != startup && " $BENCH_ONLY " != *" $name "* ]]; then continue; fi
+    names+=("$name")
+    size=""
+    ((full)) || size=$(sed -n 's|^// BENCH_SIZE: *\([0-9]*\).*|\1|p' "$src" | head -n1)
+    sizes[${#names[@]}]=${size:-default}
+    expect=""
+    for engine in "${engines[@]}"; do
+        if [[ $engine == wasm-interp && -z $interp ]] || [[ $engine == skiff && -z $skiff ]]; then
+            ms[$name,$engine]=n/a; continue
+        fi
+        samples=() status=""
+        for ((r = 0; r < runs; r++)); do
+            t=$(run_once "$engine" "$name" "$size")
+            if [[ ! $t =~ ^[0-9.]+$ ]]; then status=$t; break; fi
+            sum=$(grep -m1 '^checksum' "$tmp/out")
+            if [[ $engine == native ]]; then
+                [[ -n $sum ]] || { status="error(no checksum)"; break; }
+                expect=$sum
+            elif [[ $sum != "$expect" ]]; then
+                status=mismatch
+                echo "error: $name: $engine printed '${sum:-<nothing>}', native printed '$expect'" >&2
+                break
+            fi
+            samples+=("$t")
+        done
+        if [[ -n $status ]]; then
+            ms[$name,$engine]=$status
+            [[ $status == error* ]] && { echo "error: $name on $engine: $status: $(head -c 300 "$tmp/err")" >&2; }
+            [[ $status != timeout ]] && failed=1
+            [[ $engine == native ]] && break
+            continue
+        fi
+        ms[$name,$engine]=$(printf '%s\n' "${samples[@]}" | median)
+        echo "  $name $engine ${ms[$name,$engine]} ms" >&2
+    done
+done
+
+is_num() { [[ $1 =~ ^[0-9.]+$ ]]; }
+# Table.
+printf '\n%-8s %8s %10s' workload size "native ms"
+for e in "${engines[@]:1}"; do printf ' | %11s %8s' "$e ms" ratio; done
+printf '\n'
+declare -A logsum count
+for name in "${names[@]}"; do
+    i=0; for n2 in "${names[@]}"; do i=$((i + 1)); [[ $n2 == "$name" ]] && break; done
+    nat=${ms[$name,native]:-error}
+    printf '%-8s %8s %10s' "$name" "${sizes[$i]}" "$nat"
+    for e in "${engines[@]:1}"; do
+        v=${ms[$name,$e]:-n/a} rt=-
+        if is_num "$v" && is_num "$nat"; then
+            rt=$(awk -v a="$v" -v b="$nat" 'BEGIN { printf "%.2f", a / b }')
+        fi
+        if [[ $rt != - && $name != startup ]]; then
+            logsum[$e]=$(awk -v s="${logsum[$e]:-0}" -v r="$rt" 'BEGIN { printf "%.9f", s + log(r) }')
+            count[$e]=$((${count[$e]:-0} + 1))
+        fi
+        ratio[$name,$e]=$rt
+        printf ' | %11s %8s' "$v" "$rt"
+    done
+    printf '\n'
+    [[ $name == startup ]] && printf -- '%.0s-' {1..98} && printf '\n'
+done
+printf '%-8s %8s %10s' geomean "" ""
+for e in "${engines[@]:1}"; do
+    g=-
+    ((${count[$e]:-0})) && g=$(awk -v s="${logsum[$e]}" -v n="${count[$e]}" 'BEGIN { printf "%.2f", exp(s / n) }')
+    geo[$e]=$g
+    printf ' | %11s %8s' "" "$g"
+done
+printf '\n\n'
+# Machine-readable lines.
+for name in "${names[@]}"; do
+    echo "result $name native ${ms[$name,native]:-error} 1.00"
+    for e in "${engines[@]:1}"; do echo "result $name $e ${ms[$name,$e]:-n/a} ${ratio[$name,$e]}"; done
+done
+for e in "${engines[@]:1}"; do echo "geomean $e ${geo[$e]} (${count[$e]:-0} workloads)"; done
+echo "runs $runs (median), wall time per process including startup (row 'startup': empty program, not in geomean); native = gcc -O2"
+exit $failed
