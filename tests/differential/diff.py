@@ -1,0 +1,380 @@
+#!/usr/bin/env python3
+"""Differential test: skiff against wabt's wasm-interp on random valid modules.
+
+For every exported function of every generated module, runs the reference (reference.py:
+a probe module on wasm-interp, fresh instance, zero arguments) and
+`SKIFF run MODULE --invoke NAME 0 0 ...` (contract: README.md), and compares the results.
+
+  diff.py --skiff build/asan/tools/skiff [--count N] [--seed S] [--keep DIR]
+  diff.py --skiff PATH --modules DIR_OR_FILE...     re-run saved modules (e.g. a --keep dir)
+  diff.py --self-check [--count N]                  wasm-interp against itself, via
+                                                    fake_skiff.py, plus a negative control
+
+Prints every disagreement, a summary, and last `N passed, N failed, N skipped`.
+Exit: 0 no disagreement; 1 disagreement (or a failed self-check); 2 harness error;
+77 nothing could be compared (e.g. skiff has no `run` yet), for ctest's SKIP_RETURN_CODE.
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import concurrent.futures
+import dataclasses
+import os
+import re
+import shutil
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import gen  # noqa: E402
+import reference  # noqa: E402
+from reference import Outcome  # noqa: E402
+
+# ---------------------------------------------------------------------------------------
+# The skiff side.
+
+_INT = re.compile(r"^[+-]?(0x[0-9a-fA-F]+|[0-9]+)$")
+_HEX = re.compile(r"^0x[0-9a-fA-F]+$")
+
+
+def parse_contract_value(line: str, rtype: str) -> str:
+    """One stdout line `TYPE:VALUE` of `skiff run --invoke` -> normalized value (raises
+    ValueError on a contract violation). Lenient where it costs nothing: integers in
+    signed or unsigned decimal or 0x hex, any case of hex digits."""
+    kind, sep, text = line.strip().partition(":")
+    if not sep or kind != rtype:
+        raise ValueError(f"expected a {rtype} result, got {line.strip()!r}")
+    text = text.strip()
+    if rtype in ("i32", "i64"):
+        if not _INT.match(text):
+            raise ValueError(f"bad {rtype} value {text!r}")
+        return reference.format_value(rtype, int(text, 0))
+    if rtype in ("f32", "f64"):
+        if not _HEX.match(text):
+            raise ValueError(f"{rtype} must be printed as 0x bits, got {text!r}")
+        bits = int(text, 16)
+        if bits >> (32 if rtype == "f32" else 64):
+            raise ValueError(f"{rtype} bit pattern too wide: {text!r}")
+        return reference.format_value(rtype, bits)
+    if rtype == "v128":
+        lanes = text.split()
+        if len(lanes) != 4 or not all(_HEX.match(l) and int(l, 16) >> 32 == 0 for l in lanes):
+            raise ValueError(f"v128 must be four 0x i32 lanes, got {text!r}")
+        return reference.format_value("v128", [int(l, 16) for l in lanes])
+    return reference.format_value(rtype, 1 if text == "null" else 0)
+
+
+def parse_skiff_output(stdout: str, stderr: str, returncode: int,
+                       results: tuple[str, ...]) -> Outcome:
+    """kind 'fail' = skiff broke the contract or crashed (always a disagreement)."""
+    if returncode < 0:
+        return Outcome("fail", detail=f"skiff killed by signal {-returncode}: {_tail(stderr)}")
+    traps = [l[len("trap:"):].strip() for l in stderr.splitlines() if l.startswith("trap:")]
+    if traps:
+        if returncode == 0:
+            return Outcome("fail", detail=f"printed 'trap:' but exited 0: {traps[0]!r}")
+        spec = reference.normalize_spec_trap(traps[0])
+        if spec is None:
+            return Outcome("fail", detail=f"trap message not in the spec's wording: {traps[0]!r}")
+        return Outcome("trap", trap=spec, detail=traps[0])
+    if returncode != 0:
+        return Outcome("fail", detail=f"skiff exited {returncode} without 'trap:': {_tail(stderr)}")
+    lines = [l for l in stdout.splitlines() if l.strip()]
+    if len(lines) != len(results):
+        return Outcome("fail", detail=f"expected {len(results)} result line(s), got {lines[:5]!r}")
+    try:
+        return Outcome("values", values=[parse_contract_value(l, t) for l, t in zip(lines, results)])
+    except ValueError as e:
+        return Outcome("fail", detail=str(e))
+
+
+def _tail(text: str) -> str:
+    """First and last non-empty stderr lines: the message and, for sanitizer reports or
+    usage errors, the line that says what happened."""
+    lines = [l.strip() for l in text.splitlines() if l.strip()]
+    if not lines:
+        return "(no output)"
+    return (lines[0] if len(lines) == 1 else f"{lines[0]} ... {lines[-1]}")[:300]
+
+
+def run_skiff(cmd: list[str], module: str, export: reference.Export, timeout: float,
+              env: dict | None = None) -> Outcome:
+    argv = cmd + ["run", module, "--invoke", export.name] + reference.zero_args(export.params)
+    try:
+        proc = subprocess.run(argv, capture_output=True, text=True, errors="replace",
+                              timeout=timeout, env=env)
+    except subprocess.TimeoutExpired:
+        return Outcome("fail", detail=f"skiff timed out after {timeout:g}s")
+    except OSError as e:
+        return Outcome("fail", detail=f"cannot run skiff: {e}")
+    return parse_skiff_output(proc.stdout, proc.stderr, proc.returncode, export.results)
+
+
+# (module (func (export "probe") (param i32) (result i32) local.get 0 i32.const 42 i32.add))
+CAPABILITY_MODULE = bytes.fromhex(
+    "0061736d01000000" "01060160017f017f" "03020100" "0709010570726f62650000"
+    "0a090107002000412a6a0b")
+
+
+def check_capability(cmd: list[str], workdir: str, timeout: float) -> str | None:
+    """None if `run --invoke` exists; else a one-line reason to skip every case. Only a
+    plain error exit (no `trap:`, no signal, no timeout) counts as "not there yet": a wrong
+    answer or a crash is a bug the cases will show, never a reason to skip."""
+    path = os.path.join(workdir, "capability.wasm")
+    with open(path, "wb") as f:
+        f.write(CAPABILITY_MODULE)
+    export = reference.Export("probe", "func", 0, ("i32",), ("i32",))
+    out = run_skiff(cmd, path, export, timeout)
+    if out.kind == "fail" and re.match(r"skiff exited \d+ without 'trap:'|cannot run skiff", out.detail):
+        return f"`{shlex.join(cmd)} run M --invoke probe 0` does not work yet ({out.detail})"
+    if not (out.kind == "values" and out.values == ["i32:0x0000002a"]):
+        print(f"warning: capability probe (i32.const 0)+42 gave {out} {out.detail}".rstrip())
+    return None
+
+
+# ---------------------------------------------------------------------------------------
+# The run.
+
+@dataclasses.dataclass
+class Case:
+    module: str
+    export: reference.Export
+    ref: Outcome | None = None
+    skiff: Outcome | None = None
+    verdict: str = ""          # passed | failed | skipped
+    reason: str = ""
+    probe: str = ""            # --state: the probe module skiff ran
+    labels: list[str] = dataclasses.field(default_factory=list)  # --state: observed values
+
+
+def judge(case: Case) -> None:
+    ref, sk = case.ref, case.skiff
+    if ref.kind == "skip":
+        case.verdict, case.reason = "skipped", ref.detail
+    elif sk.kind == "skip":
+        case.verdict, case.reason = "skipped", sk.detail
+    elif sk.kind == "trap" and sk.trap == reference.EXHAUSTION:
+        case.verdict, case.reason = "skipped", "skiff: call stack exhausted (implementation limit)"
+    elif sk.kind == "fail":
+        case.verdict, case.reason = "failed", sk.detail
+    elif reference.outcomes_match(ref, sk):
+        case.verdict = "passed"
+    elif ref.kind == sk.kind == "values" and len(ref.values) == len(sk.values):
+        labels = [f"result {i}" for i in range(len(case.export.results))] + case.labels
+        bad = [labels[i] if i < len(labels) else f"value {i}" for i, (a, b) in
+               enumerate(zip(ref.values, sk.values)) if not reference.values_match([a], [b])]
+        case.verdict, case.reason = "failed", "differ at " + ", ".join(bad)
+    else:
+        case.verdict, case.reason = "failed", "results differ"
+
+
+def collect_modules(paths: list[str]) -> list[str]:
+    out = []
+    for p in paths:
+        if os.path.isdir(p):
+            out += sorted(os.path.join(p, f) for f in os.listdir(p) if f.endswith(".wasm"))
+        else:
+            out.append(p)
+    return out
+
+
+def run_cases(modules: list[str], cmd: list[str] | None, skip_reason: str | None,
+              ns, env: dict | None = None) -> tuple[list[Case], int]:
+    cases, nonfunc = [], 0
+    for path in modules:
+        try:
+            module = reference.load_module(path)
+        except (OSError, reference.WasmFormatError, IndexError) as e:
+            print(f"harness: cannot read {path}: {e}", file=sys.stderr)
+            continue
+        if module.imports:
+            print(f"harness: {path} has imports, ignored", file=sys.stderr)
+            continue
+        for export in module.exports:
+            if export.kind == "func":
+                cases.append(Case(path, export))
+            else:
+                nonfunc += 1
+    loaded = {}
+
+    def work(case: Case) -> Case:
+        if case.module not in loaded:
+            loaded[case.module] = reference.load_module(case.module)
+        module = loaded[case.module]
+        if ns.state:
+            # skiff runs the same probe as the reference: the call, then memory size, memory hash and
+            # every mutable global, so exports without results are compared too.
+            results = reference.probe_results(module, case.export, True)
+            case.labels = reference.state_labels(module)
+            probe_export = reference.Export(
+                "probe", "func", 0, (), tuple(reference.PROBE_RESULT[t] for t in results))
+            fd, case.probe = tempfile.mkstemp(suffix=".probe.wasm", dir=ns.probe_dir)
+            with os.fdopen(fd, "wb") as f:
+                f.write(reference.build_probe(module, case.export,
+                                              reference.zero_args(case.export.params), True))
+            case.ref = reference.run_probe(open(case.probe, "rb").read(), results, ns.timeout,
+                                           ns.exact_nan)
+        else:
+            case.ref = reference.run_export(module, case.export, None, ns.timeout, ns.exact_nan)
+        if skip_reason is not None:
+            case.skiff = Outcome("skip", detail=skip_reason)
+        elif case.ref.kind == "skip":
+            case.skiff = Outcome("skip", detail="not run: reference skipped")
+        elif ns.state:
+            case.skiff = run_skiff(cmd, case.probe, probe_export, ns.timeout, env)
+            if case.skiff.kind == "values":
+                case.skiff.values = reference.from_probe_values(case.skiff.values, results, ns.exact_nan)
+        else:
+            case.skiff = run_skiff(cmd, case.module, case.export, ns.timeout, env)
+        judge(case)
+        if case.probe and case.verdict != "failed":
+            os.unlink(case.probe)
+            case.probe = ""
+        return case
+
+    with concurrent.futures.ThreadPoolExecutor(ns.jobs or os.cpu_count() or 2) as pool:
+        list(pool.map(work, cases))
+    return cases, nonfunc
+
+
+def signature(e: reference.Export) -> str:
+    return f"({' '.join(e.params)}) -> ({' '.join(e.results)})"
+
+
+def report_failure(case: Case, keep: str | None, cmd: list[str]) -> None:
+    where = case.module
+    if keep:
+        os.makedirs(keep, exist_ok=True)
+        dest = os.path.join(keep, os.path.basename(case.module))
+        if os.path.abspath(dest) != os.path.abspath(case.module):
+            shutil.copyfile(case.module, dest)
+        where = dest
+        if case.probe:
+            probe = f"{dest[:-len('.wasm')]}.{case.export.name}.probe.wasm"
+            shutil.copyfile(case.probe, probe)
+            case.probe = probe
+        with open(dest[:-len(".wasm")] + ".txt", "a", encoding="utf-8") as f:
+            f.write(f"{case.export.name} {signature(case.export)}\n  reference: {case.ref}\n"
+                    f"  skiff:     {case.skiff}\n  {case.reason}\n")
+    if case.probe:      # --state: skiff ran the probe module
+        repro = [*cmd, "run", case.probe, "--invoke", "probe"]
+        values = "state after the call: results, memory.size, memory hash, mutable globals"
+    else:
+        repro = [*cmd, "run", where, "--invoke", case.export.name,
+                 *reference.zero_args(case.export.params)]
+        values = ""
+    detail = (f"  [{case.skiff.detail}]" if case.skiff.kind == "trap"
+              and case.skiff.detail != case.skiff.trap else "")
+    print(f"FAIL {where} {case.export.name} {signature(case.export)}: {case.reason}"
+          + (f" ({values})" if values else "") +
+          f"\n  reference: {case.ref}\n  skiff:     {case.skiff}{detail}\n  repro: {shlex.join(repro)}")
+
+
+def summarize(cases: list[Case], nmodules: int, nonfunc: int, gen_stats: dict | None,
+              elapsed: float) -> None:
+    ref_dist = collections.Counter()
+    for c in cases:
+        if c.ref.kind == "values":
+            ref_dist["values" if c.ref.values else "no results"] += 1
+        elif c.ref.kind == "trap":
+            ref_dist[f"trap: {c.ref.trap}"] += 1
+        else:
+            ref_dist["skip: " + re.sub(r"\d+(\.\d+)?s", "Ns", c.ref.detail)[:60]] += 1
+    if gen_stats:
+        print(f"generated {gen_stats['total']}: {gen_stats['kept']} kept, {gen_stats['invalid']} invalid, "
+              f"{gen_stats['imports']} with imports, {gen_stats['opt-failed']} wasm-opt failures")
+    print(f"{nmodules} modules, {len(cases)} exported functions ({nonfunc} other exports ignored), "
+          f"{elapsed:.1f}s")
+    print("reference: " + ", ".join(f"{k} {v}" for k, v in ref_dist.most_common()))
+    skips = collections.Counter(c.reason for c in cases if c.verdict == "skipped")
+    for reason, n in skips.most_common(3):
+        print(f"skipped {n}: {reason}")
+
+
+def counts(cases: list[Case]) -> tuple[int, int, int]:
+    c = collections.Counter(x.verdict for x in cases)
+    return c["passed"], c["failed"], c["skipped"]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+    ap.add_argument("--skiff", help="path of the skiff binary (or a command line)")
+    ap.add_argument("--self-check", action="store_true",
+                    help="compare wasm-interp with itself through fake_skiff.py")
+    ap.add_argument("--count", type=int, default=50, help="modules to generate (default 50)")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--profile", choices=sorted(gen.PROFILES), default="wasm2-noref")
+    ap.add_argument("--modules", nargs="+", help="use these .wasm files/dirs instead of generating")
+    ap.add_argument("--keep", help="copy modules with a disagreement here (+ a .txt note)")
+    ap.add_argument("--work", help="generate into this dir (kept) instead of a temp dir")
+    ap.add_argument("--timeout", type=float, default=reference.DEFAULT_TIMEOUT)
+    ap.add_argument("--exact-nan", action="store_true", help="NaN bits must match too")
+    ap.add_argument("--state", action="store_true",
+                    help="compare state after each call too (skiff runs probe modules)")
+    ap.add_argument("-j", "--jobs", type=int)
+    ns = ap.parse_args()
+    if not ns.skiff and not ns.self_check:
+        ap.error("--skiff PATH or --self-check is required")
+    for tool in (reference.WASM_INTERP, gen.WASM_OPT, gen.WASM_VALIDATE):
+        if not shutil.which(tool):
+            print(f"harness: {tool} not found (Debian packages wabt and binaryen)", file=sys.stderr)
+            return 2
+    fake = [sys.executable, os.path.join(HERE, "fake_skiff.py")]
+    cmd = fake if ns.self_check else shlex.split(ns.skiff)
+    if not ns.self_check and len(cmd) == 1 and not shutil.which(cmd[0]):
+        print(f"harness: skiff binary {cmd[0]} not found", file=sys.stderr)
+        return 2
+
+    start = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="skiff-diff-") as tmp:
+        ns.probe_dir = os.path.join(tmp, "probes")
+        os.makedirs(ns.probe_dir)
+        gen_stats = None
+        if ns.modules:
+            modules = collect_modules(ns.modules)
+        else:
+            out = ns.work or os.path.join(tmp, "modules")
+            s = gen.generate(out, ns.count, ns.seed, 0, ns.profile, ns.jobs)
+            gen_stats = dict(s, total=ns.count)
+            modules = s["paths"]
+        skip_reason = check_capability(cmd, tmp, ns.timeout)
+        if skip_reason:
+            print(f"skipping all cases: {skip_reason}")
+        cases, nonfunc = run_cases(modules, cmd, skip_reason, ns)
+        for case in cases:
+            if case.verdict == "failed":
+                report_failure(case, ns.keep, cmd)
+        summarize(cases, len(modules), nonfunc, gen_stats, time.monotonic() - start)
+
+        control_ok = True
+        if ns.self_check:
+            # Negative control: a corrupted fake must be caught, or the check proves nothing.
+            sample = [c.module for c in cases if c.verdict == "passed"]
+            sample = list(dict.fromkeys(sample))[:5]
+            env = dict(os.environ, SKIFF_FAKE_CORRUPT="1")
+            bad, _ = run_cases(sample, cmd, None, ns, env)
+            expect = [c for c in bad if c.ref.kind == "values" and any(
+                v[:3] in ("i32", "i64") or (v[:3] in ("f32", "f64") and not v.endswith("nan"))
+                for v in c.ref.values)]
+            caught = [c for c in expect if c.verdict == "failed"]
+            control_ok = bool(expect) and len(caught) == len(expect)
+            print(f"negative control: {len(caught)}/{len(expect)} corrupted results detected"
+                  f" ({'ok' if control_ok else 'NOT OK'})")
+
+    passed, failed, skipped = counts(cases)
+    print(f"{passed} passed, {failed} failed, {skipped} skipped")
+    if failed or not control_ok:
+        return 1
+    if passed == 0:
+        return 77
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
