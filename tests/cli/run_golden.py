@@ -6,6 +6,7 @@
   EXIT: N                               expected exit code (default 0)
   CHECK: text                           must appear in stdout+stderr, in this order
   CHECK-NOT: text                       must not appear anywhere
+  EXPECT-EMPTY                          stdout+stderr must be empty
 Usage: run_golden.py SKIFF TESTFILE FIXTURES_DIR"""
 import shlex
 import subprocess
@@ -32,12 +33,18 @@ def main() -> int:
                 runs.append(subst(body[4:].strip()))
             elif body.startswith("EXIT:"):
                 exit_code = int(body[5:].strip())
+            elif body.strip() == "EXPECT-EMPTY":
+                nots.append("")  # handled below: any output at all fails
             elif body.startswith("CHECK-NOT:"):
                 nots.append(subst(body[10:].strip()))
             elif body.startswith("CHECK:"):
-                checks.append(subst(body[6:].strip()))
-        if len(runs) != 1 or not checks:
-            print(f"{test}: needs exactly one RUN and at least one CHECK")
+                text = subst(body[6:].strip())
+                if not text:
+                    print(f"{test}: an empty CHECK matches anything")
+                    return 1
+                checks.append(text)
+        if len(runs) != 1 or not (checks or nots):
+            print(f"{test}: needs exactly one RUN and at least one CHECK or CHECK-NOT")
             return 1
         argv = shlex.split(runs[0])
         if argv[0] != "skiff":
@@ -58,6 +65,11 @@ def main() -> int:
             else:
                 pos = i + len(c)
         for n in nots:
+            if n == "":
+                if output:
+                    print("expected no output")
+                    ok = False
+                continue
             if n in output:
                 print(f"CHECK-NOT found: {n!r}")
                 ok = False
