@@ -112,7 +112,7 @@ class ScriptState {
       auto& type = m_spectest_types.emplace_back(engine::ir::FuncType{std::move(params), {}});
       Extern x;
       x.kind = engine::ir::ExternKind::Func;
-      x.func = m_store.add_host_func(&type, nullptr);
+      x.func = m_store.add_host_func(type, {});
       m_spectest[name] = x;
     };
     func("print", {});

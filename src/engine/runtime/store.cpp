@@ -96,8 +96,14 @@ Result<Value> Store::eval_const(const ir::ConstExpr& e, const Instance& inst) co
   SKIFF_UNREACHABLE("non-constant instruction in a validated constant expression");
 }
 
-FuncInstance* Store::add_host_func(const ir::FuncType* type, const void* host) {
-  return &m_funcs.emplace_back(FuncInstance{type, nullptr, 0, host});
+FuncInstance* Store::add_host_func(const ir::FuncType& type, HostFunc host) {
+  const ir::FuncType* t = &m_host_types.emplace_back(type);
+  return &m_funcs.emplace_back(FuncInstance{t, nullptr, 0, host});
+}
+
+Memory* Caller::memory(uint32_t index) const {
+  if (!instance || index >= instance->memories.size()) return nullptr;
+  return instance->memories[index];
 }
 
 Result<Table*> Store::add_table(const ir::TableType& type, Ref init) {
@@ -117,12 +123,15 @@ Global* Store::add_global(const ir::GlobalType& type, RawValue value) {
 }
 
 // https://webassembly.github.io/spec/core/exec/modules.html#instantiation
-Result<Instance*> Store::instantiate(const validate::ValidatedModule& vm, std::span<const Extern> imports) {
+Result<Instance*> Store::instantiate(const validate::ValidatedModule& vm, std::span<const Extern> imports,
+                                     const void* code) {
   if (m_instances.size() >= m_limits.max_instances) return Error(ErrorCode::InstanceLimit);
   const ir::Module& m = vm.module();
   auto owned = std::make_unique<Instance>();
   Instance& inst = *owned;
   inst.module = &vm;
+  inst.code = code;
+  inst.store = this;
   SKIFF_TRY(link(m, imports, inst));
   // The store owns the instance from here on, so every address handed out below stays
   // valid even if a later step fails (a partly initialized instance is what the spec
@@ -131,7 +140,7 @@ Result<Instance*> Store::instantiate(const validate::ValidatedModule& vm, std::s
 
   for (uint32_t i = 0; i < m.defined_funcs(); ++i)
     inst.funcs.push_back(&m_funcs.emplace_back(
-        FuncInstance{&m.func_type(ir::FuncIdx(m.imported_funcs + i)), &inst, i, nullptr}));
+        FuncInstance{&m.func_type(ir::FuncIdx(m.imported_funcs + i)), &inst, i, {}}));
   for (size_t i = m.imported_tables; i < m.tables.size(); ++i) {
     SKIFF_TRY_ASSIGN(Table * t, add_table(m.tables[i]));
     inst.tables.push_back(t);

@@ -18,6 +18,7 @@
 
 #include "base/result.h"
 #include "engine/runtime/global.h"
+#include "engine/runtime/host.h"
 #include "engine/runtime/memory.h"
 #include "engine/runtime/table.h"
 #include "engine/validate/validated_module.h"
@@ -27,12 +28,13 @@ namespace skiff::engine::runtime {
 struct Instance;
 
 // A function address. Wasm functions point at their defining instance and index;
-// host functions carry an opaque callable that the embedding API defines.
+// host functions carry their callback.
 struct FuncInstance {
   const ir::FuncType* type = nullptr;
   Instance* instance = nullptr;  // null for host functions
   uint32_t defined_index = 0;    // among the module's defined functions
-  const void* host = nullptr;    // host callable (embedding API)
+  HostFunc host;                 // host functions only
+  bool is_host() const { return instance == nullptr; }
 };
 
 // Something that can satisfy an import, or be exported.
@@ -53,6 +55,10 @@ struct Instance {
   std::vector<std::vector<Ref>> elem_segments;  // evaluated; dropped = empty
   std::vector<bool> data_dropped;
   std::optional<uint32_t> start;  // function index to run after instantiate()
+  // The executing tier's code for this module (interp::CompiledModule), set before any
+  // function of the instance can be reached; the runtime never looks inside.
+  const void* code = nullptr;
+  Store* store = nullptr;
 
   // nullopt when there is no export of that name.
   std::optional<Extern> find_export(std::string_view name) const;
@@ -64,6 +70,8 @@ struct StoreLimits {
   uint32_t max_memory_pages = ir::kMaxPages32;
   uint32_t max_table_elements = Table::kDefaultElementLimit;
   uint32_t max_instances = 10'000;
+  // Nested wasm calls; deeper recursion traps with "call stack exhausted".
+  uint32_t max_call_depth = 20'000;
 };
 
 class Store {
@@ -78,10 +86,13 @@ class Store {
   // the module's import section. Errors: UnknownImport / IncompatibleImportType (link),
   // resource limits, or a trap from a segment (TrapOutOfBoundsTable/Memory), in which
   // case the instance still exists in the store, partly initialized, as the spec says.
-  Result<Instance*> instantiate(const validate::ValidatedModule& module, std::span<const Extern> imports);
+  // `code` is the tier's compiled form of `module` (Instance::code).
+  Result<Instance*> instantiate(const validate::ValidatedModule& module, std::span<const Extern> imports,
+                                const void* code = nullptr);
 
-  // Host-side allocation, for host modules and the spec runner's `spectest`.
-  FuncInstance* add_host_func(const ir::FuncType* type, const void* host);
+  // Host-side allocation, for host modules and the spec runner's `spectest`. The store
+  // keeps its own copy of `type`; `host.env` must outlive the store.
+  FuncInstance* add_host_func(const ir::FuncType& type, HostFunc host);
   Result<Table*> add_table(const ir::TableType& type, Ref init = {});
   Result<Memory*> add_memory(const ir::MemType& type);
   Global* add_global(const ir::GlobalType& type, RawValue value);
@@ -92,6 +103,7 @@ class Store {
 
   StoreLimits m_limits;
   std::deque<FuncInstance> m_funcs;  // deque: addresses stay stable as it grows
+  std::deque<ir::FuncType> m_host_types;
   std::vector<std::unique_ptr<Table>> m_tables;
   std::vector<std::unique_ptr<Memory>> m_memories;
   std::deque<Global> m_globals;

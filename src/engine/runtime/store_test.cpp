@@ -67,7 +67,7 @@ struct Env {
   Memory* mem = nullptr;
   Global* base = nullptr;
   Env() {
-    f = store.add_host_func(&f_type, nullptr);
+    f = store.add_host_func(f_type, {});
     tab = *store.add_table(ir::TableType{ir::ValType::FuncRef, ir::Limits{2, std::nullopt}});
     mem = *store.add_memory(ir::MemType{ir::Limits{1, 2}});
     RawValue v;
@@ -118,7 +118,7 @@ TEST(Instantiate, RejectsImportsThatDoNotMatch) {
 
   ir::FuncType other{{}, {}};
   auto wrong_func = imports;
-  wrong_func[0].func = env.store.add_host_func(&other, nullptr);
+  wrong_func[0].func = env.store.add_host_func(other, {});
   expect_link_error(wrong_func, ErrorCode::IncompatibleImportType);
 
   auto wrong_mem = imports;

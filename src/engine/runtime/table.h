@@ -25,6 +25,8 @@ class Table {
 
   const ir::TableType& type() const { return m_type; }
   uint32_t size() const { return static_cast<uint32_t>(m_elems.size()); }
+  // Unchecked element access for the tiers' fast paths (i < size()).
+  Ref at(uint32_t i) const { return m_elems[i]; }
 
   // table.get / table.set: TrapOutOfBoundsTable for i >= size.
   Result<Ref> get(uint32_t i) const;

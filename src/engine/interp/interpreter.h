@@ -1,0 +1,147 @@
+#pragma once
+// The interpreter tier: CompiledModule (a validated module plus its bodies translated to
+// register-slot threaded code, lazily and at most once per function) and Machine (the
+// execution state of one thread: value stack and call stack) that runs it.
+// Design: docs/interpreter.md.
+//
+// Typical use:
+//   SKIFF_TRY_ASSIGN(auto cm, interp::compile(bytes));
+//   runtime::Store store;  interp::Machine machine;
+//   SKIFF_TRY_ASSIGN(auto* inst, interp::instantiate(machine, store, *cm, imports));
+//   SKIFF_TRY(machine.call(store, *inst->find_export("f")->func, args, results));
+// A trap is an Error of phase Trap; machine.backtrace() then lists the wasm frames.
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "engine/runtime/store.h"
+#include "platform/virtual_memory.h"
+#include "engine/runtime/value.h"
+#include "engine/validate/module_env.h"
+#include "engine/validate/validated_module.h"
+
+namespace skiff::engine::interp {
+
+struct CompiledFunc;
+
+// Immutable once built except for the lazily filled translation cache, which is safe to
+// use from many threads (translation of one body happens once, under a lock; readers
+// take an acquire load). Shared by every store that instantiates it.
+class CompiledModule {
+ public:
+  explicit CompiledModule(validate::ValidatedModule vm);
+  const validate::ModuleEnv& env() const { return m_env; }
+  ~CompiledModule();
+  CompiledModule(const CompiledModule&) = delete;
+  CompiledModule& operator=(const CompiledModule&) = delete;
+
+  const validate::ValidatedModule& validated() const { return m_vm; }
+  const ir::Module& module() const { return m_vm.module(); }
+
+  // Body `defined_index` as threaded code, translating it on first use.
+  Result<const CompiledFunc*> func(uint32_t defined_index) const {
+    const CompiledFunc* f = m_funcs[defined_index].load(std::memory_order_acquire);
+    if (f) [[likely]] return f;
+    return translate(defined_index);
+  }
+  // The translated body if it is ready (the dispatch loop's fast path), else null.
+  const CompiledFunc* func_if_ready(uint32_t defined_index) const {
+    return m_funcs[defined_index].load(std::memory_order_acquire);
+  }
+  // Translates every body now (ahead of time), e.g. before timing or serving.
+  Result<void> translate_all() const;
+
+ private:
+  Result<const CompiledFunc*> translate(uint32_t defined_index) const;
+
+  validate::ValidatedModule m_vm;
+  validate::ModuleEnv m_env;
+  std::unique_ptr<std::atomic<const CompiledFunc*>[]> m_funcs;
+  mutable std::mutex m_mutex;
+  mutable std::vector<std::unique_ptr<CompiledFunc>> m_owned;
+};
+
+// Decodes, validates and wraps a module.
+Result<std::shared_ptr<const CompiledModule>> compile(std::span<const uint8_t> bytes,
+                                                      const validate::ValidateOptions& opts = {});
+
+struct MachineOptions {
+  // Address space reserved for the value stack (pages are committed as they are used).
+  size_t value_stack_bytes = size_t{256} << 20;
+  // Hard cap on nested calls; the store's max_call_depth applies below it.
+  uint32_t max_call_frames = 200'000;
+  // Host -> wasm -> host -> wasm re-entry bound (each level uses native stack).
+  uint32_t max_reentry = 64;
+};
+
+// One frame of a trap's backtrace, innermost first.
+struct BacktraceFrame {
+  const runtime::Instance* instance = nullptr;
+  uint32_t func_index = 0;  // in the module's function index space
+  std::string name;         // from the name section, or empty
+};
+
+class Machine {
+ public:
+  explicit Machine(const MachineOptions& opts = {});
+  ~Machine();
+  Machine(const Machine&) = delete;
+  Machine& operator=(const Machine&) = delete;
+
+  // Calls `f` (a wasm or host function of `store`). `args` must match its parameter
+  // types and `results` have room for its results (else ArgumentMismatch).
+  Result<void> call(runtime::Store& store, const runtime::FuncInstance& f,
+                    std::span<const runtime::Value> args, std::span<runtime::Value> results);
+  // The slot ABI (runtime/host.h): arguments in, results out, no checks, no allocation.
+  // `slots` holds max(params, results) slots.
+  Result<void> call_slots(runtime::Store& store, const runtime::FuncInstance& f, uint64_t* slots);
+
+  // The wasm frames active when the last trap happened, innermost first.
+  const std::vector<BacktraceFrame>& backtrace() const { return m_backtrace; }
+  // "  0: name (func 3)\n  1: ..." for CLI output.
+  std::string format_backtrace() const;
+
+ private:
+  // One activation a `return` goes back to; ret_ip == null marks an entry from the host.
+  struct CallFrame {
+    const uint32_t* ret_ip;
+    uint64_t* fp;
+    const CompiledFunc* func;
+    runtime::Instance* inst;
+  };
+  Result<void> reserve_stacks();
+  // Runs wasm function `f` whose arguments are at `fp` (results are left there).
+  Result<void> run(runtime::Store& store, const runtime::FuncInstance& f, uint64_t* fp);
+  // The dispatch loop; with `table_out`, only returns its handler addresses.
+  static Result<void> execute(Machine* m, runtime::Store* store, const runtime::FuncInstance* f, uint64_t* fp,
+                              const void* const** table_out);
+  friend const void* const* handler_table();
+  void capture_backtrace(const CallFrame* top, const CompiledFunc* cur, runtime::Instance* inst);
+
+  MachineOptions m_opts;
+  platform::Reservation m_stack_mem;
+  platform::Reservation m_frames_mem;
+  uint64_t* m_stack = nullptr;      // value stack reservation
+  uint64_t* m_stack_end = nullptr;
+  uint64_t* m_free = nullptr;       // first free slot (for re-entry from host calls)
+  CallFrame* m_frames = nullptr;    // call stack reservation
+  CallFrame* m_frames_end = nullptr;
+  CallFrame* m_csp = nullptr;       // top of the call stack
+  uint32_t m_reentry = 0;
+  bool m_backtrace_fresh = false;
+  size_t m_backtrace_depth = 0;  // frames active at the last trap (the backtrace keeps 64)
+  std::vector<BacktraceFrame> m_backtrace;
+};
+
+// Store::instantiate with this module's code, then the start function (if any) on
+// `machine`. A trap in the start function leaves the instance in the store, as the
+// spec's instantiation does, and returns the trap.
+Result<runtime::Instance*> instantiate(Machine& machine, runtime::Store& store, const CompiledModule& module,
+                                       std::span<const runtime::Extern> imports);
+
+}  // namespace skiff::engine::interp

@@ -1,0 +1,119 @@
+#include "engine/interp/interpreter.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+namespace skiff::engine::interp {
+namespace {
+
+using runtime::Value;
+
+std::vector<uint8_t> fixture(const std::string& name) {
+  std::filesystem::path p = std::filesystem::path(SKIFF_TEST_FIXTURES) / (name + ".wasm");
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+class InterpTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto cm = compile(fixture("interp_basics"));
+    ASSERT_TRUE(cm.ok()) << cm.error().to_string();
+    m_module = *cm;
+    auto inst = instantiate(m_machine, m_store, *m_module, {});
+    ASSERT_TRUE(inst.ok()) << inst.error().to_string();
+    m_inst = *inst;
+  }
+  Result<std::vector<Value>> call(const std::string& name, std::vector<Value> args) {
+    auto x = m_inst->find_export(name);
+    EXPECT_TRUE(x && x->func) << name;
+    std::vector<Value> results(x->func->type->results.size());
+    SKIFF_TRY(m_machine.call(m_store, *x->func, args, results));
+    return results;
+  }
+  uint32_t call_i32(const std::string& name, std::vector<Value> args) {
+    auto r = call(name, std::move(args));
+    EXPECT_TRUE(r.ok()) << r.error().to_string();
+    return r.ok() ? (*r)[0].raw.i32 : 0xdeadbeef;
+  }
+  ErrorCode trap(const std::string& name, std::vector<Value> args) {
+    auto r = call(name, std::move(args));
+    EXPECT_FALSE(r.ok());
+    return r.ok() ? ErrorCode::TrapHost : r.error().code();
+  }
+
+  std::shared_ptr<const CompiledModule> m_module;
+  runtime::Store m_store;
+  Machine m_machine;
+  runtime::Instance* m_inst = nullptr;
+};
+
+TEST_F(InterpTest, RecursionAndArithmetic) {
+  EXPECT_EQ(call_i32("fib", {Value::i32(0)}), 0u);
+  EXPECT_EQ(call_i32("fib", {Value::i32(1)}), 1u);
+  EXPECT_EQ(call_i32("fib", {Value::i32(20)}), 6765u);
+}
+
+TEST_F(InterpTest, LoopsAndLocals) {
+  auto r = call("sum", {Value::i32(1000)});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ((*r)[0].raw.i64, 499500u);
+  EXPECT_EQ(call_i32("tee_shadow", {Value::i32(5)}), 1005u);
+  EXPECT_EQ(call_i32("loop_params", {Value::i32(4)}), 10u);
+}
+
+TEST_F(InterpTest, MultiValueAndBranches) {
+  auto r = call("swap", {Value::i32(1), Value::i32(2)});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ((*r)[0].raw.i32, 2u);
+  EXPECT_EQ((*r)[1].raw.i32, 1u);
+  EXPECT_EQ(call_i32("multi_block", {Value::i32(3)}), 30u);
+  EXPECT_EQ(call_i32("br_table", {Value::i32(0)}), 100u);
+  EXPECT_EQ(call_i32("br_table", {Value::i32(1)}), 200u);
+  EXPECT_EQ(call_i32("br_table", {Value::i32(2)}), 300u);
+  EXPECT_EQ(call_i32("br_table", {Value::i32(99)}), 300u);
+  EXPECT_EQ(call_i32("br_value", {Value::i32(1)}), 5u);
+  EXPECT_EQ(call_i32("br_value", {Value::i32(0)}), 6u);
+  EXPECT_EQ(call_i32("select", {Value::i32(1)}), 11u);
+  EXPECT_EQ(call_i32("select", {Value::i32(0)}), 22u);
+  EXPECT_EQ(call_i32("if_fused", {Value::i32(1), Value::i32(2)}), 1u);
+  EXPECT_EQ(call_i32("if_fused", {Value::i32(2), Value::i32(2)}), 0u);
+}
+
+TEST_F(InterpTest, MemoryGlobalsTables) {
+  EXPECT_EQ(call_i32("mem", {Value::i32(40)}), 42u);
+  EXPECT_EQ(call_i32("globals", {}), 8u);
+  EXPECT_EQ(call_i32("globals", {}), 9u);
+  EXPECT_EQ(call_i32("indirect", {Value::i32(0), Value::i32(7), Value::i32(2)}), 9u);
+  EXPECT_EQ(call_i32("indirect", {Value::i32(1), Value::i32(7), Value::i32(2)}), 5u);
+  EXPECT_EQ(call_i32("grow", {Value::i32(1)}), 1u);
+  EXPECT_EQ(call_i32("load", {Value::i32(2 * 65536 - 4)}), 0u);  // in bounds after growing
+  EXPECT_EQ(call_i32("grow", {Value::i32(5)}), 0xffffffffu);     // past the maximum
+  EXPECT_EQ(call_i32("simd", {Value::i32(10)}), 13u);
+}
+
+TEST_F(InterpTest, Traps) {
+  EXPECT_EQ(trap("div", {Value::i32(1), Value::i32(0)}), ErrorCode::TrapIntegerDivideByZero);
+  EXPECT_EQ(trap("div", {Value::i32(0x80000000u), Value::i32(-1)}), ErrorCode::TrapIntegerOverflow);
+  EXPECT_EQ(trap("unreachable", {}), ErrorCode::TrapUnreachable);
+  EXPECT_EQ(trap("load", {Value::i32(65536 - 3)}), ErrorCode::TrapOutOfBoundsMemory);
+  EXPECT_EQ(trap("indirect", {Value::i32(2), Value::i32(0), Value::i32(0)}), ErrorCode::TrapUninitializedElement);
+  EXPECT_EQ(trap("indirect", {Value::i32(4), Value::i32(0), Value::i32(0)}), ErrorCode::TrapUndefinedElement);
+  EXPECT_EQ(trap("recurse", {Value::i32(0)}), ErrorCode::TrapCallStackExhausted);
+  ASSERT_FALSE(m_machine.backtrace().empty());
+  EXPECT_EQ(m_machine.backtrace()[0].name, "inf");
+  // The machine is usable after a trap.
+  EXPECT_EQ(call_i32("fib", {Value::i32(10)}), 55u);
+}
+
+TEST_F(InterpTest, ArgumentMismatch) {
+  auto r = call("fib", {Value::i64(1)});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), ErrorCode::ArgumentMismatch);
+}
+
+}  // namespace
+}  // namespace skiff::engine::interp

@@ -1,0 +1,198 @@
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "engine/interp/code.h"
+#include "engine/interp/interpreter.h"
+#include "engine/interp/translator.h"
+#include "engine/validate/module_validator.h"
+
+namespace skiff::engine::interp {
+
+// --- CompiledModule ------------------------------------------------------------------
+
+CompiledModule::CompiledModule(validate::ValidatedModule vm) : m_vm(std::move(vm)) {
+  validate::ModuleValidator v;
+  // The module is valid, so this only rebuilds the environment bodies are walked with.
+  Result<void> r = v.check_before_code(m_vm.module());
+  SKIFF_ASSERT(r.ok(), "a validated module passes check_before_code");
+  m_env = v.env();
+  m_env.module = &m_vm.module();
+  const uint32_t n = m_vm.module().defined_funcs();
+  m_funcs = std::make_unique<std::atomic<const CompiledFunc*>[]>(n);
+  for (uint32_t i = 0; i < n; ++i) m_funcs[i].store(nullptr, std::memory_order_relaxed);
+}
+
+CompiledModule::~CompiledModule() = default;
+
+Result<const CompiledFunc*> CompiledModule::translate(uint32_t defined_index) const {
+  std::lock_guard lock(m_mutex);
+  if (const CompiledFunc* f = m_funcs[defined_index].load(std::memory_order_acquire)) return f;
+  Translator t(m_env);
+  SKIFF_TRY_ASSIGN(std::unique_ptr<CompiledFunc> f, t.translate(defined_index));
+  const CompiledFunc* p = f.get();
+  m_owned.push_back(std::move(f));
+  m_funcs[defined_index].store(p, std::memory_order_release);
+  return p;
+}
+
+Result<void> CompiledModule::translate_all() const {
+  std::lock_guard lock(m_mutex);
+  Translator t(m_env);
+  for (uint32_t i = 0; i < m_vm.module().defined_funcs(); ++i) {
+    if (m_funcs[i].load(std::memory_order_acquire)) continue;
+    SKIFF_TRY_ASSIGN(std::unique_ptr<CompiledFunc> f, t.translate(i));
+    m_funcs[i].store(f.get(), std::memory_order_release);
+    m_owned.push_back(std::move(f));
+  }
+  return ok();
+}
+
+Result<std::shared_ptr<const CompiledModule>> compile(std::span<const uint8_t> bytes,
+                                                      const validate::ValidateOptions& opts) {
+  SKIFF_TRY_ASSIGN(validate::ValidatedModule vm, validate::decode_and_validate(bytes, opts));
+  return std::shared_ptr<const CompiledModule>(std::make_shared<CompiledModule>(std::move(vm)));
+}
+
+// --- Machine -------------------------------------------------------------------------
+
+Machine::Machine(const MachineOptions& opts) : m_opts(opts) {}
+
+// The stacks are address space only (pages are backed when first touched), reserved on
+// the first call so that a machine that never runs costs nothing and a failure to
+// reserve is an error value, not an abort.
+Result<void> Machine::reserve_stacks() {
+  SKIFF_TRY_ASSIGN(m_stack_mem, platform::Reservation::reserve(m_opts.value_stack_bytes));
+  SKIFF_TRY_ASSIGN(m_frames_mem, platform::Reservation::reserve(size_t{m_opts.max_call_frames + 2} * sizeof(CallFrame)));
+  SKIFF_TRY(m_stack_mem.commit(0, m_stack_mem.size()));
+  SKIFF_TRY(m_frames_mem.commit(0, m_frames_mem.size()));
+  m_stack = reinterpret_cast<uint64_t*>(m_stack_mem.base());
+  m_stack_end = m_stack + m_stack_mem.size() / sizeof(uint64_t);
+  m_free = m_stack;
+  m_frames = reinterpret_cast<CallFrame*>(m_frames_mem.base());
+  m_frames_end = m_frames + m_opts.max_call_frames + 2;
+  m_csp = m_frames;
+  return ok();
+}
+
+Machine::~Machine() = default;
+
+Result<void> Machine::run(runtime::Store& store, const runtime::FuncInstance& f, uint64_t* fp) {
+  return execute(this, &store, &f, fp, nullptr);
+}
+
+namespace {
+uint32_t slots_of(std::span<const ir::ValType> types) {
+  uint32_t n = 0;
+  for (ir::ValType t : types) n += slot_width(t);
+  return n;
+}
+}  // namespace
+
+Result<void> Machine::call_slots(runtime::Store& store, const runtime::FuncInstance& f, uint64_t* slots) {
+  if (f.is_host()) {
+    runtime::Caller caller{&store, nullptr};
+    return f.host.fn(f.host.env, caller, slots);
+  }
+  if (!m_stack) SKIFF_TRY(reserve_stacks());
+  const uint32_t in = slots_of(f.type->params), out = slots_of(f.type->results);
+  uint64_t* fp = m_free;
+  if (fp + std::max(in, out) > m_stack_end) return Error(ErrorCode::TrapCallStackExhausted);
+  std::memcpy(fp, slots, in * sizeof(uint64_t));
+  SKIFF_TRY(run(store, f, fp));
+  std::memcpy(slots, fp, out * sizeof(uint64_t));
+  return ok();
+}
+
+Result<void> Machine::call(runtime::Store& store, const runtime::FuncInstance& f,
+                           std::span<const runtime::Value> args, std::span<runtime::Value> results) {
+  const ir::FuncType& ft = *f.type;
+  if (args.size() != ft.params.size() || results.size() < ft.results.size())
+    return Error(ErrorCode::ArgumentMismatch, kNoOffset,
+                 "expected " + std::to_string(ft.params.size()) + " arguments and room for " +
+                     std::to_string(ft.results.size()) + " results");
+  for (size_t i = 0; i < args.size(); ++i)
+    if (args[i].type != ft.params[i])
+      return Error(ErrorCode::ArgumentMismatch, kNoOffset, "argument " + std::to_string(i) + " has the wrong type");
+  if (!m_stack) SKIFF_TRY(reserve_stacks());
+  const uint32_t in = slots_of(ft.params), out = slots_of(ft.results);
+  uint64_t* fp = m_free;
+  if (fp + std::max(in, out) > m_stack_end) return Error(ErrorCode::TrapCallStackExhausted);
+  uint64_t* p = fp;
+  for (const runtime::Value& v : args) {
+    switch (v.type) {
+      case ir::ValType::I32: case ir::ValType::F32: *p = v.raw.i32; break;
+      case ir::ValType::V128: std::memcpy(p, v.raw.v128.bytes, 16); break;
+      case ir::ValType::FuncRef: case ir::ValType::ExternRef:
+        *p = reinterpret_cast<uintptr_t>(v.raw.ref.ptr);
+        break;
+      default: *p = v.raw.i64; break;
+    }
+    p += slot_width(v.type);
+  }
+  if (f.is_host()) {
+    runtime::Caller caller{&store, nullptr};
+    SKIFF_TRY(f.host.fn(f.host.env, caller, fp));
+  } else {
+    SKIFF_TRY(run(store, f, fp));
+  }
+  p = fp;
+  for (size_t i = 0; i < ft.results.size(); ++i) {
+    runtime::Value v = runtime::Value::zero(ft.results[i]);
+    switch (v.type) {
+      case ir::ValType::I32: case ir::ValType::F32: v.raw.i32 = static_cast<uint32_t>(*p); break;
+      case ir::ValType::V128: std::memcpy(v.raw.v128.bytes, p, 16); break;
+      case ir::ValType::FuncRef: case ir::ValType::ExternRef:
+        v.raw.ref.ptr = reinterpret_cast<const void*>(static_cast<uintptr_t>(*p));
+        break;
+      default: v.raw.i64 = *p; break;
+    }
+    results[i] = v;
+    p += slot_width(v.type);
+  }
+  return ok();
+}
+
+void Machine::capture_backtrace(const CallFrame* top, const CompiledFunc* cur, runtime::Instance* inst) {
+  constexpr size_t kMaxFrames = 64;
+  m_backtrace.clear();
+  auto add = [&](const CompiledFunc* f, const runtime::Instance* in) {
+    if (!f || !in) return;
+    const ir::Module& m = in->module->module();
+    BacktraceFrame fr;
+    fr.instance = in;
+    fr.func_index = m.imported_funcs + f->defined_index;
+    if (const std::string* name = m.names.function_name(ir::FuncIdx(fr.func_index))) fr.name = *name;
+    m_backtrace.push_back(std::move(fr));
+  };
+  add(cur, inst);
+  for (const CallFrame* cf = top; cf > m_frames && m_backtrace.size() < kMaxFrames; --cf)
+    if (cf->ret_ip) add(cf->func, cf->inst);
+  m_backtrace_depth = static_cast<size_t>(top - m_frames);
+}
+
+std::string Machine::format_backtrace() const {
+  std::string out;
+  for (size_t i = 0; i < m_backtrace.size(); ++i) {
+    const BacktraceFrame& f = m_backtrace[i];
+    out += "  " + std::to_string(i) + ": ";
+    out += f.name.empty() ? "<unnamed>" : f.name;
+    out += " (func " + std::to_string(f.func_index) + ")\n";
+  }
+  if (m_backtrace_depth + 1 > m_backtrace.size() && m_backtrace.size() >= 64)
+    out += "  ... " + std::to_string(m_backtrace_depth + 1 - m_backtrace.size()) + " more frames\n";
+  return out;
+}
+
+Result<runtime::Instance*> instantiate(Machine& machine, runtime::Store& store, const CompiledModule& module,
+                                       std::span<const runtime::Extern> imports) {
+  SKIFF_TRY_ASSIGN(runtime::Instance * inst, store.instantiate(module.validated(), imports, &module));
+  if (inst->start) {
+    const runtime::FuncInstance& f = *inst->funcs[*inst->start];
+    SKIFF_TRY(machine.call(store, f, {}, {}));
+  }
+  return inst;
+}
+
+}  // namespace skiff::engine::interp
