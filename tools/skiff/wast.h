@@ -1,11 +1,13 @@
 #pragma once
 // `skiff wast`: runs a spec script converted by wabt's wast2json (a .json command list
-// plus .wasm files beside it). This stage decodes, validates and instantiates modules
-// (against the standard `spectest` host module and registered instances) and checks
-// register, assert_malformed (binary), assert_invalid, assert_unlinkable and
-// assert_uninstantiable (segment traps). Text-format assert_malformed modules and
-// every command that needs execution are counted as skipped, as are link results that
-// depend on skipped execution.
+// plus .wasm files beside it) on the interpreter. One store and one machine per script;
+// imports resolve against the standard `spectest` host module and registered instances.
+// Every command is executed: module (start function included), register, action,
+// assert_return (with nan:canonical / nan:arithmetic, per lane for v128, and `either`),
+// assert_trap, assert_exhaustion, assert_malformed (binary), assert_invalid,
+// assert_unlinkable and assert_uninstantiable. Only text-format modules are skipped.
+// A trap must be the expected one; a rejection (decode, validate, link) with another
+// message than the suite's is only noted unless strict_messages is set.
 
 #include <cstdint>
 #include <iosfwd>
@@ -17,7 +19,7 @@ namespace skiff::tools {
 
 struct WastOptions {
   bool strict_messages = false;  // a rejection with a different message is a failure
-  bool verbose = false;          // print message mismatches and skips
+  bool verbose = false;          // print message mismatches, spectest prints, trap backtraces
 };
 
 struct WastSummary {

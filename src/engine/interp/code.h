@@ -8,19 +8,52 @@
 
 #include <cstdint>
 #include <cstring>
+#include <string>
+#include <string_view>
 #include <vector>
+
+#include "engine/ir/module.h"
 
 #include "engine/ir/opcode.h"
 
 namespace skiff::engine::interp {
 
 enum class XOp : uint16_t {
-#define XOP(name) name,
+#define XOP(name, words) name,
 #include "engine/interp/xops.def"
 #undef XOP
   Count_
 };
 inline constexpr size_t kXOpCount = static_cast<size_t>(XOp::Count_);
+
+namespace xop_detail {
+using U32 = uint32_t;
+using U64 = uint64_t;
+using S32 = int32_t;
+using S64 = int64_t;
+using F32 = float;
+using F64 = double;
+using V128 = ir::V128;
+// Operand words after the two handler words (BrTable adds n+1 offsets to its 2).
+inline constexpr uint8_t kOperandWords[] = {
+#define XOP(name, words) static_cast<uint8_t>(words),
+#include "engine/interp/xops.def"
+#undef XOP
+};
+inline constexpr std::string_view kNames[] = {
+#define XOP(name, words) #name,
+#include "engine/interp/xops.def"
+#undef XOP
+};
+}  // namespace xop_detail
+
+inline std::string_view xop_name(XOp x) { return xop_detail::kNames[static_cast<size_t>(x)]; }
+
+struct CompiledFunc;
+// The instructions of a translated body, in order (for tests and `--dump`).
+std::vector<XOp> xops_of(const CompiledFunc& f);
+// One line per instruction: position, name, operand words.
+std::string disassemble(const CompiledFunc& f);
 
 // Handler addresses indexed by XOp; filled by the dispatch loop on first use.
 const void* const* handler_table();

@@ -95,7 +95,7 @@ const void* const* handler_table() {
 Result<void> Machine::execute(Machine* m, runtime::Store* store, const runtime::FuncInstance* entry, uint64_t* fp,
                               const void* const** table_out) {
   static const void* const kLabels[] = {
-#define XOP(name) &&L_##name,
+#define XOP(name, words) &&L_##name,
 #include "engine/interp/xops.def"
 #undef XOP
   };

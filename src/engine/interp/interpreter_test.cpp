@@ -1,5 +1,9 @@
 #include "engine/interp/interpreter.h"
 
+#include <algorithm>
+
+#include "engine/interp/code.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -113,6 +117,28 @@ TEST_F(InterpTest, ArgumentMismatch) {
   auto r = call("fib", {Value::i64(1)});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code(), ErrorCode::ArgumentMismatch);
+}
+
+}  // namespace
+}  // namespace skiff::engine::interp
+
+namespace skiff::engine::interp {
+namespace {
+
+// The translator's promises, checked on the code it emits: local.get and constants cost
+// nothing, results land in locals, and a compare feeding br_if is one instruction.
+TEST(TranslatorTest, CountingLoopIsFused) {
+  auto cm = compile(fixture("interp_basics"));
+  ASSERT_TRUE(cm.ok());
+  // "sum" is the fourth function (after $add, $sub, $fib).
+  auto f = (*cm)->func(3);
+  ASSERT_TRUE(f.ok());
+  std::vector<XOp> ops = xops_of(**f);
+  SCOPED_TRACE(disassemble(**f));
+  EXPECT_EQ(std::count(ops.begin(), ops.end(), XOp::BrI32GeU), 1);
+  EXPECT_EQ(std::count(ops.begin(), ops.end(), XOp::Copy), 1);  // the final local.get $acc
+  EXPECT_EQ(std::count(ops.begin(), ops.end(), XOp::I32AddRi), 1);
+  EXPECT_LE(ops.size(), 7u);
 }
 
 }  // namespace

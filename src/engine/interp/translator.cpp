@@ -264,13 +264,17 @@ void Translator::emit_return() {
   if (n == 1) {
     copy_to(0, m_stack.back());
   } else if (n > 1) {
-    // Locals first go to their homes (all above the locals), so no copy below can
-    // overwrite a local that a later result still reads.
-    for (size_t i = m_stack.size() - n; i < m_stack.size(); ++i) materialize(m_stack[i]);
+    // Locals and constants first go to their homes (all above the locals), so no copy
+    // below can overwrite a local that a later result still reads. The entries are not
+    // changed: this code may run on one path only (br_if, a br_table stub).
+    for (size_t i = m_stack.size() - n; i < m_stack.size(); ++i)
+      if (m_stack[i].kind != Kind::Temp) copy_to(m_stack[i].home, m_stack[i]);
     uint32_t dst = 0;
     for (size_t i = m_stack.size() - n; i < m_stack.size(); ++i) {
-      copy_to(dst, m_stack[i]);
-      dst += slot_width(m_stack[i].type);
+      Entry in_home = m_stack[i];
+      in_home.kind = Kind::Temp;
+      copy_to(dst, in_home);
+      dst += slot_width(in_home.type);
     }
   }
   emit_op(XOp::Return);
