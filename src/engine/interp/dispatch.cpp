@@ -262,14 +262,14 @@ call_instance:
     m->m_csp = csp;
     m->m_free = fp + func->frame_slots;
     m->m_backtrace_fresh = false;
-    runtime::Caller caller{store, inst};
-    Result<void> r = callee_inst->host.fn(callee_inst->host.env, caller, nfp);
-    --csp;
-    if (!r) [[unlikely]] {
-      trap_error = std::move(r);
-      // A nested run (host -> wasm) that trapped has recorded the deeper frames.
-      if (m->m_backtrace_fresh) goto unwind;
-      goto trap_with_error;
+    {
+      runtime::Caller caller{store, inst};
+      Result<void> r = callee_inst->host.fn(callee_inst->host.env, caller, nfp);
+      --csp;
+      if (!r) [[unlikely]] {
+        trap_error = std::move(r);
+        goto host_failed;
+      }
     }
     RELOAD_MEMORY_SIZE();
     ip = next_ip;
@@ -497,8 +497,8 @@ L_TableGet: {
   NEXT();
 }
 L_TableSet: {
-  auto r = inst->tables[ip[2]]->set(rd<U32>(S(3)), to_ref(*S(4)));
-  if (!r) [[unlikely]] TRAP(ErrorCode::TrapOutOfBoundsTable);
+  // No Result stays in scope across the indirect jump (clang rejects that).
+  if (!inst->tables[ip[2]]->set(rd<U32>(S(3)), to_ref(*S(4))).ok()) [[unlikely]] TRAP(ErrorCode::TrapOutOfBoundsTable);
   ip += 5;
   NEXT();
 }
@@ -511,20 +511,17 @@ L_TableGrow:
   ip += 6;
   NEXT();
 L_TableFill: {
-  auto r = inst->tables[ip[2]]->fill(rd<U32>(S(3)), to_ref(*S(4)), rd<U32>(S(5)));
-  if (!r) [[unlikely]] TRAP(ErrorCode::TrapOutOfBoundsTable);
+  if (!inst->tables[ip[2]]->fill(rd<U32>(S(3)), to_ref(*S(4)), rd<U32>(S(5))).ok()) [[unlikely]] TRAP(ErrorCode::TrapOutOfBoundsTable);
   ip += 6;
   NEXT();
 }
 L_TableCopy: {
-  auto r = inst->tables[ip[2]]->copy_from(*inst->tables[ip[3]], rd<U32>(S(4)), rd<U32>(S(5)), rd<U32>(S(6)));
-  if (!r) [[unlikely]] TRAP(ErrorCode::TrapOutOfBoundsTable);
+  if (!inst->tables[ip[2]]->copy_from(*inst->tables[ip[3]], rd<U32>(S(4)), rd<U32>(S(5)), rd<U32>(S(6))).ok()) [[unlikely]] TRAP(ErrorCode::TrapOutOfBoundsTable);
   ip += 7;
   NEXT();
 }
 L_TableInit: {
-  auto r = inst->tables[ip[3]]->init(rd<U32>(S(4)), inst->elem_segments[ip[2]], rd<U32>(S(5)), rd<U32>(S(6)));
-  if (!r) [[unlikely]] TRAP(ErrorCode::TrapOutOfBoundsTable);
+  if (!inst->tables[ip[3]]->init(rd<U32>(S(4)), inst->elem_segments[ip[2]], rd<U32>(S(5)), rd<U32>(S(6))).ok()) [[unlikely]] TRAP(ErrorCode::TrapOutOfBoundsTable);
   ip += 7;
   NEXT();
 }
@@ -603,6 +600,10 @@ L_I8x16Shuffle: {
 #undef SKIFF_APPLY_0
 #undef SKIFF_APPLY_1
 
+host_failed:
+  // A nested run (host -> wasm) that trapped has recorded the deeper frames.
+  if (m->m_backtrace_fresh) goto unwind;
+  goto trap_with_error;
 trap:
   trap_error = Error(trap_code);
 trap_with_error:

@@ -88,7 +88,7 @@ static_assert(all_simple_ops_mapped(), "an opcode typed by opcodes.def has no in
 }  // namespace
 
 Translator::Translator(const validate::ModuleEnv& env)
-    : m_env(env), m_module(*env.module), m_handlers(handler_table()), m_walker(env, *this) {}
+    : m_module(*env.module), m_handlers(handler_table()), m_walker(env, *this) {}
 
 Result<std::unique_ptr<CompiledFunc>> Translator::translate(uint32_t defined_index) {
   m_code.clear();

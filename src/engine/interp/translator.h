@@ -134,7 +134,6 @@ class Translator {
   void point_at(uint32_t word, Ctl& target);  // a branch word to `target`'s label
   void emit_call(XOp x, uint32_t a, uint32_t b, const ir::FuncType& ft, const Entry* index);
 
-  const validate::ModuleEnv& m_env;
   const ir::Module& m_module;
   const void* const* m_handlers;
   validate::FuncWalker<Translator> m_walker;

@@ -71,7 +71,7 @@ struct StoreLimits {
   uint32_t max_table_elements = Table::kDefaultElementLimit;
   uint32_t max_instances = 10'000;
   // Nested wasm calls; deeper recursion traps with "call stack exhausted".
-  uint32_t max_call_depth = 20'000;
+  uint32_t max_call_depth = 100'000;
 };
 
 class Store {
