@@ -5,7 +5,8 @@ For every exported function of every generated module, runs the reference (refer
 a probe module on wasm-interp, fresh instance, zero arguments) and
 `SKIFF run MODULE --invoke NAME 0 0 ...` (contract: README.md), and compares the results.
 
-  diff.py --skiff build/asan/tools/skiff [--count N] [--seed S] [--keep DIR]
+  diff.py --skiff build/asan/tools/skiff [--count N] [--seed S] [--first I] [--keep DIR]
+            [--require-run] [--json-summary FILE]
   diff.py --skiff PATH --modules DIR_OR_FILE...     re-run saved modules (e.g. a --keep dir)
   diff.py --self-check [--count N]                  wasm-interp against itself, via
                                                     fake_skiff.py, plus a negative control
@@ -20,6 +21,7 @@ import argparse
 import collections
 import concurrent.futures
 import dataclasses
+import json
 import os
 import re
 import shutil
@@ -31,6 +33,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import canon_nan  # noqa: E402
 import gen  # noqa: E402
 import reference  # noqa: E402
 from reference import Outcome  # noqa: E402
@@ -138,6 +141,116 @@ def check_capability(cmd: list[str], workdir: str, timeout: float) -> str | None
 
 
 # ---------------------------------------------------------------------------------------
+# A third opinion.
+
+def run_v8(probe: bytes, types: tuple[str, ...], tmp: str, exact_nan: bool = True) -> reference.Outcome:
+    """A third opinion for a disagreement: the probe (built with split_v128) in node's V8,
+    values normalized like the reference's (exact NaN bits). Informational only: V8's NaN
+    choices are x86's, so it may differ from both where the spec allows any NaN."""
+    fd, path = tempfile.mkstemp(suffix=".v8.wasm", dir=tmp)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(probe)
+        proc = subprocess.run(["node", os.path.join(HERE, "v8_probe.mjs"), path],
+                              capture_output=True, text=True, errors="replace", timeout=60)
+    except subprocess.TimeoutExpired:
+        return reference.Outcome("skip", detail="V8 timed out")
+    except OSError as e:
+        return reference.Outcome("skip", detail=f"cannot run node: {e}")
+    finally:
+        os.unlink(path)
+    if proc.returncode != 0:
+        msg = proc.stderr.strip().splitlines()[-1:] or ["?"]
+        return reference.Outcome("trap" if msg[0].startswith("trap:") else "skip",
+                                 trap=msg[0], detail=msg[0])
+    nums = [int(l.partition(":")[2]) for l in proc.stdout.split()]
+    values = []
+    for t in types:
+        if t == "v128":
+            values.append(reference.format_value("v128", nums[:4]))
+            del nums[:4]
+        else:
+            values.append(reference.format_value(t, nums.pop(0), exact_nan))
+    return reference.Outcome("values", values=values)
+
+
+def v8_opinion(module, case, ns) -> str:
+    """Which side V8 takes in a disagreement, for the report (not the verdict)."""
+    if not shutil.which("node"):
+        return ""
+    observers = (reference.state_observers(module, len(case.export.results) +
+                                           len(reference.state_observers(module)))
+                 if ns.state else [])
+    types = case.export.results + tuple(t for t, _ in observers)
+    try:
+        probe = reference.build_probe(module, case.export, reference.zero_args(case.export.params),
+                                      observers=observers, split_v128=True)
+    except ValueError as e:
+        return f"V8 not run: {e}"
+    v8 = run_v8(probe, types, ns.probe_dir, ns.exact_nan)
+    if v8.kind == "skip":
+        return f"V8: {v8.detail}"
+    if v8.kind == "trap":
+        return f"V8 {v8.trap}" + (" (like wasm-interp)" if case.ref.kind == "trap" else "")
+    same_ref = case.ref.kind == "values" and reference.values_match(v8.values, case.ref.values)
+    same_sk = case.skiff.kind == "values" and reference.values_match(v8.values, case.skiff.values)
+    side = ("agrees with both?" if same_ref and same_sk else "agrees with wasm-interp" if same_ref
+            else "agrees with skiff" if same_sk else "differs from both")
+    return f"V8 {side}: {v8}"
+
+
+# ---------------------------------------------------------------------------------------
+# Disagreements that are only NaN freedom.
+#
+# The spec lets arithmetic return any NaN (canonical NaN inputs: either sign; other NaN
+# inputs: any payload), and wasm-interp always picks +canonical while skiff uses the
+# CPU's choice. Results and globals are compared NaN-aware (reference.values_match), but
+# NaN bits also reach memory (the state hash) and integer code (reinterpret, lane
+# extracts, a store then a load), which can then branch, trap or index differently. So
+# each disagreement is re-run on both sides with canon_nan.py's rewrite of the module
+# (every arithmetic NaN made +canonical; bit-exact operations untouched): if they then
+# agree, the case is skipped with NAN_FREEDOM; if not, it stays a failure.
+
+NAN_FREEDOM = "only NaN bits differ: both agree once arithmetic NaNs are canonical (canon_nan.py)"
+
+
+def recheck_canonical(case: Case, cmd: list[str], ns, env: dict | None) -> str | None:
+    """None if the case agrees on the NaN-canonicalized module, else why it still fails."""
+    try:
+        with open(case.module, "rb") as f:
+            data = canon_nan.canonicalize(f.read())
+        module = reference.parse_module(data)
+    except (OSError, reference.WasmFormatError, IndexError) as e:
+        return f"NaN re-check impossible: {e}"
+    export = next(e for e in module.exports if e.name == case.export.name)
+    again = Case(case.module, export)
+    fd, path = tempfile.mkstemp(suffix=".canon.wasm", dir=ns.probe_dir)
+    try:
+        if ns.state:
+            results = reference.probe_results(module, export, True)
+            again.labels = reference.state_labels(module)
+            probe = reference.build_probe(module, export, reference.zero_args(export.params), True)
+            with os.fdopen(fd, "wb") as f:
+                f.write(probe)
+            again.ref = reference.run_probe(probe, results, ns.timeout, False, ns.probe_dir)
+            again.skiff = run_skiff(cmd, path, reference.Export(
+                "probe", "func", 0, (), tuple(reference.PROBE_RESULT[t] for t in results)), ns.timeout, env)
+            if again.skiff.kind == "values":
+                again.skiff.values = reference.from_probe_values(again.skiff.values, results)
+        else:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            again.ref = reference.run_export(module, export, None, ns.timeout, False, ns.probe_dir)
+            again.skiff = run_skiff(cmd, path, export, ns.timeout, env)
+    finally:
+        os.unlink(path)
+    judge(again)
+    if again.verdict == "passed":
+        return None
+    return f"also with NaNs canonicalized: {again.reason or again.verdict}"
+
+
+# ---------------------------------------------------------------------------------------
 # The run.
 
 @dataclasses.dataclass
@@ -150,6 +263,7 @@ class Case:
     reason: str = ""
     probe: str = ""            # --state: the probe module skiff ran
     labels: list[str] = dataclasses.field(default_factory=list)  # --state: observed values
+    v8: str = ""               # failures: what V8 says (diff.run_v8), when node is there
 
 
 def judge(case: Case) -> None:
@@ -232,6 +346,14 @@ def run_cases(modules: list[str], cmd: list[str] | None, skip_reason: str | None
         else:
             case.skiff = run_skiff(cmd, case.module, case.export, ns.timeout, env)
         judge(case)
+        if case.verdict == "failed" and not ns.exact_nan:
+            why = recheck_canonical(case, cmd, ns, env)
+            if why is None:
+                case.verdict, case.reason = "skipped", NAN_FREEDOM
+            else:
+                case.reason += f" ({why})"
+        if case.verdict == "failed" and env is None:
+            case.v8 = v8_opinion(module, case, ns)
         if case.probe and case.verdict != "failed":
             os.unlink(case.probe)
             case.probe = ""
@@ -272,19 +394,13 @@ def report_failure(case: Case, keep: str | None, cmd: list[str]) -> None:
               and case.skiff.detail != case.skiff.trap else "")
     print(f"FAIL {where} {case.export.name} {signature(case.export)}: {case.reason}"
           + (f" ({values})" if values else "") +
-          f"\n  reference: {case.ref}\n  skiff:     {case.skiff}{detail}\n  repro: {shlex.join(repro)}")
+          f"\n  reference: {case.ref}\n  skiff:     {case.skiff}{detail}"
+          + (f"\n  {case.v8}" if case.v8 else "") + f"\n  repro: {shlex.join(repro)}")
 
 
 def summarize(cases: list[Case], nmodules: int, nonfunc: int, gen_stats: dict | None,
               elapsed: float) -> None:
-    ref_dist = collections.Counter()
-    for c in cases:
-        if c.ref.kind == "values":
-            ref_dist["values" if c.ref.values else "no results"] += 1
-        elif c.ref.kind == "trap":
-            ref_dist[f"trap: {c.ref.trap}"] += 1
-        else:
-            ref_dist["skip: " + re.sub(r"\d+(\.\d+)?s", "Ns", c.ref.detail)[:60]] += 1
+    ref_dist = collections.Counter(reference_kind(c.ref) for c in cases)
     if gen_stats:
         print(f"generated {gen_stats['total']}: {gen_stats['kept']} kept, {gen_stats['invalid']} invalid, "
               f"{gen_stats['imports']} with imports, {gen_stats['opt-failed']} wasm-opt failures")
@@ -294,6 +410,45 @@ def summarize(cases: list[Case], nmodules: int, nonfunc: int, gen_stats: dict | 
     skips = collections.Counter(c.reason for c in cases if c.verdict == "skipped")
     for reason, n in skips.most_common(3):
         print(f"skipped {n}: {reason}")
+
+
+def reference_kind(o: Outcome) -> str:
+    """The reference distribution's bucket of an outcome."""
+    if o.kind == "values":
+        return "values" if o.values else "no results"
+    if o.kind == "trap":
+        return f"trap: {o.trap}"
+    return "skip: " + re.sub(r"\d+(\.\d+)?s", "Ns", o.detail)[:60]
+
+
+def write_json_summary(path: str, ns, cases: list[Case], nmodules: int, nonfunc: int,
+                       gen_stats: dict | None, elapsed: float, cmd: list[str]) -> None:
+    """Everything the text summary says, for scripts (summarize.py merges chunks)."""
+    failures = []
+    for c in cases:
+        if c.verdict != "failed":
+            continue
+        m = re.match(r"^s(-?\d+)_(\d+)\.wasm$", os.path.basename(c.module))
+        repro = ([*cmd, "run", c.probe, "--invoke", "probe"] if c.probe else
+                 [*cmd, "run", c.module, "--invoke", c.export.name,
+                  *reference.zero_args(c.export.params)])
+        failures.append({
+            "module": c.module, "seed": int(m[1]) if m else None, "index": int(m[2]) if m else None,
+            "export": c.export.name, "signature": signature(c.export), "reason": c.reason,
+            "reference": str(c.ref), "skiff": str(c.skiff),
+            "skiff_detail": c.skiff.detail if c.skiff.kind == "trap" else "",
+            "labels": c.labels, "v8": c.v8, "repro": shlex.join(repro)})
+    passed, failed, skipped = counts(cases)
+    data = {
+        "seed": ns.seed, "first": ns.first, "count": ns.count, "state": ns.state,
+        "profile": ns.profile, "elapsed": elapsed,
+        "generated": gen_stats and {k: v for k, v in gen_stats.items() if k != "paths"},
+        "modules": nmodules, "functions": len(cases), "other_exports": nonfunc,
+        "reference": dict(collections.Counter(reference_kind(c.ref) for c in cases)),
+        "skip_reasons": dict(collections.Counter(c.reason for c in cases if c.verdict == "skipped")),
+        "passed": passed, "failed": failed, "skipped": skipped, "failures": failures}
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(data, f, indent=1)
 
 
 def counts(cases: list[Case]) -> tuple[int, int, int]:
@@ -309,6 +464,8 @@ def main() -> int:
                     help="compare wasm-interp with itself through fake_skiff.py")
     ap.add_argument("--count", type=int, default=50, help="modules to generate (default 50)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--first", type=int, default=0,
+                    help="index of the first module to generate (module I of seed S is fixed)")
     ap.add_argument("--profile", choices=sorted(gen.PROFILES), default="wasm2-noref")
     ap.add_argument("--modules", nargs="+", help="use these .wasm files/dirs instead of generating")
     ap.add_argument("--keep", help="copy modules with a disagreement here (+ a .txt note)")
@@ -317,6 +474,9 @@ def main() -> int:
     ap.add_argument("--exact-nan", action="store_true", help="NaN bits must match too")
     ap.add_argument("--state", action="store_true",
                     help="compare state after each call too (skiff runs probe modules)")
+    ap.add_argument("--require-run", action="store_true",
+                    help="a skiff without a working `run --invoke` is a failure (exit 1), not a skip")
+    ap.add_argument("--json-summary", metavar="FILE", help="also write the summary and failures as JSON")
     ap.add_argument("-j", "--jobs", type=int)
     ns = ap.parse_args()
     if not ns.skiff and not ns.self_check:
@@ -340,10 +500,13 @@ def main() -> int:
             modules = collect_modules(ns.modules)
         else:
             out = ns.work or os.path.join(tmp, "modules")
-            s = gen.generate(out, ns.count, ns.seed, 0, ns.profile, ns.jobs)
+            s = gen.generate(out, ns.count, ns.seed, ns.first, ns.profile, ns.jobs)
             gen_stats = dict(s, total=ns.count)
             modules = s["paths"]
         skip_reason = check_capability(cmd, tmp, ns.timeout)
+        if skip_reason and ns.require_run:
+            print(f"FAIL: {skip_reason}")
+            return 1
         if skip_reason:
             print(f"skipping all cases: {skip_reason}")
         cases, nonfunc = run_cases(modules, cmd, skip_reason, ns)
@@ -351,6 +514,9 @@ def main() -> int:
             if case.verdict == "failed":
                 report_failure(case, ns.keep, cmd)
         summarize(cases, len(modules), nonfunc, gen_stats, time.monotonic() - start)
+        if ns.json_summary:
+            write_json_summary(ns.json_summary, ns, cases, len(modules), nonfunc, gen_stats,
+                               time.monotonic() - start, cmd)
 
         control_ok = True
         if ns.self_check:

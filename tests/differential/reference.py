@@ -317,25 +317,57 @@ def state_observers(module: Module, scratch: int = 0) -> list[tuple[str, bytes]]
     return obs
 
 
+def _i32_const(n: int) -> bytes:
+    return b"\x41" + enc_sleb(n - (1 << 32) if n >= 1 << 31 else n)
+
+
+def range_hash_observer(lo: int, hi: int, scratch: int) -> tuple[str, bytes]:
+    """An observer: the state probe's memory hash over bytes [lo, hi) only (8-byte steps;
+    scratch locals as state_observers')."""
+    i, h = enc_uleb(scratch), enc_uleb(scratch + 1)
+    return ("i64",
+            _i32_const(lo) + b"\x21" + i + b"\x42\x00\x21" + h +
+            b"\x02\x40\x03\x40" +
+            b"\x20" + i + _i32_const(hi) + b"\x4f\x0d\x01" +       # br_if i >= hi (unsigned)
+            b"\x20" + h + b"\x42" + enc_sleb(0x100000001B3) + b"\x7e" +
+            b"\x20" + i + b"\x29\x03\x00\x85\x21" + h +
+            b"\x20" + i + b"\x41\x08\x6a\x21" + i +
+            b"\x0c\x00\x0b\x0b" + b"\x20" + h)
+
+
+def word_observer(addr: int) -> tuple[str, bytes]:
+    """An observer: the i64 at memory address `addr`."""
+    return ("i64", _i32_const(addr) + b"\x29\x03\x00")
+
+
 def probe_results(module: Module, export: Export, observe: bool) -> tuple[str, ...]:
     """The original types of the values a probe returns (its own types: PROBE_RESULT)."""
     extra = tuple(t for t, _ in state_observers(module)) if observe else ()
     return export.results + extra
 
 
-def build_probe(module: Module, export: Export, args: list[str], observe: bool = False) -> bytes:
+def build_probe(module: Module, export: Export, args: list[str], observe: bool = False,
+                observers: list[tuple[str, bytes]] | None = None, split_v128: bool = False) -> bytes:
     """A copy of `module` whose only export, "probe", calls `export` with `args` and returns
-    its results as integers; with `observe`, followed by the state_observers' values."""
+    its results as integers; with `observe`, followed by the state_observers' values.
+    `observers` replaces the state observers (same scratch locals: i32 then i64 after the
+    results); `split_v128` returns each v128 as its four i32 lanes (JS cannot take v128)."""
     if export.kind != "func":
         raise ValueError("not a function")
     if len(args) != len(export.params):
         raise ValueError(f"{export.name} takes {len(export.params)} arguments, got {len(args)}")
-    nobs = len(state_observers(module)) if observe else 0
-    scratch = len(export.results) + nobs
-    observers = state_observers(module, scratch) if observe else []
+    if observers is None:
+        nobs = len(state_observers(module)) if observe else 0
+        scratch = len(export.results) + nobs
+        observers = state_observers(module, scratch) if observe else []
+    else:
+        observe = True
     results = export.results + tuple(t for t, _ in observers)
+    out_types = [PROBE_RESULT[r] for r in results]
+    if split_v128:
+        out_types = [x for t in out_types for x in (["i32"] * 4 if t == "v128" else [t])]
     probe_type = (b"\x60" + enc_vec([bytes([VALTYPE_CODES[p]]) for p in ()]) +
-                  enc_vec([bytes([VALTYPE_CODES[PROBE_RESULT[r]]]) for r in results]))
+                  enc_vec([bytes([VALTYPE_CODES[t]]) for t in out_types]))
     code = bytearray()
     for arg, ptype in zip(args, export.params):
         code += parse_arg(arg, ptype)
@@ -345,6 +377,9 @@ def build_probe(module: Module, export: Export, args: list[str], observe: bool =
     for i, (_, instr) in enumerate(observers):
         code += instr + b"\x21" + enc_uleb(len(export.results) + i)
     for i, r in enumerate(results):
+        if split_v128 and r == "v128":              # i32x4.extract_lane 0..3
+            code += b"".join(b"\x20" + enc_uleb(i) + b"\xfd\x1b" + bytes([lane]) for lane in range(4))
+            continue
         code += b"\x20" + enc_uleb(i) + CONVERT.get(r, b"")
     code += b"\x0b"
     locals_ = enc_vec([b"\x01" + bytes([VALTYPE_CODES[r]]) for r in results] +

@@ -10,6 +10,7 @@
 #include "engine/validate/validated_module.h"
 #include "platform/file.h"
 #include "skiff/inspect.h"
+#include "skiff/run.h"
 #include "skiff/wast.h"
 
 namespace {
@@ -98,6 +99,21 @@ int run(int argc, char** argv) {
   wast->add_flag("--strict-messages", wopts.strict_messages, "Fail rejections whose message differs from the suite's");
   wast->add_flag("-v,--verbose", wopts.verbose, "Print message mismatches and skipped commands");
 
+  tools::RunOptions ropts;
+  std::string invoke;
+  auto* run_cmd = app.add_subcommand(
+      "run", "Run a module: call an export with --invoke, else its _start export (exit 134 on a trap)");
+  run_cmd->add_option("FILE", ropts.path, "WebAssembly binary")->required();
+  auto* invoke_opt = run_cmd->add_option(
+      "--invoke", invoke, "Call this exported function with ARGS and print its results, one TYPE:VALUE line each");
+  run_cmd->add_option("ARGS", ropts.args,
+                      "Arguments, one per parameter: integers in decimal or 0x hex, floats in decimal or as "
+                      "0x bits, v128 as one 0x number, null for references (use -- before ones like -inf)");
+  // TODO(wasi): remove with real WASI; see skiff/bench_wasi_shim.h.
+  run_cmd->add_flag("--bench-wasi-shim", ropts.bench_wasi_shim,
+                    "Provide the few WASI calls bench/cpu's workloads need (bench only, temporary)")
+      ->group("");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -107,6 +123,10 @@ int run(int argc, char** argv) {
   if (*inspect) return cmd_inspect(path, as_json);
   if (*validate) return cmd_validate(path);
   if (*wast) return cmd_wast(scripts, wopts);
+  if (*run_cmd) {
+    if (*invoke_opt) ropts.invoke = invoke;
+    return tools::run_module(ropts, std::cout, std::cerr);
+  }
   return 2;
 }
 

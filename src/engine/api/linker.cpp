@@ -1,0 +1,104 @@
+#include "skiff/linker.h"
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/api/store_impl.h"
+#include "engine/interp/interpreter.h"
+
+namespace skiff {
+
+namespace rt = engine::runtime;
+namespace ir = engine::ir;
+
+// One definition: a host function (bound to a store on use) or an item of one store.
+struct Linker::Impl {
+  struct Item {
+    std::shared_ptr<const detail::HostDefinition> host;
+    detail::StoreImpl* store = nullptr;
+    rt::Extern item;
+  };
+  std::map<std::pair<std::string, std::string>, Item> items;
+
+  void define(std::string_view module, std::string_view name, Item item) {
+    items[{std::string(module), std::string(name)}] = std::move(item);
+  }
+};
+
+Linker::Linker() : m_impl(std::make_unique<Impl>()) {}
+Linker::~Linker() = default;
+Linker::Linker(Linker&&) noexcept = default;
+Linker& Linker::operator=(Linker&&) noexcept = default;
+
+void Linker::define_host(std::string_view module, std::string_view name, std::span<const ValType> params,
+                         std::span<const ValType> results, detail::RawHostCallback fn,
+                         std::shared_ptr<void> callable) {
+  auto def = std::make_shared<detail::HostDefinition>();
+  for (ValType t : params) def->type.params.push_back(detail::to_engine(t));
+  for (ValType t : results) def->type.results.push_back(detail::to_engine(t));
+  def->fn = fn;
+  def->callable = std::move(callable);
+  m_impl->define(module, name, Impl::Item{std::move(def), nullptr, {}});
+}
+
+void Linker::define(std::string_view module, std::string_view name, const Func& f) {
+  rt::Extern x;
+  x.kind = ir::ExternKind::Func;
+  x.func = f.raw();
+  m_impl->define(module, name, Impl::Item{nullptr, f.store(), x});
+}
+
+void Linker::define(std::string_view module, std::string_view name, const Memory& m) {
+  rt::Extern x;
+  x.kind = ir::ExternKind::Memory;
+  x.memory = m.raw();
+  m_impl->define(module, name, Impl::Item{nullptr, m.store(), x});
+}
+
+void Linker::define(std::string_view module, std::string_view name, const Global& g) {
+  rt::Extern x;
+  x.kind = ir::ExternKind::Global;
+  x.global = g.raw();
+  m_impl->define(module, name, Impl::Item{nullptr, g.store(), x});
+}
+
+void Linker::define_instance(std::string_view module, const Instance& instance) {
+  const rt::Instance& inst = *instance.raw();
+  for (const ir::Export& e : inst.module->module().exports)
+    if (auto x = inst.find_export(e.name)) m_impl->define(module, e.name, Impl::Item{nullptr, instance.store(), *x});
+}
+
+Result<Instance> Linker::instantiate(Store& store, const Module& module) const {
+  detail::StoreImpl& s = *store.impl();
+  const engine::interp::CompiledModule& code = *module.compiled();
+  const ir::Module& m = code.module();
+  std::vector<rt::Extern> imports;
+  imports.reserve(m.imports.size());
+  for (const ir::Import& imp : m.imports) {
+    auto it = m_impl->items.find({imp.module, imp.name});
+    if (it == m_impl->items.end())
+      return Error(ErrorCode::UnknownImport, imp.offset, "\"" + imp.module + "\" \"" + imp.name + "\"");
+    const Impl::Item& item = it->second;
+    if (item.host) {
+      rt::Extern x;
+      x.kind = ir::ExternKind::Func;
+      x.func = s.bind(item.host);
+      imports.push_back(x);
+    } else if (item.store != &s) {
+      return Error(ErrorCode::InvalidArgument, imp.offset,
+                   "\"" + imp.module + "\" \"" + imp.name + "\" is defined by another store");
+    } else {
+      imports.push_back(item.item);
+    }
+  }
+  s.keep(module.compiled());
+  // interp::instantiate's two steps, apart: only a trap of the start function has a
+  // backtrace (a segment's trap happens before any code runs).
+  SKIFF_TRY_ASSIGN(rt::Instance * inst, s.store.instantiate(code.validated(), imports, &code));
+  if (inst->start) SKIFF_TRY(s.call(*inst->funcs[*inst->start], {}, {}));
+  return Instance(&s, inst);
+}
+
+}  // namespace skiff

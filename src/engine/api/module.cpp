@@ -1,0 +1,72 @@
+#include "skiff/module.h"
+
+#include "engine/api/store_impl.h"
+#include "engine/interp/interpreter.h"
+#include "platform/file.h"
+
+namespace skiff {
+
+namespace ir = engine::ir;
+
+std::string_view to_string(ExternKind k) {
+  switch (k) {
+    case ExternKind::Func: return "func";
+    case ExternKind::Table: return "table";
+    case ExternKind::Memory: return "memory";
+    case ExternKind::Global: return "global";
+  }
+  return "?";
+}
+
+namespace {
+
+ExternKind from_engine(ir::ExternKind k) {
+  switch (k) {
+    case ir::ExternKind::Func: return ExternKind::Func;
+    case ir::ExternKind::Table: return ExternKind::Table;
+    case ir::ExternKind::Memory: return ExternKind::Memory;
+    case ir::ExternKind::Global: return ExternKind::Global;
+  }
+  SKIFF_UNREACHABLE("bad ExternKind");
+}
+
+}  // namespace
+
+Result<Module> Module::compile(const Engine& engine, std::span<const uint8_t> bytes) {
+  engine::validate::ValidateOptions opts;
+  opts.threads = engine.options().compile_threads;
+  SKIFF_TRY_ASSIGN(std::shared_ptr<const engine::interp::CompiledModule> code, engine::interp::compile(bytes, opts));
+  if (engine.options().eager_compile) SKIFF_TRY(code->translate_all());
+  return Module(std::move(code));
+}
+
+Result<Module> Module::from_file(const Engine& engine, const std::string& path) {
+  SKIFF_TRY_ASSIGN(std::vector<uint8_t> bytes, platform::read_file(path));
+  return compile(engine, bytes).with_context(path);
+}
+
+std::vector<ImportType> Module::imports() const {
+  const ir::Module& m = m_code->module();
+  std::vector<ImportType> out;
+  out.reserve(m.imports.size());
+  for (const ir::Import& imp : m.imports) {
+    ImportType t{imp.module, imp.name, from_engine(imp.kind), {}};
+    if (imp.kind == ir::ExternKind::Func) t.func_type = detail::from_engine(m.types[imp.func_type.value]);
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+std::vector<ExportType> Module::exports() const {
+  const ir::Module& m = m_code->module();
+  std::vector<ExportType> out;
+  out.reserve(m.exports.size());
+  for (const ir::Export& e : m.exports) {
+    ExportType t{e.name, from_engine(e.kind), {}};
+    if (e.kind == ir::ExternKind::Func) t.func_type = detail::from_engine(m.func_type(ir::FuncIdx(e.index)));
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+}  // namespace skiff

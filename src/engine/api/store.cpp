@@ -1,0 +1,177 @@
+#include "skiff/store.h"
+
+#include <algorithm>
+#include <string>
+#include <type_traits>
+
+#include "engine/api/store_impl.h"
+
+namespace skiff {
+
+namespace rt = engine::runtime;
+namespace ir = engine::ir;
+
+namespace {
+
+// The public defaults are the engine's (include/skiff/store.h cannot include it);
+// a changed engine default fails here until the public header follows.
+constexpr bool same_defaults(const rt::StoreLimits& e, const StoreLimits& p) {
+  return e.max_memory_pages == p.max_memory_pages && e.max_table_elements == p.max_table_elements &&
+         e.max_instances == p.max_instances && e.max_call_depth == p.max_call_depth;
+}
+static_assert(same_defaults(rt::StoreLimits{}, StoreLimits{}),
+              "StoreLimits defaults differ from the engine's: update include/skiff/store.h");
+static_assert(std::is_same_v<detail::RawHostCallback, rt::HostCallback>);
+
+rt::StoreLimits to_engine_limits(const StoreLimits& l) {
+  rt::StoreLimits r;
+  r.max_memory_pages = l.max_memory_pages;
+  r.max_table_elements = l.max_table_elements;
+  r.max_instances = l.max_instances;
+  r.max_call_depth = l.max_call_depth;
+  return r;
+}
+
+engine::interp::MachineOptions machine_options(const EngineOptions& e) {
+  engine::interp::MachineOptions m;
+  m.value_stack_bytes = e.value_stack_bytes;
+  m.max_call_frames = e.max_call_frames;
+  m.max_reentry = e.max_reentry;
+  return m;
+}
+
+}  // namespace
+
+namespace detail {
+
+StoreImpl::StoreImpl(const EngineOptions& engine, const StoreLimits& l)
+    : limits(l), store(to_engine_limits(l)), machine(machine_options(engine)) {}
+
+rt::FuncInstance* StoreImpl::bind(const std::shared_ptr<const HostDefinition>& def) {
+  auto it = host_funcs.find(def.get());
+  if (it != host_funcs.end()) return it->second;
+  HostBinding& b = bindings.emplace_back(HostBinding{this, def->callable.get()});
+  rt::FuncInstance* f = store.add_host_func(def->type, rt::HostFunc{def->fn, &b});
+  host_defs.emplace(def.get(), def);
+  host_funcs.emplace(def.get(), f);
+  return f;
+}
+
+void StoreImpl::keep(std::shared_ptr<const engine::interp::CompiledModule> module) {
+  if (std::find(modules.begin(), modules.end(), module) == modules.end()) modules.push_back(std::move(module));
+}
+
+Result<void> StoreImpl::call_slots(const rt::FuncInstance& f, uint64_t* slots) {
+  ++depth;
+  Result<void> r = machine.call_slots(store, f, slots);
+  --depth;
+  // A host function called directly leaves no wasm frames: the machine's backtrace
+  // would be an older one.
+  if (!r.ok()) [[unlikely]]
+    if (depth == 0 && !f.is_host()) return with_backtrace(std::move(r).error());
+  return r;
+}
+
+Result<void> StoreImpl::call(const rt::FuncInstance& f, std::span<const rt::Value> args,
+                             std::span<rt::Value> results) {
+  ++depth;
+  Result<void> r = machine.call(store, f, args, results);
+  --depth;
+  if (!r.ok()) [[unlikely]]
+    if (depth == 0 && !f.is_host()) return with_backtrace(std::move(r).error());
+  return r;
+}
+
+Error StoreImpl::with_backtrace(Error e) const {
+  if (e.phase() != Phase::Trap || machine.backtrace().empty()) return e;
+  std::string bt = machine.format_backtrace();
+  while (!bt.empty() && bt.back() == '\n') bt.pop_back();
+  std::string context(e.context());
+  if (!context.empty()) context += "; ";
+  context += "wasm backtrace:\n";
+  context += bt;
+  return Error(e.code(), e.offset(), std::move(context));
+}
+
+ir::ValType to_engine(ValType t) {
+  switch (t) {
+    case ValType::I32: return ir::ValType::I32;
+    case ValType::I64: return ir::ValType::I64;
+    case ValType::F32: return ir::ValType::F32;
+    case ValType::F64: return ir::ValType::F64;
+    case ValType::V128: return ir::ValType::V128;
+    case ValType::FuncRef: return ir::ValType::FuncRef;
+    case ValType::ExternRef: return ir::ValType::ExternRef;
+  }
+  SKIFF_UNREACHABLE("bad ValType");
+}
+
+ValType from_engine(ir::ValType t) {
+  switch (t) {
+    case ir::ValType::I32: return ValType::I32;
+    case ir::ValType::I64: return ValType::I64;
+    case ir::ValType::F32: return ValType::F32;
+    case ir::ValType::F64: return ValType::F64;
+    case ir::ValType::V128: return ValType::V128;
+    case ir::ValType::FuncRef: return ValType::FuncRef;
+    case ir::ValType::ExternRef: return ValType::ExternRef;
+    case ir::ValType::Bottom: break;
+  }
+  SKIFF_UNREACHABLE("no public type for the validator's bottom type");
+}
+
+rt::Value to_engine(const Value& v) {
+  switch (v.type()) {
+    case ValType::I32: return rt::Value::i32(v.u32());
+    case ValType::I64: return rt::Value::i64(v.u64());
+    case ValType::F32: return rt::Value::f32(v.f32());
+    case ValType::F64: return rt::Value::f64(v.f64());
+    case ValType::V128: {
+      ir::V128 x;
+      std::copy(std::begin(v.v128().bytes), std::end(v.v128().bytes), x.bytes);
+      return rt::Value::v128(x);
+    }
+    case ValType::FuncRef:
+    case ValType::ExternRef: return rt::Value::ref(to_engine(v.type()), rt::Ref{v.ref()});
+  }
+  SKIFF_UNREACHABLE("bad ValType");
+}
+
+Value from_engine(const rt::Value& v) {
+  switch (v.type) {
+    case ir::ValType::I32: return Value(v.raw.i32);
+    case ir::ValType::I64: return Value(v.raw.i64);
+    case ir::ValType::F32: return Value(v.raw.f32);
+    case ir::ValType::F64: return Value(v.raw.f64);
+    case ir::ValType::V128: {
+      V128 x;
+      std::copy(std::begin(v.raw.v128.bytes), std::end(v.raw.v128.bytes), x.bytes);
+      return Value(x);
+    }
+    case ir::ValType::FuncRef:
+    case ir::ValType::ExternRef: return Value::ref(from_engine(v.type), v.raw.ref.ptr);
+    case ir::ValType::Bottom: break;
+  }
+  SKIFF_UNREACHABLE("no public value of the validator's bottom type");
+}
+
+FuncType from_engine(const ir::FuncType& t) {
+  FuncType r;
+  r.params.reserve(t.params.size());
+  r.results.reserve(t.results.size());
+  for (ir::ValType p : t.params) r.params.push_back(from_engine(p));
+  for (ir::ValType p : t.results) r.results.push_back(from_engine(p));
+  return r;
+}
+
+}  // namespace detail
+
+Store::Store(const Engine& engine, const StoreLimits& limits)
+    : m_impl(std::make_unique<detail::StoreImpl>(engine.options(), limits)) {}
+Store::~Store() = default;
+Store::Store(Store&&) noexcept = default;
+Store& Store::operator=(Store&&) noexcept = default;
+
+const StoreLimits& Store::limits() const { return m_impl->limits; }
+
+}  // namespace skiff

@@ -1,0 +1,346 @@
+#include "skiff/run.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ostream>
+
+#include "engine/interp/interpreter.h"
+#include "engine/runtime/linker.h"
+#include "engine/runtime/store.h"
+#include "platform/file.h"
+#include "skiff/bench_wasi_shim.h"
+
+namespace skiff::tools {
+
+namespace {
+
+using engine::ir::ValType;
+using engine::runtime::Value;
+namespace interp = engine::interp;
+namespace ir = engine::ir;
+namespace runtime = engine::runtime;
+
+Error bad_arg(std::string why) { return Error(ErrorCode::InvalidArgument, kNoOffset, std::move(why)); }
+
+bool starts_with_hex_prefix(std::string_view s) {
+  return s.size() >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+}
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// `digits` (no prefix, no sign) as a `bits`-wide unsigned number, little-endian into
+// `out` (bits / 8 bytes). False on an empty string, a bad digit or overflow.
+bool parse_unsigned_bytes(std::string_view digits, int base, uint8_t* out, unsigned bits) {
+  if (digits.empty()) return false;
+  unsigned nbytes = bits / 8;
+  std::memset(out, 0, nbytes);
+  for (char c : digits) {
+    int d = hex_digit(c);
+    if (d < 0 || d >= base) return false;
+    // out = out * base + d, byte by byte; a carry out of the top byte is overflow.
+    unsigned carry = static_cast<unsigned>(d);
+    for (unsigned i = 0; i < nbytes; ++i) {
+      unsigned v = out[i] * static_cast<unsigned>(base) + carry;
+      out[i] = static_cast<uint8_t>(v);
+      carry = v >> 8;
+    }
+    if (carry) return false;
+  }
+  return true;
+}
+
+// i32/i64: decimal in [-2^(bits-1), 2^bits - 1], or 0x hex of at most `bits` bits.
+Result<uint64_t> parse_int(std::string_view text, unsigned bits) {
+  std::string_view s = text;
+  bool negative = false;
+  if (!s.empty() && (s[0] == '-' || s[0] == '+')) {
+    negative = s[0] == '-';
+    s.remove_prefix(1);
+  }
+  int base = 10;
+  if (starts_with_hex_prefix(s)) {
+    base = 16;
+    s.remove_prefix(2);
+  }
+  uint8_t bytes[8];
+  if (!parse_unsigned_bytes(s, base, bytes, 64)) return bad_arg("not an integer");
+  uint64_t magnitude;
+  std::memcpy(&magnitude, bytes, 8);
+  uint64_t max_unsigned = bits == 64 ? UINT64_MAX : (uint64_t{1} << bits) - 1;
+  uint64_t max_negative = uint64_t{1} << (bits - 1);
+  if (negative ? magnitude > max_negative : magnitude > max_unsigned) return bad_arg("out of range");
+  uint64_t value = negative ? uint64_t{0} - magnitude : magnitude;
+  return value & max_unsigned;
+}
+
+// f32/f64: 0x bits, or a decimal float that strtof/strtod accept whole (no hex floats).
+template <typename Float, typename Bits>
+Result<Bits> parse_float(std::string_view text) {
+  if (starts_with_hex_prefix(text)) {
+    uint8_t bytes[8];
+    if (!parse_unsigned_bytes(text.substr(2), 16, bytes, sizeof(Bits) * 8))
+      return bad_arg("not a " + std::to_string(sizeof(Bits) * 8) + "-bit 0x pattern");
+    Bits bits;
+    std::memcpy(&bits, bytes, sizeof bits);
+    return bits;
+  }
+  std::string s(text);
+  std::string_view unsigned_part = text.substr(!text.empty() && (text[0] == '-' || text[0] == '+'));
+  if (s.empty() || std::isspace(static_cast<unsigned char>(s[0])) || starts_with_hex_prefix(unsigned_part))
+    return bad_arg("not a decimal float or 0x bit pattern");
+  char* end = nullptr;
+  errno = 0;
+  Float f;
+  if constexpr (sizeof(Float) == 4) f = std::strtof(s.c_str(), &end);
+  else f = std::strtod(s.c_str(), &end);
+  if (end != s.c_str() + s.size()) return bad_arg("not a decimal float or 0x bit pattern");
+  if (errno == ERANGE && std::isinf(f)) return bad_arg("out of range");
+  Bits bits;
+  std::memcpy(&bits, &f, sizeof bits);
+  return bits;
+}
+
+std::string hex(uint64_t v, int digits) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%0*llx", digits, static_cast<unsigned long long>(v));
+  return buf;
+}
+
+std::string type_list(const std::vector<ValType>& types) {
+  std::string s;
+  for (ValType t : types) {
+    if (!s.empty()) s += ' ';
+    s += ir::to_string(t);
+  }
+  return s;
+}
+
+std::string_view kind_noun(ir::ExternKind k) {
+  switch (k) {
+    case ir::ExternKind::Func: return "a function";
+    case ir::ExternKind::Table: return "a table";
+    case ir::ExternKind::Memory: return "a memory";
+    case ir::ExternKind::Global: return "a global";
+  }
+  return "something else";
+}
+
+// "path: <phase> error: <message> at offset 0x.. (<context>)", as `skiff validate` prints.
+void report_error(std::ostream& err, const std::string& path, const Error& e) {
+  err << path << ": " << phase_name(e.phase()) << " error: " << e.to_string() << "\n";
+}
+
+// A trap (phase Trap) stops the run: `trap: MESSAGE` (the spec's wording first, then
+// any detail) and the wasm frames, innermost first. Under the bench shim, proc_exit
+// also arrives as an error and is the program's exit instead.
+int finish_failed_run(std::ostream& err, const std::string& path, const Error& e, const interp::Machine& machine,
+                      const BenchWasiShim* shim) {
+  if (shim && shim->exit_code()) return *shim->exit_code();
+  if (e.phase() != Phase::Trap) {
+    report_error(err, path, e);
+    return kRunExitError;
+  }
+  err << "trap: " << e.to_string() << "\n";
+  std::string bt = machine.format_backtrace();
+  if (!bt.empty()) {
+    err << "wasm backtrace:\n" << bt;
+    if (bt.back() != '\n') err << "\n";
+  }
+  return kRunExitTrap;
+}
+
+}  // namespace
+
+Result<Value> parse_value(std::string_view text, ValType t) {
+  Value v = Value::zero(t);
+  switch (t) {
+    case ValType::I32: {
+      SKIFF_TRY_ASSIGN(uint64_t bits, parse_int(text, 32));
+      v.raw.i32 = static_cast<uint32_t>(bits);
+      return v;
+    }
+    case ValType::I64: {
+      SKIFF_TRY_ASSIGN(v.raw.i64, parse_int(text, 64));
+      return v;
+    }
+    case ValType::F32: {
+      // Through the bits, so that a signalling NaN pattern arrives unchanged.
+      SKIFF_TRY_ASSIGN(v.raw.i32, (parse_float<float, uint32_t>(text)));
+      return v;
+    }
+    case ValType::F64: {
+      SKIFF_TRY_ASSIGN(v.raw.i64, (parse_float<double, uint64_t>(text)));
+      return v;
+    }
+    case ValType::V128: {
+      std::string_view s = text;
+      int base = 10;
+      if (starts_with_hex_prefix(s)) {
+        base = 16;
+        s.remove_prefix(2);
+      }
+      if (!parse_unsigned_bytes(s, base, v.raw.v128.bytes, 128))
+        return bad_arg("not a 128-bit unsigned integer (decimal or 0x hex)");
+      return v;
+    }
+    case ValType::FuncRef:
+    case ValType::ExternRef:
+      if (text != "null") return bad_arg("only null references can be passed");
+      return v;
+    case ValType::Bottom: break;
+  }
+  return bad_arg("unsupported parameter type");
+}
+
+std::string format_value(const Value& v, const runtime::Instance* inst) {
+  std::string out(ir::to_string(v.type));
+  out += ':';
+  switch (v.type) {
+    case ValType::I32: out += std::to_string(v.raw.i32); break;
+    case ValType::I64: out += std::to_string(v.raw.i64); break;
+    case ValType::F32: out += hex(v.raw.i32, 8); break;
+    case ValType::F64: out += hex(v.raw.i64, 16); break;
+    case ValType::V128:
+      for (int lane = 0; lane < 4; ++lane) {
+        uint32_t x;
+        std::memcpy(&x, v.raw.v128.bytes + 4 * lane, 4);
+        if (lane) out += ' ';
+        out += hex(x, 8);
+      }
+      break;
+    case ValType::FuncRef:
+    case ValType::ExternRef: {
+      if (v.raw.ref.is_null()) {
+        out += "null";
+        break;
+      }
+      if (v.type == ValType::FuncRef && inst) {
+        for (size_t i = 0; i < inst->funcs.size(); ++i) {
+          if (inst->funcs[i] == v.raw.ref.ptr) {
+            out += std::to_string(i);
+            return out;
+          }
+        }
+      }
+      out += "nonnull";
+      break;
+    }
+    case ValType::Bottom: out += "?"; break;
+  }
+  return out;
+}
+
+int run_module(const RunOptions& opts, std::ostream& out, std::ostream& err) {
+  const std::string& path = opts.path;
+  auto bytes = platform::read_file(path);
+  if (!bytes) {
+    err << "skiff: " << bytes.error().context() << "\n";
+    return kRunExitError;
+  }
+  auto compiled = interp::compile(*bytes);
+  if (!compiled) {
+    report_error(err, path, compiled.error());
+    return kRunExitError;
+  }
+  const interp::CompiledModule& cm = **compiled;
+  const ir::Module& m = cm.module();
+
+  // The function to call, checked before anything runs (the start function included).
+  std::string name = opts.invoke.value_or("_start");
+  const ir::Export* target = nullptr;
+  for (const ir::Export& e : m.exports)
+    if (e.name == name) target = &e;
+  if (!target && opts.invoke) {
+    err << path << ": unknown export \"" << name << "\"";
+    std::string funcs;
+    int listed = 0;
+    for (const ir::Export& e : m.exports) {
+      if (e.kind != ir::ExternKind::Func) continue;
+      if (listed++ == 10) {
+        funcs += ", ...";
+        break;
+      }
+      funcs += (funcs.empty() ? "" : ", ") + e.name;
+    }
+    err << (funcs.empty() ? " (the module exports no functions)" : " (exported functions: " + funcs + ")") << "\n";
+    return kRunExitError;
+  }
+  if (target && target->kind != ir::ExternKind::Func) {
+    err << path << ": export \"" << name << "\" is " << kind_noun(target->kind) << ", not a function\n";
+    return kRunExitError;
+  }
+  std::vector<Value> args;
+  if (target) {
+    const ir::FuncType& type = m.func_type(ir::FuncIdx(target->index));
+    if (!opts.invoke && !type.params.empty()) {
+      err << path << ": \"_start\" takes parameters (" << type_list(type.params)
+          << "); call it with --invoke _start ARGS...\n";
+      return kRunExitUsage;
+    }
+    if (opts.invoke) {
+      if (opts.args.size() != type.params.size()) {
+        err << "skiff run: \"" << name << "\" takes " << type.params.size() << " argument"
+            << (type.params.size() == 1 ? "" : "s")
+            << (type.params.empty() ? "" : " (" + type_list(type.params) + ")") << ", got " << opts.args.size()
+            << "\n";
+        return kRunExitUsage;
+      }
+      for (size_t i = 0; i < opts.args.size(); ++i) {
+        auto v = parse_value(opts.args[i], type.params[i]);
+        if (!v) {
+          err << "skiff run: argument " << i + 1 << " of \"" << name << "\" (\"" << opts.args[i] << "\") is not a valid "
+              << ir::to_string(type.params[i]) << ": " << v.error().context() << "\n";
+          return kRunExitUsage;
+        }
+        args.push_back(*v);
+      }
+    }
+  }
+
+  runtime::Store store;
+  runtime::Linker linker;
+  std::optional<BenchWasiShim> shim;
+  if (opts.bench_wasi_shim) {
+    std::vector<std::string> argv{path};
+    argv.insert(argv.end(), opts.args.begin(), opts.args.end());
+    shim.emplace(std::move(argv));
+    shim->define(store, linker);
+  }
+  auto imports = linker.resolve(m);
+  if (!imports) {
+    const Error& e = imports.error();
+    err << path << ": link error: " << e.message() << " " << e.context();
+    if (e.has_offset()) err << " at offset " << hex(e.offset(), 0);
+    err << " (skiff run provides no host functions yet)\n";
+    return kRunExitError;
+  }
+
+  interp::Machine machine;
+  const BenchWasiShim* shim_ptr = shim ? &*shim : nullptr;
+  auto inst = interp::instantiate(machine, store, cm, *imports);
+  if (!inst) return finish_failed_run(err, path, inst.error(), machine, shim_ptr);
+  if (!target) return 0;  // no _start: instantiating (and the start function) was the run
+
+  std::optional<runtime::Extern> x = (*inst)->find_export(name);
+  if (!x || !x->func) {
+    err << path << ": export \"" << name << "\" is not a function\n";
+    return kRunExitError;
+  }
+  std::vector<Value> results;
+  for (ValType t : x->func->type->results) results.push_back(Value::zero(t));
+  auto called = machine.call(store, *x->func, args, results);
+  if (!called) return finish_failed_run(err, path, called.error(), machine, shim_ptr);
+  for (const Value& v : results) out << format_value(v, *inst) << "\n";
+  out.flush();
+  return 0;
+}
+
+}  // namespace skiff::tools

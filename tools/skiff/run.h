@@ -1,0 +1,59 @@
+#pragma once
+// `skiff run FILE [--invoke NAME] [ARGS...]`: compiles a module, instantiates it (which
+// runs its start function), and either calls the exported function NAME with ARGS or,
+// without --invoke, runs the `_start` export (nothing more when there is none, as
+// wasmtime does). Results go to stdout, one `TYPE:VALUE` line each, in the format of
+// tests/differential/README.md ("The contract"); everything else goes to stderr.
+//
+// No host functions are provided yet (WASI is a later issue): a module with imports
+// fails with "unknown import" naming the first one. The hidden --bench-wasi-shim flag
+// (bench_wasi_shim.h) supplies the few WASI calls bench/cpu's workloads make.
+
+#include <cstdint>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "engine/ir/types.h"
+#include "engine/runtime/value.h"
+
+namespace skiff::engine::runtime {
+struct Instance;
+}
+
+namespace skiff::tools {
+
+// Exit codes of `skiff run`.
+inline constexpr int kRunExitError = 1;  // unreadable/invalid module, link error, no such export
+inline constexpr int kRunExitUsage = 2;  // bad arguments (like CLI11's own usage errors)
+inline constexpr int kRunExitTrap = 134;  // a trap, as wasmtime: 128 + SIGABRT
+
+struct RunOptions {
+  std::string path;
+  std::optional<std::string> invoke;  // nullopt: run `_start`
+  std::vector<std::string> args;      // --invoke: one per parameter; else the program's argv[1..]
+  bool bench_wasi_shim = false;       // TODO(wasi): remove with real WASI (bench_wasi_shim.h)
+};
+
+// Runs the command; returns the process exit code (above, or the guest's proc_exit code
+// under the bench shim). Results are written to `out`, errors and traps to `err`.
+int run_module(const RunOptions& opts, std::ostream& out, std::ostream& err);
+
+// Parses one command-line argument as a value of type `t`:
+//   i32/i64   decimal, signed or unsigned ("-1", "4294967295"), or 0x hex bits
+//   f32/f64   a decimal float ("1.5", "-0", "1e-10", "inf", "nan"), or 0x hex bits
+//   v128      0x and up to 32 hex digits, or an unsigned decimal: the 128-bit
+//             little-endian integer (lane 0 = lowest bits)
+//   funcref/externref   "null" only
+// Error: InvalidArgument with a one-line reason as context.
+Result<engine::runtime::Value> parse_value(std::string_view text, engine::ir::ValType t);
+
+// One result line without the newline: "i32:42", "f64:0x3ff0000000000000",
+// "v128:0x00000001 0x00000002 0x00000003 0x00000004", "funcref:null". A non-null funcref
+// prints its index in `inst`'s function space when it is one of its functions.
+std::string format_value(const engine::runtime::Value& v, const engine::runtime::Instance* inst);
+
+}  // namespace skiff::tools
