@@ -3,18 +3,19 @@
 # against wabt's wasm-interp, in chunks run in parallel, each with --state; then one merged
 # summary with every disagreement (seed/index, export, expected vs got, repro).
 # Usage: scripts/differential-long.sh [--skiff PATH] [--count N] [--seed S] [--chunk C]
-#                                     [--jobs J] [--out DIR] [--no-state]
+#                                     [--jobs J] [--out DIR] [--no-state] [--resume]
 #   --skiff  default build/release/tools/skiff (built with the release preset first)
 #   --seed   default: a new random seed, printed first (module I of seed S is fixed)
 #   --chunk  modules per diff.py process (default 200); --jobs processes at once (nproc)
 #   --out    default build/differential-long/seed-S: chunks/*.{log,json}, fail/ (kept
 #            failing modules and probes), summary.txt
+#   --resume keep the chunks of an interrupted run with the same seed/count/chunk; run the rest
 # Exit: 0 no disagreement, 1 disagreements, 2 harness error.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 die() { echo "differential-long.sh: error: $*" >&2; exit 2; }
 
-skiff="" count=10000 seed="" chunk=200 jobs=$(nproc) out="" state=--state
+skiff="" count=10000 seed="" chunk=200 jobs=$(nproc) out="" state=--state resume=0
 while (($#)); do
     case $1 in
     --skiff) skiff=$2; shift 2 ;;
@@ -24,7 +25,8 @@ while (($#)); do
     --jobs) jobs=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --no-state) state=""; shift ;;
-    -h | --help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --resume) resume=1; shift ;;
+    -h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument $1" ;;
     esac
 done
@@ -42,7 +44,7 @@ fi
 skiff=$(cd "$(dirname "$skiff")" && pwd)/$(basename "$skiff")
 out=${out:-$root/build/differential-long/seed-$seed}
 mkdir -p "$out/chunks"
-rm -f "$out"/chunks/*.json "$out"/chunks/*.log
+((resume)) || rm -f "$out"/chunks/*.json "$out"/chunks/*.log
 
 diff_py=$root/tests/differential/diff.py
 export diff_py skiff seed chunk count state out
@@ -50,6 +52,7 @@ run_chunk() {
     local first=$1 n=$chunk tag
     ((first + n > count)) && n=$((count - first))
     tag=$(printf '%06d' "$first")
+    if [[ -s $out/chunks/$tag.json ]]; then echo "chunk $first: done before (--resume)" >&2; return 0; fi
     # shellcheck disable=SC2086
     python3 "$diff_py" --skiff "$skiff" --seed "$seed" --first "$first" --count "$n" $state \
         --require-run -j 1 --keep "$out/fail" --json-summary "$out/chunks/$tag.json" \

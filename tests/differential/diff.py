@@ -424,11 +424,14 @@ def reference_kind(o: Outcome) -> str:
 def write_json_summary(path: str, ns, cases: list[Case], nmodules: int, nonfunc: int,
                        gen_stats: dict | None, elapsed: float, cmd: list[str]) -> None:
     """Everything the text summary says, for scripts (summarize.py merges chunks)."""
-    failures = []
+    failures, nan_skips = [], []
     for c in cases:
+        m = re.match(r"^s(-?\d+)_(\d+)\.wasm$", os.path.basename(c.module))
+        if c.verdict == "skipped" and c.reason == NAN_FREEDOM:
+            nan_skips.append({"module": c.module, "seed": int(m[1]) if m else None,
+                              "index": int(m[2]) if m else None, "export": c.export.name})
         if c.verdict != "failed":
             continue
-        m = re.match(r"^s(-?\d+)_(\d+)\.wasm$", os.path.basename(c.module))
         repro = ([*cmd, "run", c.probe, "--invoke", "probe"] if c.probe else
                  [*cmd, "run", c.module, "--invoke", c.export.name,
                   *reference.zero_args(c.export.params)])
@@ -446,7 +449,8 @@ def write_json_summary(path: str, ns, cases: list[Case], nmodules: int, nonfunc:
         "modules": nmodules, "functions": len(cases), "other_exports": nonfunc,
         "reference": dict(collections.Counter(reference_kind(c.ref) for c in cases)),
         "skip_reasons": dict(collections.Counter(c.reason for c in cases if c.verdict == "skipped")),
-        "passed": passed, "failed": failed, "skipped": skipped, "failures": failures}
+        "passed": passed, "failed": failed, "skipped": skipped, "failures": failures,
+        "nan_skips": nan_skips}
     with open(path, "w", encoding="utf-8") as f:
         json.dump(data, f, indent=1)
 

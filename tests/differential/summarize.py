@@ -22,7 +22,7 @@ def main(paths: list[str]) -> int:
     gen = collections.Counter()
     ref = collections.Counter()
     skips = collections.Counter()
-    failures, broken, elapsed, seeds = [], [], 0.0, set()
+    failures, nan_skips, broken, elapsed, seeds = [], [], [], 0.0, set()
     for p in paths:
         try:
             with open(p, encoding="utf-8") as f:
@@ -37,6 +37,7 @@ def main(paths: list[str]) -> int:
         ref.update(d["reference"])
         skips.update(d["skip_reasons"])
         failures += d["failures"]
+        nan_skips += d.get("nan_skips", [])
         elapsed = max(elapsed, d["elapsed"])
     print(f"chunks: {len(paths) - len(broken)} of {len(paths)} read; seed(s) "
           + ", ".join(str(s) for s in sorted(seeds)))
@@ -50,6 +51,11 @@ def main(paths: list[str]) -> int:
     print("reference: " + ", ".join(f"{k} {v}" for k, v in ref.most_common()))
     for reason, n in skips.most_common(5):
         print(f"skipped {n}: {reason}")
+    if nan_skips:
+        where = [f"s{n['seed']}_{n['index']}:{n['export']}" if n["index"] is not None
+                 else f"{n['module']}:{n['export']}"
+                 for n in sorted(nan_skips, key=lambda n: (n["seed"] or 0, n["index"] or 0, n["export"]))]
+        print(f"NaN-freedom skips (seed_index:export): {' '.join(where)}")
     by_reason = collections.Counter(f["reason"] for f in failures)
     for f in sorted(failures, key=lambda f: (f["seed"] or 0, f["index"] or 0, f["export"])):
         where = (f"seed {f['seed']} index {f['index']}" if f["seed"] is not None
