@@ -94,11 +94,10 @@ Result<Instance> Linker::instantiate(Store& store, const Module& module) const {
     }
   }
   s.keep(module.compiled());
-  // interp::instantiate's two steps, apart: only a trap of the start function has a
-  // backtrace (a segment's trap happens before any code runs).
-  SKIFF_TRY_ASSIGN(rt::Instance * inst, s.store.instantiate(code.validated(), imports, &code));
-  if (inst->start) SKIFF_TRY(s.call(*inst->funcs[*inst->start], {}, {}));
-  return Instance(&s, inst);
+  // The machine's backtrace is empty unless the start function trapped.
+  auto inst = engine::interp::instantiate(s.machine, s.store, code, imports);
+  if (!inst.ok()) return s.depth == 0 ? s.with_backtrace(std::move(inst).error()) : std::move(inst).error();
+  return Instance(&s, *inst);
 }
 
 }  // namespace skiff

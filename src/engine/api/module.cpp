@@ -9,13 +9,12 @@ namespace skiff {
 namespace ir = engine::ir;
 
 std::string_view to_string(ExternKind k) {
-  switch (k) {
-    case ExternKind::Func: return "func";
-    case ExternKind::Table: return "table";
-    case ExternKind::Memory: return "memory";
-    case ExternKind::Global: return "global";
-  }
-  return "?";
+  // The public enum mirrors the engine's, value for value.
+  static_assert(static_cast<int>(ExternKind::Func) == static_cast<int>(ir::ExternKind::Func) &&
+                static_cast<int>(ExternKind::Table) == static_cast<int>(ir::ExternKind::Table) &&
+                static_cast<int>(ExternKind::Memory) == static_cast<int>(ir::ExternKind::Memory) &&
+                static_cast<int>(ExternKind::Global) == static_cast<int>(ir::ExternKind::Global));
+  return ir::to_string(static_cast<ir::ExternKind>(k));
 }
 
 namespace {

@@ -65,10 +65,7 @@ Result<void> StoreImpl::call_slots(const rt::FuncInstance& f, uint64_t* slots) {
   ++depth;
   Result<void> r = machine.call_slots(store, f, slots);
   --depth;
-  // A host function called directly leaves no wasm frames: the machine's backtrace
-  // would be an older one.
-  if (!r.ok()) [[unlikely]]
-    if (depth == 0 && !f.is_host()) return with_backtrace(std::move(r).error());
+  if (!r.ok() && depth == 0) [[unlikely]] return with_backtrace(std::move(r).error());
   return r;
 }
 
@@ -77,8 +74,7 @@ Result<void> StoreImpl::call(const rt::FuncInstance& f, std::span<const rt::Valu
   ++depth;
   Result<void> r = machine.call(store, f, args, results);
   --depth;
-  if (!r.ok()) [[unlikely]]
-    if (depth == 0 && !f.is_host()) return with_backtrace(std::move(r).error());
+  if (!r.ok() && depth == 0) [[unlikely]] return with_backtrace(std::move(r).error());
   return r;
 }
 

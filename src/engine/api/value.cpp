@@ -1,22 +1,13 @@
 #include "skiff/value.h"
 
+#include "engine/api/store_impl.h"
+
 #include <cstdio>
 #include <string>
 
 namespace skiff {
 
-std::string_view to_string(ValType t) {
-  switch (t) {
-    case ValType::I32: return "i32";
-    case ValType::I64: return "i64";
-    case ValType::F32: return "f32";
-    case ValType::F64: return "f64";
-    case ValType::V128: return "v128";
-    case ValType::FuncRef: return "funcref";
-    case ValType::ExternRef: return "externref";
-  }
-  return "?";
-}
+std::string_view to_string(ValType t) { return engine::ir::to_string(detail::to_engine(t)); }
 
 std::string Value::to_string() const {
   std::string out(skiff::to_string(m_type));

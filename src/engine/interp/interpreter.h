@@ -101,7 +101,10 @@ class Machine {
   // `slots` holds max(params, results) slots.
   Result<void> call_slots(runtime::Store& store, const runtime::FuncInstance& f, uint64_t* slots);
 
-  // The wasm frames active when the last trap happened, innermost first.
+  // The wasm frames active when the last trap happened, innermost first. Cleared by
+  // every outermost call and by instantiate(), so it never describes an older trap
+  // (empty after a trap no wasm code was running for: a host function called directly,
+  // a segment out of bounds).
   const std::vector<BacktraceFrame>& backtrace() const { return m_backtrace; }
   // "  0: name (func 3)\n  1: ..." for CLI output.
   std::string format_backtrace() const;
@@ -121,6 +124,8 @@ class Machine {
   static Result<void> execute(Machine* m, runtime::Store* store, const runtime::FuncInstance* f, uint64_t* fp,
                               const void* const** table_out);
   friend const void* const* handler_table();
+  friend Result<runtime::Instance*> instantiate(Machine&, runtime::Store&, const CompiledModule&,
+                                                std::span<const runtime::Extern>);
   void capture_backtrace(const CallFrame* top, const CompiledFunc* cur, runtime::Instance* inst);
 
   MachineOptions m_opts;
@@ -130,7 +135,6 @@ class Machine {
   uint64_t* m_stack_end = nullptr;
   uint64_t* m_free = nullptr;       // first free slot (for re-entry from host calls)
   CallFrame* m_frames = nullptr;    // call stack reservation
-  CallFrame* m_frames_end = nullptr;
   CallFrame* m_csp = nullptr;       // top of the call stack
   uint32_t m_reentry = 0;
   bool m_backtrace_fresh = false;

@@ -109,8 +109,9 @@ TEST_F(InterpTest, Traps) {
   EXPECT_EQ(trap("recurse", {Value::i32(0)}), ErrorCode::TrapCallStackExhausted);
   ASSERT_FALSE(m_machine.backtrace().empty());
   EXPECT_EQ(m_machine.backtrace()[0].name, "inf");
-  // The machine is usable after a trap.
+  // The machine is usable after a trap, and the next call's backtrace is its own.
   EXPECT_EQ(call_i32("fib", {Value::i32(10)}), 55u);
+  EXPECT_TRUE(m_machine.backtrace().empty());
 }
 
 TEST_F(InterpTest, ArgumentMismatch) {

@@ -71,7 +71,6 @@ Result<void> Machine::reserve_stacks() {
   m_stack_end = m_stack + m_stack_mem.size() / sizeof(uint64_t);
   m_free = m_stack;
   m_frames = reinterpret_cast<CallFrame*>(m_frames_mem.base());
-  m_frames_end = m_frames + m_opts.max_call_frames + 2;
   m_csp = m_frames;
   return ok();
 }
@@ -91,6 +90,7 @@ uint32_t slots_of(std::span<const ir::ValType> types) {
 }  // namespace
 
 Result<void> Machine::call_slots(runtime::Store& store, const runtime::FuncInstance& f, uint64_t* slots) {
+  if (m_reentry == 0) m_backtrace.clear();
   if (f.is_host()) {
     runtime::Caller caller{&store, nullptr};
     return f.host.fn(f.host.env, caller, slots);
@@ -107,6 +107,7 @@ Result<void> Machine::call_slots(runtime::Store& store, const runtime::FuncInsta
 
 Result<void> Machine::call(runtime::Store& store, const runtime::FuncInstance& f,
                            std::span<const runtime::Value> args, std::span<runtime::Value> results) {
+  if (m_reentry == 0) m_backtrace.clear();
   const ir::FuncType& ft = *f.type;
   if (args.size() != ft.params.size() || results.size() < ft.results.size())
     return Error(ErrorCode::ArgumentMismatch, kNoOffset,
@@ -187,6 +188,7 @@ std::string Machine::format_backtrace() const {
 
 Result<runtime::Instance*> instantiate(Machine& machine, runtime::Store& store, const CompiledModule& module,
                                        std::span<const runtime::Extern> imports) {
+  if (machine.m_reentry == 0) machine.m_backtrace.clear();
   SKIFF_TRY_ASSIGN(runtime::Instance * inst, store.instantiate(module.validated(), imports, &module));
   if (inst->start) {
     const runtime::FuncInstance& f = *inst->funcs[*inst->start];
