@@ -23,7 +23,7 @@ fuzz-build: deps
 
 test: build fuzz-build
 	@cmake -DSKIFF_FUZZ_DIR=$(CURDIR)/build/fuzz build/asan >/dev/null
-	@SKIFF_SPEC_TESTSUITE="$(SKIFF_SPEC_TESTSUITE)" ctest --test-dir build/asan --output-on-failure -j2
+	@SKIFF_SPEC_TESTSUITE="$(SKIFF_SPEC_TESTSUITE)" SKIFF_WASI_TESTSUITE="$(SKIFF_WASI_TESTSUITE)" ctest --test-dir build/asan --output-on-failure -j2
 
 demo: release
 	@./scripts/demo.sh build/release

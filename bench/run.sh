@@ -7,7 +7,7 @@ build=${1:-$here/../build/release}
 # Decode + validate throughput (also sets up deb-src, which the wabt build below needs).
 "$here/validate.sh" "$build"
 # CPU workloads: native gcc -O2, node (V8), wabt's wasm-interp (rebuilt with WASI from
-# Debian's source package), and skiff (`skiff run --bench-wasi-shim` until skiff has WASI).
+# Debian's source package), and skiff (`skiff run`).
 "$here/cpu/build.sh"
 "$here/cpu/build-wabt-wasi.sh"
 if "$build/tools/skiff" run --help >/dev/null 2>&1; then

@@ -3,7 +3,7 @@
 # and (with --skiff) in skiff; every engine must print native's checksum.
 # Usage: bench/cpu/run.sh [--skiff PATH] [--wasm-interp PATH] [--full] [OUTDIR]
 #   OUTDIR        build directory (default build/bench-cpu); build.sh runs first
-#   --skiff PATH  measure `PATH run --bench-wasi-shim FILE.wasm SIZE`; else the column is n/a
+#   --skiff PATH  measure `PATH run FILE.wasm SIZE`; else the column is n/a
 #   --wasm-interp PATH  a WASI-enabled wasm-interp (default: OUTDIR/wabt/wasm-interp from
 #                 build-wabt-wasi.sh, else the one on PATH; n/a if it lacks WASI)
 #   --full        run each workload at its default size (no size argument) instead of
@@ -54,9 +54,7 @@ run_once() {
     native) cmd=("$out/native/$name") ;;
     node) cmd=(node --experimental-wasi-unstable-preview1 --no-warnings "$here/node_wasi.mjs" "$wasm") ;;
     wasm-interp) cmd=("$interp" --wasi "$wasm") ; ((${#args[@]})) && args=(-- "${args[@]}") ;;
-    # TODO(wasi): plain `run` once skiff has WASI (issue 4); until then the hidden,
-    # bench-only shim supplies the seven WASI calls these programs make (bench_wasi_shim.h).
-    skiff) cmd=("$skiff" run --bench-wasi-shim "$wasm") ;;
+    skiff) cmd=("$skiff" run "$wasm") ;;
     esac
     local t0=$EPOCHREALTIME rc
     timeout "$limit" "${cmd[@]}" "${args[@]}" >"$tmp/out" 2>"$tmp/err" </dev/null

@@ -1,6 +1,7 @@
 // The `skiff` command: one binary, one subcommand per job. Errors are logged once,
 // here, as one line on stderr with a non-zero exit code.
 
+#include <algorithm>
 #include <exception>
 #include <iostream>
 
@@ -107,12 +108,41 @@ int run(int argc, char** argv) {
   auto* invoke_opt = run_cmd->add_option(
       "--invoke", invoke, "Call this exported function with ARGS and print its results, one TYPE:VALUE line each");
   run_cmd->add_option("ARGS", ropts.args,
-                      "Arguments, one per parameter: integers in decimal or 0x hex, floats in decimal or as "
-                      "0x bits, v128 as one 0x number, null for references (use -- before ones like -inf)");
-  // TODO(wasi): remove with real WASI; see skiff/bench_wasi_shim.h.
-  run_cmd->add_flag("--bench-wasi-shim", ropts.bench_wasi_shim,
-                    "Provide the few WASI calls bench/cpu's workloads need (bench only, temporary)")
-      ->group("");
+                      "The program's arguments (everything after FILE); with --invoke, one per parameter: "
+                      "integers in decimal or 0x hex, floats in decimal or as 0x bits, v128 as one 0x number, "
+                      "null for references");
+  run_cmd->add_option("--dir", ropts.dirs, "Preopen a host directory, as GUEST (default: HOST): HOST[::GUEST]");
+  run_cmd->add_option("--dir-ro", ropts.dirs_ro, "Preopen a host directory read-only: HOST[::GUEST]");
+  run_cmd->add_option("--env", ropts.env, "Set a guest environment variable: KEY=VALUE");
+  run_cmd->add_flag("--inherit-env", ropts.inherit_env, "Give the guest skiff's whole environment (before --env)");
+  run_cmd->add_option("--listen", ropts.listen,
+                      "Preopen a listening TCP socket for the guest (sock_accept): HOST:PORT or [V6]:PORT");
+
+  // `skiff run [OPTIONS] FILE ARGS...`: everything after FILE is the guest's, even when
+  // it looks like an option, so FILE ends what CLI11 parses -- unless --invoke follows
+  // FILE (`skiff run FILE --invoke NAME ARGS`, the form tests/differential relies on).
+  std::vector<std::string> guest_args;
+  if (argc > 1 && std::string_view(argv[1]) == "run") {
+    static constexpr std::string_view kTakesValue[] = {"--dir", "--dir-ro", "--env", "--listen", "--invoke"};
+    for (int i = 2; i < argc; ++i) {
+      std::string_view a = argv[i];
+      if (a == "--") {
+        if (i + 1 < argc) {
+          for (int j = i + 2; j < argc; ++j) guest_args.emplace_back(argv[j]);
+          argc = i + 2;
+        }
+        break;
+      }
+      if (!a.empty() && a[0] == '-') {
+        if (std::find(std::begin(kTakesValue), std::end(kTakesValue), a) != std::end(kTakesValue)) ++i;
+        continue;
+      }
+      if (i + 1 < argc && std::string_view(argv[i + 1]) == "--invoke") break;
+      for (int j = i + 1; j < argc; ++j) guest_args.emplace_back(argv[j]);
+      argc = i + 1;
+      break;
+    }
+  }
 
   try {
     app.parse(argc, argv);
@@ -125,6 +155,7 @@ int run(int argc, char** argv) {
   if (*wast) return cmd_wast(scripts, wopts);
   if (*run_cmd) {
     if (*invoke_opt) ropts.invoke = invoke;
+    ropts.args.insert(ropts.args.end(), guest_args.begin(), guest_args.end());
     return tools::run_module(ropts, std::cout, std::cerr);
   }
   return 2;

@@ -1,5 +1,7 @@
 #include "skiff/run.h"
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -11,7 +13,7 @@
 #include "engine/runtime/linker.h"
 #include "engine/runtime/store.h"
 #include "platform/file.h"
-#include "skiff/bench_wasi_shim.h"
+#include "wasi/wasi.h"
 
 namespace skiff::tools {
 
@@ -142,8 +144,9 @@ void report_error(std::ostream& err, const std::string& path, const Error& e) {
 // any detail) and the wasm frames, innermost first. Under the bench shim, proc_exit
 // also arrives as an error and is the program's exit instead.
 int finish_failed_run(std::ostream& err, const std::string& path, const Error& e, const interp::Machine& machine,
-                      const BenchWasiShim* shim) {
-  if (shim && shim->exit_code()) return *shim->exit_code();
+                      const wasi::WasiCtx& ctx) {
+  // proc_exit: the guest's code, as the host's exit status keeps it (8 bits).
+  if (e.code() == ErrorCode::WasiExit && ctx.exit_code()) return *ctx.exit_code() & 0xff;
   if (e.phase() != Phase::Trap) {
     report_error(err, path, e);
     return kRunExitError;
@@ -155,6 +158,43 @@ int finish_failed_run(std::ostream& err, const std::string& path, const Error& e
     if (bt.back() != '\n') err << "\n";
   }
   return kRunExitTrap;
+}
+
+// "HOST[::GUEST]" (GUEST defaults to HOST, as wasmtime's --dir).
+wasi::Preopen parse_dir(const std::string& spec, bool read_only) {
+  const size_t sep = spec.find("::");
+  wasi::Preopen p;
+  p.host = sep == std::string::npos ? spec : spec.substr(0, sep);
+  p.guest = sep == std::string::npos ? spec : spec.substr(sep + 2);
+  p.read_only = read_only;
+  return p;
+}
+
+Result<wasi::WasiConfig> wasi_config(const RunOptions& opts) {
+  wasi::WasiConfig c;
+  c.args.push_back(opts.path);
+  if (!opts.invoke) c.args.insert(c.args.end(), opts.args.begin(), opts.args.end());
+  if (opts.inherit_env) {
+    for (char** e = environ; e && *e; ++e) c.env.emplace_back(*e);
+  }
+  for (const std::string& kv : opts.env) {
+    const size_t eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) return bad_arg("--env wants KEY=VALUE, got \"" + kv + "\"");
+    // A later definition of a key replaces an earlier (inherited) one.
+    const std::string key = kv.substr(0, eq + 1);
+    std::erase_if(c.env, [&](const std::string& x) { return x.compare(0, key.size(), key) == 0; });
+    c.env.push_back(kv);
+  }
+  for (const std::string& d : opts.dirs) c.dirs.push_back(parse_dir(d, false));
+  for (const std::string& d : opts.dirs_ro) c.dirs.push_back(parse_dir(d, true));
+  for (const wasi::Preopen& p : c.dirs) {
+    if (p.host.empty() || p.guest.empty()) return bad_arg("--dir wants HOST[::GUEST] with both non-empty");
+  }
+  c.listen = opts.listen;
+  // Tests force the resolver without openat2 with SKIFF_WASI_RESOLVE=walk.
+  if (const char* r = std::getenv("SKIFF_WASI_RESOLVE"); r && std::string_view(r) == "walk")
+    c.resolve = platform::Beneath::Mode::Walk;
+  return c;
 }
 
 }  // namespace
@@ -305,28 +345,31 @@ int run_module(const RunOptions& opts, std::ostream& out, std::ostream& err) {
     }
   }
 
+  auto config = wasi_config(opts);
+  if (!config) {
+    err << "skiff run: " << config.error().context() << "\n";
+    return kRunExitUsage;
+  }
+  auto ctx = wasi::WasiCtx::create(std::move(*config));
+  if (!ctx) {
+    err << "skiff run: " << ctx.error().context() << "\n";
+    return kRunExitError;
+  }
   runtime::Store store;
   runtime::Linker linker;
-  std::optional<BenchWasiShim> shim;
-  if (opts.bench_wasi_shim) {
-    std::vector<std::string> argv{path};
-    argv.insert(argv.end(), opts.args.begin(), opts.args.end());
-    shim.emplace(std::move(argv));
-    shim->define(store, linker);
-  }
+  (*ctx)->define(store, linker);
   auto imports = linker.resolve(m);
   if (!imports) {
     const Error& e = imports.error();
     err << path << ": link error: " << e.message() << " " << e.context();
     if (e.has_offset()) err << " at offset " << hex(e.offset(), 0);
-    err << " (skiff run provides no host functions yet)\n";
+    err << " (skiff run provides wasi_snapshot_preview1)\n";
     return kRunExitError;
   }
 
   interp::Machine machine;
-  const BenchWasiShim* shim_ptr = shim ? &*shim : nullptr;
   auto inst = interp::instantiate(machine, store, cm, *imports);
-  if (!inst) return finish_failed_run(err, path, inst.error(), machine, shim_ptr);
+  if (!inst) return finish_failed_run(err, path, inst.error(), machine, **ctx);
   if (!target) return 0;  // no _start: instantiating (and the start function) was the run
 
   std::optional<runtime::Extern> x = (*inst)->find_export(name);
@@ -337,7 +380,7 @@ int run_module(const RunOptions& opts, std::ostream& out, std::ostream& err) {
   std::vector<Value> results;
   for (ValType t : x->func->type->results) results.push_back(Value::zero(t));
   auto called = machine.call(store, *x->func, args, results);
-  if (!called) return finish_failed_run(err, path, called.error(), machine, shim_ptr);
+  if (!called) return finish_failed_run(err, path, called.error(), machine, **ctx);
   for (const Value& v : results) out << format_value(v, *inst) << "\n";
   out.flush();
   return 0;

@@ -1,13 +1,14 @@
 #pragma once
-// `skiff run FILE [--invoke NAME] [ARGS...]`: compiles a module, instantiates it (which
-// runs its start function), and either calls the exported function NAME with ARGS or,
-// without --invoke, runs the `_start` export (nothing more when there is none, as
-// wasmtime does). Results go to stdout, one `TYPE:VALUE` line each, in the format of
-// tests/differential/README.md ("The contract"); everything else goes to stderr.
+// `skiff run [OPTIONS] FILE [ARGS...]`: compiles a module, instantiates it (which runs
+// its start function) with WASI preview 1 as its host (src/wasi), and either calls the
+// exported function NAME with ARGS (--invoke) or runs the `_start` export with ARGS as
+// the program's argv (nothing more when there is none, as wasmtime does). The guest's
+// proc_exit code is the exit code. --invoke results go to stdout, one `TYPE:VALUE` line
+// each, in the format of tests/differential/README.md ("The contract"); skiff's own
+// messages go to stderr.
 //
-// No host functions are provided yet (WASI is a later issue): a module with imports
-// fails with "unknown import" naming the first one. The hidden --bench-wasi-shim flag
-// (bench_wasi_shim.h) supplies the few WASI calls bench/cpu's workloads make.
+// Deny by default: the guest gets argv, stdio, and only the directories (--dir,
+// --dir-ro), variables (--env, --inherit-env) and listening sockets (--listen) given.
 
 #include <cstdint>
 #include <iosfwd>
@@ -35,11 +36,14 @@ struct RunOptions {
   std::string path;
   std::optional<std::string> invoke;  // nullopt: run `_start`
   std::vector<std::string> args;      // --invoke: one per parameter; else the program's argv[1..]
-  bool bench_wasi_shim = false;       // TODO(wasi): remove with real WASI (bench_wasi_shim.h)
+  std::vector<std::string> dirs;      // --dir HOST[::GUEST]
+  std::vector<std::string> dirs_ro;   // --dir-ro HOST[::GUEST]
+  std::vector<std::string> env;       // --env KEY=VALUE
+  bool inherit_env = false;           // --inherit-env: the host's environment first, --env on top
+  std::vector<std::string> listen;    // --listen HOST:PORT
 };
 
-// Runs the command; returns the process exit code (above, or the guest's proc_exit code
-// under the bench shim). Results are written to `out`, errors and traps to `err`.
+// Runs the command; returns the process exit code (above, or the guest's proc_exit code). Results are written to `out`, errors and traps to `err`.
 int run_module(const RunOptions& opts, std::ostream& out, std::ostream& err);
 
 // Parses one command-line argument as a value of type `t`:

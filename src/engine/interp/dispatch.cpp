@@ -41,6 +41,9 @@ template <> inline V128 rd<V128>(const uint64_t* p) {
   std::memcpy(v.bytes, p, 16);
   return v;
 }
+// A v128 slot viewed in place (the lane accessors read it with memcpy), so that reading
+// one lane does not first copy all 16 bytes to the native stack.
+inline const V128& as_v128(const uint64_t* p) { return *reinterpret_cast<const V128*>(p); }
 inline void wr(uint64_t* p, U32 v) { *p = v; }
 inline void wr(uint64_t* p, U64 v) { *p = v; }
 inline void wr(uint64_t* p, S32 v) { *p = static_cast<U32>(v); }
@@ -575,7 +578,7 @@ L_I8x16Shuffle: {
   NEXT();
 #define SKIFF_EXTRACT(op, fn, R)                                       \
   L_##op:                                                              \
-  wr(S(2), fn(rd<V128>(S(3)), static_cast<uint8_t>(ip[4])));           \
+  wr(S(2), fn(as_v128(S(3)), static_cast<uint8_t>(ip[4])));            \
   ip += 5;                                                             \
   NEXT();
 #define SKIFF_REPLACE(op, fn, B)                                                   \
@@ -605,6 +608,15 @@ L_I8x16Shuffle: {
 #undef SKIFF_CMP
 #undef SKIFF_APPLY_0
 #undef SKIFF_APPLY_1
+#define SKIFF_BIN_M(op, fn, T, load_op)                         \
+  L_##op##M: {                                                  \
+    EA(4, 5, sizeof(T));                                        \
+    wr(S(2), fn(rd<T>(S(3)), load<T>(mem + ea)));               \
+    ip += 6;                                                    \
+    NEXT();                                                     \
+  }
+#include "engine/interp/mem_ops.def"
+#undef SKIFF_BIN_M
 
 host_failed:
   // A nested run (host -> wasm) that trapped has recorded the deeper frames.

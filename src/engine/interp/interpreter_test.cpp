@@ -114,6 +114,19 @@ TEST_F(InterpTest, Traps) {
   EXPECT_TRUE(m_machine.backtrace().empty());
 }
 
+TEST_F(InterpTest, LoadsFusedWithArithmetic) {
+  // Bytes 16..19 hold 01 02 03 04 (data segment); 12..15 are zero.
+  EXPECT_EQ(call_i32("load_add", {Value::i32(12), Value::i32(5)}), 0x04030201u + 5);
+  EXPECT_EQ(call_i32("load_add", {Value::i32(16), Value::i32(5)}), 0x04030201u + 5);
+  // The fused load keeps its bounds check: only the offset=4 load is out of bounds.
+  EXPECT_EQ(trap("load_add", {Value::i32(65536 - 6), Value::i32(0)}), ErrorCode::TrapOutOfBoundsMemory);
+  EXPECT_EQ(call_i32("load_after_label", {Value::i32(0)}), 0x04030201u);
+  EXPECT_EQ(call_i32("load_after_label", {Value::i32(3)}), 10u);
+  auto r = call("dot", {Value::i32(10)});
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_EQ((*r)[0].raw.f64, 112.5);  // 2.5 * (0 + 1 + ... + 9)
+}
+
 TEST_F(InterpTest, ArgumentMismatch) {
   auto r = call("fib", {Value::i64(1)});
   ASSERT_FALSE(r.ok());
@@ -140,6 +153,30 @@ TEST(TranslatorTest, CountingLoopIsFused) {
   EXPECT_EQ(std::count(ops.begin(), ops.end(), XOp::Copy), 1);  // the final local.get $acc
   EXPECT_EQ(std::count(ops.begin(), ops.end(), XOp::I32AddRi), 1);
   EXPECT_LE(ops.size(), 7u);
+}
+
+// A load feeding an operation's right operand becomes one xop; a load that a branch
+// may jump past (it ends a block) or that is a left operand stays a load.
+TEST(TranslatorTest, LoadsFuseIntoTheirConsumer) {
+  auto cm = compile(fixture("interp_basics"));
+  ASSERT_TRUE(cm.ok());
+  auto count = [&](const std::string& name, XOp x) {
+    const ir::Module& m = (*cm)->module();
+    for (const auto& e : m.exports) {
+      if (e.name != name) continue;
+      auto f = (*cm)->func(e.index - m.imported_funcs);
+      EXPECT_TRUE(f.ok());
+      std::vector<XOp> ops = xops_of(**f);
+      return std::count(ops.begin(), ops.end(), x);
+    }
+    ADD_FAILURE() << name;
+    return std::ptrdiff_t{-1};
+  };
+  EXPECT_EQ(count("load_add", XOp::I32AddM), 1);
+  EXPECT_EQ(count("load_add", XOp::I32Load), 1);
+  EXPECT_EQ(count("load_after_label", XOp::I32AddM), 0);
+  EXPECT_EQ(count("dot", XOp::F64MulM), 1);
+  EXPECT_EQ(count("dot", XOp::F64Load), 0);
 }
 
 }  // namespace

@@ -73,6 +73,43 @@ using Mask =
                        std::conditional_t<sizeof(T) == 2, uint16_t,
                                           std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>>>;
 
+// Host vectors: GCC/clang vector types, on which add/sub/mul, bit operations, compares,
+// shifts and int->float conversion are one SSE2/NEON instruction (or a short sequence)
+// instead of a loop over lanes. Vector arithmetic on unsigned lanes wraps and never
+// promotes, and a compare yields all-ones/zero lanes, as wasm wants. The lane loops
+// below stay the definition of everything else.
+template <typename T> struct HostVec;
+#define SKIFF_HOST_VEC(T) \
+  template <> struct HostVec<T> { typedef T type __attribute__((vector_size(16))); };
+SKIFF_HOST_VEC(int8_t)
+SKIFF_HOST_VEC(uint8_t)
+SKIFF_HOST_VEC(int16_t)
+SKIFF_HOST_VEC(uint16_t)
+SKIFF_HOST_VEC(int32_t)
+SKIFF_HOST_VEC(uint32_t)
+SKIFF_HOST_VEC(int64_t)
+SKIFF_HOST_VEC(uint64_t)
+SKIFF_HOST_VEC(float)
+SKIFF_HOST_VEC(double)
+#undef SKIFF_HOST_VEC
+template <typename T> using Vec = typename HostVec<T>::type;
+
+template <typename T> inline Vec<T> vec(const V128& v) {
+  Vec<T> x;
+  std::memcpy(&x, v.bytes, 16);
+  return x;
+}
+template <typename X> inline V128 unvec(const X& x) {
+  static_assert(sizeof x == 16);
+  V128 r;
+  std::memcpy(r.bytes, &x, 16);
+  return r;
+}
+template <typename T, typename Op> inline V128 vmap1(V128 a, Op op) { return unvec(op(vec<T>(a))); }
+template <typename T, typename Op> inline V128 vmap2(V128 a, V128 b, Op op) {
+  return unvec(op(vec<T>(a), vec<T>(b)));
+}
+
 template <typename T, typename Op> inline V128 map1(V128 a, Op op) {
   V128 r;
   for (size_t i = 0; i < kLanes<T>; ++i)
@@ -89,21 +126,13 @@ template <typename T, typename Op> inline V128 map2(V128 a, V128 b, Op op) {
 }
 
 // Lane i is all ones when pred(a[i], b[i]), else zero.
+// (pred is a transparent comparator such as std::less<>, applied to whole vectors.)
 template <typename T, typename Pred> inline V128 compare(V128 a, V128 b, Pred pred) {
-  V128 r;
-  for (size_t i = 0; i < kLanes<T>; ++i) {
-    set_lane<Mask<T>>(
-        r, i, pred(get_lane<T>(a, i), get_lane<T>(b, i)) ? Mask<T>(~Mask<T>{0}) : Mask<T>{0});
-  }
-  return r;
+  return unvec(pred(vec<T>(a), vec<T>(b)));
 }
 
-template <typename T> inline V128 splat(T x) {
-  V128 r;
-  for (size_t i = 0; i < kLanes<T>; ++i)
-    set_lane<T>(r, i, x);
-  return r;
-}
+// Splatted as bits: a float add would turn -0 into +0 and quiet a signalling NaN.
+template <typename T> inline V128 splat(T x) { return unvec(Vec<Mask<T>>{} + std::bit_cast<Mask<T>>(x)); }
 
 template <typename T> inline V128 replace_lane(V128 a, uint8_t lane, T x) {
   set_lane<T>(a, lane, x);
@@ -145,14 +174,12 @@ template <typename T> inline unsigned shift_count(int32_t count) {
 }
 
 template <typename T> inline V128 shl(V128 a, int32_t count) {
-  unsigned k = shift_count<T>(count);
-  return map1<T>(a, [k](T x) { return static_cast<T>(Wide<T>(x) << k); });
+  return unvec(vec<std::make_unsigned_t<T>>(a) << shift_count<T>(count));
 }
 
 // T signed: arithmetic shift (defined in C++20); T unsigned: logical shift.
 template <typename T> inline V128 shr(V128 a, int32_t count) {
-  unsigned k = shift_count<T>(count);
-  return map1<T>(a, [k](T x) { return static_cast<T>(x >> k); });
+  return unvec(vec<T>(a) >> shift_count<T>(count));
 }
 
 template <typename T> inline V128 abs(V128 a) {
@@ -245,6 +272,26 @@ template <typename From, typename To> inline V128 extmul_high(V128 a, V128 b) {
 // A select, not arithmetic: b < a ? b : a (pmax: a < b ? b : a), operand bits
 // returned unchanged, so pmin(NaN, x) is that NaN and pmin(x, NaN) is x.
 template <typename F> inline F pmin(F a, F b) { return b < a ? b : a; }
+
+// abs clears and neg flips the sign bit only, so NaNs keep their bits.
+template <typename F> inline constexpr Mask<F> kSignBit = Mask<F>{1} << (sizeof(F) * 8 - 1);
+template <typename F> inline V128 fabs_bits(V128 a) {
+  return vmap1<Mask<F>>(a, [](auto x) { return x & Mask<F>(~kSignBit<F>); });
+}
+template <typename F> inline V128 fneg_bits(V128 a) {
+  return vmap1<Mask<F>>(a, [](auto x) { return x ^ kSignBit<F>; });
+}
+
+// add/sub/mul/div: the host's lane results (IEEE, round to nearest) when no lane is
+// NaN; otherwise the lane loop, which applies the NaN rule at the top of this file.
+template <typename F, typename VOp, typename SOp> inline V128 farith(V128 a, V128 b, VOp vop, SOp sop) {
+  const Vec<F> r = vop(vec<F>(a), vec<F>(b));
+  const auto nan = r != r;
+  uint64_t any[2];
+  std::memcpy(any, &nan, 16);
+  if ((any[0] | any[1]) == 0) [[likely]] return unvec(r);
+  return map2<F>(a, b, sop);
+}
 template <typename F> inline F pmax(F a, F b) { return a < b ? b : a; }
 
 }  // namespace detail
@@ -261,14 +308,14 @@ inline V128 i64x2_splat(int64_t x) { return detail::splat(x); }
 inline V128 f32x4_splat(float x) { return detail::splat(x); }
 inline V128 f64x2_splat(double x) { return detail::splat(x); }
 
-inline int32_t i8x16_extract_lane_s(V128 a, uint8_t lane) { return get_lane<int8_t>(a, lane); }
-inline int32_t i8x16_extract_lane_u(V128 a, uint8_t lane) { return get_lane<uint8_t>(a, lane); }
-inline int32_t i16x8_extract_lane_s(V128 a, uint8_t lane) { return get_lane<int16_t>(a, lane); }
-inline int32_t i16x8_extract_lane_u(V128 a, uint8_t lane) { return get_lane<uint16_t>(a, lane); }
-inline int32_t i32x4_extract_lane(V128 a, uint8_t lane) { return get_lane<int32_t>(a, lane); }
-inline int64_t i64x2_extract_lane(V128 a, uint8_t lane) { return get_lane<int64_t>(a, lane); }
-inline float f32x4_extract_lane(V128 a, uint8_t lane) { return get_lane<float>(a, lane); }
-inline double f64x2_extract_lane(V128 a, uint8_t lane) { return get_lane<double>(a, lane); }
+inline int32_t i8x16_extract_lane_s(const V128& a, uint8_t lane) { return get_lane<int8_t>(a, lane); }
+inline int32_t i8x16_extract_lane_u(const V128& a, uint8_t lane) { return get_lane<uint8_t>(a, lane); }
+inline int32_t i16x8_extract_lane_s(const V128& a, uint8_t lane) { return get_lane<int16_t>(a, lane); }
+inline int32_t i16x8_extract_lane_u(const V128& a, uint8_t lane) { return get_lane<uint16_t>(a, lane); }
+inline int32_t i32x4_extract_lane(const V128& a, uint8_t lane) { return get_lane<int32_t>(a, lane); }
+inline int64_t i64x2_extract_lane(const V128& a, uint8_t lane) { return get_lane<int64_t>(a, lane); }
+inline float f32x4_extract_lane(const V128& a, uint8_t lane) { return get_lane<float>(a, lane); }
+inline double f64x2_extract_lane(const V128& a, uint8_t lane) { return get_lane<double>(a, lane); }
 
 inline V128 i8x16_replace_lane(V128 a, uint8_t lane, int32_t x) {
   return detail::replace_lane(a, lane, static_cast<int8_t>(x));
@@ -320,20 +367,14 @@ inline V128 i8x16_swizzle(V128 a, V128 b) {
 // ---------------------------------------------------------------------------------
 
 inline V128 v128_not(V128 a) {
-  return detail::map1<uint64_t>(a, [](uint64_t x) { return ~x; });
+  return detail::vmap1<uint64_t>(a, [](auto x) { return ~x; });
 }
-inline V128 v128_and(V128 a, V128 b) {
-  return detail::map2<uint64_t>(a, b, [](uint64_t x, uint64_t y) { return x & y; });
-}
+inline V128 v128_and(V128 a, V128 b) { return detail::vmap2<uint64_t>(a, b, std::bit_and<>{}); }
 inline V128 v128_andnot(V128 a, V128 b) {
-  return detail::map2<uint64_t>(a, b, [](uint64_t x, uint64_t y) { return x & ~y; });
+  return detail::vmap2<uint64_t>(a, b, [](auto x, auto y) { return x & ~y; });
 }
-inline V128 v128_or(V128 a, V128 b) {
-  return detail::map2<uint64_t>(a, b, [](uint64_t x, uint64_t y) { return x | y; });
-}
-inline V128 v128_xor(V128 a, V128 b) {
-  return detail::map2<uint64_t>(a, b, [](uint64_t x, uint64_t y) { return x ^ y; });
-}
+inline V128 v128_or(V128 a, V128 b) { return detail::vmap2<uint64_t>(a, b, std::bit_or<>{}); }
+inline V128 v128_xor(V128 a, V128 b) { return detail::vmap2<uint64_t>(a, b, std::bit_xor<>{}); }
 // Bits of a where c is 1, bits of b where c is 0.
 inline V128 v128_bitselect(V128 a, V128 b, V128 c) {
   return v128_or(v128_and(a, c), v128_andnot(b, c));
@@ -441,39 +482,17 @@ inline V128 i8x16_popcnt(V128 a) {
   return detail::map1<uint8_t>(a, [](uint8_t x) { return std::popcount(x); });
 }
 
-inline V128 i8x16_add(V128 a, V128 b) {
-  return detail::map2<int8_t>(a, b, detail::add_wrap<int8_t>);
-}
-inline V128 i16x8_add(V128 a, V128 b) {
-  return detail::map2<int16_t>(a, b, detail::add_wrap<int16_t>);
-}
-inline V128 i32x4_add(V128 a, V128 b) {
-  return detail::map2<int32_t>(a, b, detail::add_wrap<int32_t>);
-}
-inline V128 i64x2_add(V128 a, V128 b) {
-  return detail::map2<int64_t>(a, b, detail::add_wrap<int64_t>);
-}
-inline V128 i8x16_sub(V128 a, V128 b) {
-  return detail::map2<int8_t>(a, b, detail::sub_wrap<int8_t>);
-}
-inline V128 i16x8_sub(V128 a, V128 b) {
-  return detail::map2<int16_t>(a, b, detail::sub_wrap<int16_t>);
-}
-inline V128 i32x4_sub(V128 a, V128 b) {
-  return detail::map2<int32_t>(a, b, detail::sub_wrap<int32_t>);
-}
-inline V128 i64x2_sub(V128 a, V128 b) {
-  return detail::map2<int64_t>(a, b, detail::sub_wrap<int64_t>);
-}
-inline V128 i16x8_mul(V128 a, V128 b) {
-  return detail::map2<int16_t>(a, b, detail::mul_wrap<int16_t>);
-}
-inline V128 i32x4_mul(V128 a, V128 b) {
-  return detail::map2<int32_t>(a, b, detail::mul_wrap<int32_t>);
-}
-inline V128 i64x2_mul(V128 a, V128 b) {
-  return detail::map2<int64_t>(a, b, detail::mul_wrap<int64_t>);
-}
+inline V128 i8x16_add(V128 a, V128 b) { return detail::vmap2<uint8_t>(a, b, std::plus<>{}); }
+inline V128 i16x8_add(V128 a, V128 b) { return detail::vmap2<uint16_t>(a, b, std::plus<>{}); }
+inline V128 i32x4_add(V128 a, V128 b) { return detail::vmap2<uint32_t>(a, b, std::plus<>{}); }
+inline V128 i64x2_add(V128 a, V128 b) { return detail::vmap2<uint64_t>(a, b, std::plus<>{}); }
+inline V128 i8x16_sub(V128 a, V128 b) { return detail::vmap2<uint8_t>(a, b, std::minus<>{}); }
+inline V128 i16x8_sub(V128 a, V128 b) { return detail::vmap2<uint16_t>(a, b, std::minus<>{}); }
+inline V128 i32x4_sub(V128 a, V128 b) { return detail::vmap2<uint32_t>(a, b, std::minus<>{}); }
+inline V128 i64x2_sub(V128 a, V128 b) { return detail::vmap2<uint64_t>(a, b, std::minus<>{}); }
+inline V128 i16x8_mul(V128 a, V128 b) { return detail::vmap2<uint16_t>(a, b, std::multiplies<>{}); }
+inline V128 i32x4_mul(V128 a, V128 b) { return detail::vmap2<uint32_t>(a, b, std::multiplies<>{}); }
+inline V128 i64x2_mul(V128 a, V128 b) { return detail::vmap2<uint64_t>(a, b, std::multiplies<>{}); }
 
 // https://webassembly.github.io/spec/core/exec/numerics.html#op-iadd-sat-s
 // The exact sum or difference, clamped to the lane's signed or unsigned range.
@@ -686,13 +705,13 @@ inline V128 f64x2_ge(V128 a, V128 b) {
 // float arithmetic (NaN rule at the top of this file)
 // ---------------------------------------------------------------------------------
 
-inline V128 f32x4_abs(V128 a) { return detail::map1<float>(a, detail::fabs<float>); }
-inline V128 f32x4_neg(V128 a) { return detail::map1<float>(a, detail::fneg<float>); }
+inline V128 f32x4_abs(V128 a) { return detail::fabs_bits<float>(a); }
+inline V128 f32x4_neg(V128 a) { return detail::fneg_bits<float>(a); }
 inline V128 f32x4_sqrt(V128 a) { return detail::map1<float>(a, detail::fsqrt<float>); }
-inline V128 f32x4_add(V128 a, V128 b) { return detail::map2<float>(a, b, detail::fadd<float>); }
-inline V128 f32x4_sub(V128 a, V128 b) { return detail::map2<float>(a, b, detail::fsub<float>); }
-inline V128 f32x4_mul(V128 a, V128 b) { return detail::map2<float>(a, b, detail::fmul<float>); }
-inline V128 f32x4_div(V128 a, V128 b) { return detail::map2<float>(a, b, detail::fdiv<float>); }
+inline V128 f32x4_add(V128 a, V128 b) { return detail::farith<float>(a, b, std::plus<>{}, detail::fadd<float>); }
+inline V128 f32x4_sub(V128 a, V128 b) { return detail::farith<float>(a, b, std::minus<>{}, detail::fsub<float>); }
+inline V128 f32x4_mul(V128 a, V128 b) { return detail::farith<float>(a, b, std::multiplies<>{}, detail::fmul<float>); }
+inline V128 f32x4_div(V128 a, V128 b) { return detail::farith<float>(a, b, std::divides<>{}, detail::fdiv<float>); }
 inline V128 f32x4_min(V128 a, V128 b) { return detail::map2<float>(a, b, detail::fmin<float>); }
 inline V128 f32x4_max(V128 a, V128 b) { return detail::map2<float>(a, b, detail::fmax<float>); }
 inline V128 f32x4_pmin(V128 a, V128 b) { return detail::map2<float>(a, b, detail::pmin<float>); }
@@ -702,13 +721,13 @@ inline V128 f32x4_floor(V128 a) { return detail::map1<float>(a, detail::ffloor<f
 inline V128 f32x4_trunc(V128 a) { return detail::map1<float>(a, detail::ftrunc<float>); }
 inline V128 f32x4_nearest(V128 a) { return detail::map1<float>(a, detail::fnearest<float>); }
 
-inline V128 f64x2_abs(V128 a) { return detail::map1<double>(a, detail::fabs<double>); }
-inline V128 f64x2_neg(V128 a) { return detail::map1<double>(a, detail::fneg<double>); }
+inline V128 f64x2_abs(V128 a) { return detail::fabs_bits<double>(a); }
+inline V128 f64x2_neg(V128 a) { return detail::fneg_bits<double>(a); }
 inline V128 f64x2_sqrt(V128 a) { return detail::map1<double>(a, detail::fsqrt<double>); }
-inline V128 f64x2_add(V128 a, V128 b) { return detail::map2<double>(a, b, detail::fadd<double>); }
-inline V128 f64x2_sub(V128 a, V128 b) { return detail::map2<double>(a, b, detail::fsub<double>); }
-inline V128 f64x2_mul(V128 a, V128 b) { return detail::map2<double>(a, b, detail::fmul<double>); }
-inline V128 f64x2_div(V128 a, V128 b) { return detail::map2<double>(a, b, detail::fdiv<double>); }
+inline V128 f64x2_add(V128 a, V128 b) { return detail::farith<double>(a, b, std::plus<>{}, detail::fadd<double>); }
+inline V128 f64x2_sub(V128 a, V128 b) { return detail::farith<double>(a, b, std::minus<>{}, detail::fsub<double>); }
+inline V128 f64x2_mul(V128 a, V128 b) { return detail::farith<double>(a, b, std::multiplies<>{}, detail::fmul<double>); }
+inline V128 f64x2_div(V128 a, V128 b) { return detail::farith<double>(a, b, std::divides<>{}, detail::fdiv<double>); }
 inline V128 f64x2_min(V128 a, V128 b) { return detail::map2<double>(a, b, detail::fmin<double>); }
 inline V128 f64x2_max(V128 a, V128 b) { return detail::map2<double>(a, b, detail::fmax<double>); }
 inline V128 f64x2_pmin(V128 a, V128 b) { return detail::map2<double>(a, b, detail::pmin<double>); }
@@ -724,10 +743,7 @@ inline V128 f64x2_nearest(V128 a) { return detail::map1<double>(a, detail::fnear
 
 // Round to nearest, ties to even (exact conversions need no rounding).
 inline V128 f32x4_convert_i32x4_s(V128 a) {
-  V128 r;
-  for (size_t i = 0; i < 4; ++i)
-    set_lane<float>(r, i, static_cast<float>(get_lane<int32_t>(a, i)));
-  return r;
+  return detail::unvec(__builtin_convertvector(detail::vec<int32_t>(a), detail::Vec<float>));
 }
 inline V128 f32x4_convert_i32x4_u(V128 a) {
   V128 r;

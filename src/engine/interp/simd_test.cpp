@@ -72,7 +72,7 @@ template <typename T> constexpr char sig_char() {
 
 template <typename R, typename... Args> std::string sig_of(R (*)(Args...)) {
   std::string s;
-  for (char c : {sig_char<Args>()...}) {
+  for (char c : {sig_char<std::remove_cvref_t<Args>>()...}) {
     if (c) s += c;
   }
   s += '_';

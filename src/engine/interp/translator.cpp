@@ -17,6 +17,8 @@ struct OpMaps {
   XOp ri[ir::kOpcodeCount];
   XOp br[ir::kOpcodeCount];
   XOp br_ri[ir::kOpcodeCount];
+  XOp mem[ir::kOpcodeCount];          // the form with a memory right operand
+  Opcode mem_load[ir::kOpcodeCount];  // the load that form fuses
   Opcode negated[ir::kOpcodeCount];
   bool wide_imm[ir::kOpcodeCount];  // the immediate form takes an i64
 };
@@ -24,8 +26,8 @@ struct OpMaps {
 constexpr OpMaps make_maps() {
   OpMaps m{};
   for (size_t i = 0; i < ir::kOpcodeCount; ++i) {
-    m.simple[i] = m.ri[i] = m.br[i] = m.br_ri[i] = XOp::Count_;
-    m.negated[i] = Opcode::Invalid;
+    m.simple[i] = m.ri[i] = m.br[i] = m.br_ri[i] = m.mem[i] = XOp::Count_;
+    m.negated[i] = m.mem_load[i] = Opcode::Invalid;
   }
 #define SKIFF_UN(op, fn, A, R, traps) m.simple[idx(Opcode::op)] = XOp::op;
 #define SKIFF_BIN(op, fn, A, B, R, traps) m.simple[idx(Opcode::op)] = XOp::op;
@@ -64,6 +66,11 @@ constexpr OpMaps make_maps() {
   SKIFF_MEM(V128Load8Lane) SKIFF_MEM(V128Load16Lane) SKIFF_MEM(V128Load32Lane) SKIFF_MEM(V128Load64Lane)
   SKIFF_MEM(V128Store8Lane) SKIFF_MEM(V128Store16Lane) SKIFF_MEM(V128Store32Lane) SKIFF_MEM(V128Store64Lane)
 #undef SKIFF_MEM
+#define SKIFF_BIN_M(op, fn, T, load)  \
+  m.mem[idx(Opcode::op)] = XOp::op##M; \
+  m.mem_load[idx(Opcode::op)] = Opcode::load;
+#include "engine/interp/mem_ops.def"
+#undef SKIFF_BIN_M
   return m;
 }
 
@@ -117,6 +124,7 @@ void Translator::emit_op(XOp x) {
   w64(bits);
   m_last_end = kNone;
   m_last_cmp = Opcode::Invalid;
+  m_last_load = Opcode::Invalid;
 }
 
 void Translator::link_fixup(uint32_t& head) {
@@ -234,6 +242,7 @@ void Translator::begin_function(uint32_t defined_index) {
   m_dead = false;
   m_last_end = kNone;
   m_last_cmp = Opcode::Invalid;
+  m_last_load = Opcode::Invalid;
   Ctl fn{Opcode::End, false, 0, m_locals_end, 0, static_cast<uint32_t>(m_type->results.size()),
          nullptr, m_type->results.data()};
   m_ctls.push_back(fn);
@@ -625,6 +634,25 @@ void Translator::on_simple(Opcode op) {
   if (m_dead) return;
   const ir::OpInfo& info = ir::op_info(op);
   const uint32_t n = info.param_count;
+  if (n == 2 && kMaps.mem[idx(op)] != XOp::Count_ && m_last_load == kMaps.mem_load[idx(op)] &&
+      m_last_dst == m_last_load_pos + 2 && last_produced_top()) {
+    // The right operand is the load just emitted: drop it and emit the fused form,
+    // which reads the same address slot and offset.
+    const uint32_t addr = m_code[m_last_load_pos + 3], offset = m_code[m_last_load_pos + 4];
+    m_code.resize(m_last_load_pos);
+    pop();
+    Entry a = pop();
+    const uint32_t sa = read(a);
+    emit_op(kMaps.mem[idx(op)]);
+    const uint32_t p = pos();
+    w(a.home);
+    w(sa);
+    w(addr);
+    w(offset);
+    push_temp(info.result);
+    produced(p);
+    return;
+  }
   Entry e[3];
   for (uint32_t i = n; i-- > 0;) e[i] = pop();
   bool ri = false;
@@ -664,13 +692,16 @@ void Translator::on_memory(Opcode op, const validate::MemArg& ma) {
   if (info.result_count) {
     Entry addr = pop();
     const uint32_t sa = read(addr);
-    emit_op(kMaps.simple[idx(op)]);
+    const uint32_t start = pos();
+    emit_op(kMaps.simple[idx(op)]);  // (resets m_last_load)
     uint32_t p = pos();
     w(addr.home);
     w(sa);
     w(offset);
     push_temp(info.result);
     produced(p);
+    m_last_load = op;
+    m_last_load_pos = start;
     return;
   }
   Entry v = pop(), addr = pop();

@@ -153,6 +153,8 @@ class Translator {
   uint32_t m_last_start = kNone;
   ir::Opcode m_last_cmp = ir::Opcode::Invalid;  // that instruction, if a fusable compare
   bool m_last_cmp_ri = false;
+  ir::Opcode m_last_load = ir::Opcode::Invalid;  // the last load emitted, at m_last_load_pos
+  uint32_t m_last_load_pos = kNone;
   uint32_t m_defined_index = 0;
   const ir::FuncType* m_type = nullptr;
 };
