@@ -26,7 +26,6 @@ struct FdEntry {
   uint64_t rights_base = 0;
   uint64_t rights_inheriting = 0;
   bool is_preopen = false;
-  bool read_only = false;  // beneath a read-only preopen: write rights are never granted
   bool listener = false;   // a --listen socket (sock_accept)
   std::string preopen_name;
   // fd_readdir: the listing read at cookie 0; cookie k resumes at entry k, so cookies

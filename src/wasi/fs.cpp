@@ -588,7 +588,6 @@ Errno WasiCtx::Calls::path_open(WasiCtx& c, Guest& g, U32 fd, U32 dirflags, U32 
   // (fd_datasync works on a read-only descriptor, so asking for it does not open for writing.)
   constexpr uint64_t kWrites = rights::FdWrite | rights::FdAllocate | rights::FdFilestatSetSize;
   const bool want_write = (base & kWrites) || (fdflags & kFdflagAppend);
-  if ((want_write || (oflags & (kOflagCreat | kOflagTrunc))) && dir->read_only) return Errno::NotCapable;
   if (want_write && !(dir->rights_inheriting & rights::FdWrite)) return Errno::NotCapable;
   int flags = O_NOCTTY;
   if (oflags & kOflagDirectory) flags |= O_DIRECTORY;
@@ -613,13 +612,11 @@ Errno WasiCtx::Calls::path_open(WasiCtx& c, Guest& g, U32 fd, U32 dirflags, U32 
   if (::fstat(hfd, &st) != 0) return last_errno();
   FdEntry n;
   n.type = file_type_of(st.st_mode);
-  uint64_t mask = n.type == FileType::Directory ? rights::Directory
+  const uint64_t mask = n.type == FileType::Directory ? rights::Directory
                   : n.type == FileType::RegularFile ? rights::RegularFile
                                                     : rights::Tty;
-  if (dir->read_only) mask &= ~rights::Writes;
   n.rights_base = base & dir->rights_inheriting & mask;
   n.rights_inheriting = inheriting & dir->rights_inheriting;
-  n.read_only = dir->read_only;
   n.host = hfd;
   uint32_t nfd;
   if ((err = c.m_fds->insert(std::move(n), nfd)) != Errno::Success) return err;

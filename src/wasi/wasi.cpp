@@ -196,18 +196,6 @@ bool parse_addr(const std::string& s, sockaddr_storage& ss, socklen_t& len) {
   return ::inet_pton(AF_INET, host.c_str(), &a->sin_addr) == 1;
 }
 
-std::string format_addr(const sockaddr_storage& ss) {
-  char buf[INET6_ADDRSTRLEN] = "";
-  if (ss.ss_family == AF_INET6) {
-    const auto* a = reinterpret_cast<const sockaddr_in6*>(&ss);
-    ::inet_ntop(AF_INET6, &a->sin6_addr, buf, sizeof buf);
-    return "[" + std::string(buf) + "]:" + std::to_string(ntohs(a->sin6_port));
-  }
-  const auto* a = reinterpret_cast<const sockaddr_in*>(&ss);
-  ::inet_ntop(AF_INET, &a->sin_addr, buf, sizeof buf);
-  return std::string(buf) + ":" + std::to_string(ntohs(a->sin_port));
-}
-
 FdEntry stdio_entry(int host) {
   FdEntry e;
   e.host = host;
@@ -259,7 +247,8 @@ Result<std::unique_ptr<WasiCtx>> WasiCtx::create(WasiConfig config) {
     e.host = fd;
     e.type = FileType::Directory;
     e.is_preopen = true;
-    e.read_only = p.read_only;
+    // Read-only is only rights: a read-only preopen neither has nor passes on any
+    // right that writes, and rights never grow (fd_fdstat_set_rights, path_open).
     e.preopen_name = p.guest;
     e.rights_base = rights::Directory & (p.read_only ? ~rights::Writes : rights::All);
     e.rights_inheriting = (rights::Directory | rights::RegularFile) & (p.read_only ? ~rights::Writes : rights::All);
@@ -290,17 +279,6 @@ Result<std::unique_ptr<WasiCtx>> WasiCtx::create(WasiConfig config) {
       return Error(ErrorCode::WasiConfig, kNoOffset, "too many listening sockets");
   }
   return ctx;
-}
-
-std::vector<std::string> WasiCtx::listen_addresses() const {
-  std::vector<std::string> out;
-  for (const auto& [fd, e] : m_fds->entries()) {
-    if (!e.listener) continue;
-    sockaddr_storage ss{};
-    socklen_t len = sizeof ss;
-    if (::getsockname(e.host, reinterpret_cast<sockaddr*>(&ss), &len) == 0) out.push_back(format_addr(ss));
-  }
-  return out;
 }
 
 // Stops the guest: the error unwinds the wasm stack; the caller reads exit_code().

@@ -53,9 +53,6 @@ class WasiCtx {
   // The code the guest passed to proc_exit, once it has.
   std::optional<int> exit_code() const { return m_exit_code; }
 
-  // The address a --listen socket is bound to (its port once bound to port 0).
-  std::vector<std::string> listen_addresses() const;
-
   struct Calls;  // the host functions (wasi.cpp, fs.cpp)
 
  private:

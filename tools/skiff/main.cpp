@@ -1,7 +1,6 @@
 // The `skiff` command: one binary, one subcommand per job. Errors are logged once,
 // here, as one line on stderr with a non-zero exit code.
 
-#include <algorithm>
 #include <exception>
 #include <iostream>
 
@@ -123,7 +122,6 @@ int run(int argc, char** argv) {
   // FILE (`skiff run FILE --invoke NAME ARGS`, the form tests/differential relies on).
   std::vector<std::string> guest_args;
   if (argc > 1 && std::string_view(argv[1]) == "run") {
-    static constexpr std::string_view kTakesValue[] = {"--dir", "--dir-ro", "--env", "--listen", "--invoke"};
     for (int i = 2; i < argc; ++i) {
       std::string_view a = argv[i];
       if (a == "--") {
@@ -134,7 +132,9 @@ int run(int argc, char** argv) {
         break;
       }
       if (!a.empty() && a[0] == '-') {
-        if (std::find(std::begin(kTakesValue), std::end(kTakesValue), a) != std::end(kTakesValue)) ++i;
+        // An option of `run` that takes a value consumes the next argument too.
+        const CLI::Option* o = run_cmd->get_option_no_throw(std::string(a));
+        if (o && o->get_type_size() > 0) ++i;
         continue;
       }
       if (i + 1 < argc && std::string_view(argv[i + 1]) == "--invoke") break;

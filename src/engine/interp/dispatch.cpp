@@ -19,13 +19,7 @@ namespace skiff::engine::interp {
 
 namespace {
 
-using U32 = uint32_t;
-using U64 = uint64_t;
-using S32 = int32_t;
-using S64 = int64_t;
-using F32 = float;
-using F64 = double;
-using ir::V128;
+using namespace xop_detail;  // U32 ... V128: the operand types ops.def names
 
 // Slot reads and writes. Scalars are written as whole 8-byte slots (i32/f32 zero-
 // extended), so a later 8-byte copy of the slot never stalls on a partial store.

@@ -66,7 +66,7 @@ namespace detail {
 template <typename T>
 using Wide = std::conditional_t<(sizeof(T) < 4), uint32_t, std::make_unsigned_t<T>>;
 
-// The all-ones/zero mask type of a lane of size sizeof(T).
+// The unsigned integer type of a lane of size sizeof(T) (its bits: masks, sign bits).
 template <typename T>
 using Mask =
     std::conditional_t<sizeof(T) == 1, uint8_t,
@@ -143,9 +143,6 @@ template <typename T> inline V128 replace_lane(V128 a, uint8_t lane, T x) {
 
 template <typename T> inline T add_wrap(T a, T b) {
   return static_cast<T>(Wide<T>(a) + Wide<T>(b));
-}
-template <typename T> inline T sub_wrap(T a, T b) {
-  return static_cast<T>(Wide<T>(a) - Wide<T>(b));
 }
 template <typename T> inline T mul_wrap(T a, T b) {
   return static_cast<T>(Wide<T>(a) * Wide<T>(b));
