@@ -7,7 +7,8 @@ pkgs=(
   build-essential cmake ninja-build pkg-config python3
   clang lld libclang-rt-14-dev            # libFuzzer + sanitizers for the fuzz preset
   wasi-libc libclang-rt-14-dev-wasm32     # clang --target=wasm32-wasi guests
-  wabt binaryen                           # wast2json / wasm-validate; wasm-opt -ttf
+  wabt binaryen                           # wast2json / wasm-validate; wasm-opt -ttf, --asyncify
+  dpkg-dev tcl make                       # apt-get source + SQLite amalgamation (bench/corpus)
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev
   nodejs                                  # V8 baseline for benchmarks

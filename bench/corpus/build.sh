@@ -2,25 +2,29 @@
 # Builds a corpus of large, real WebAssembly modules from Debian 12 source packages, as input for
 # skiff's decode+validate throughput benchmark (and bench/baselines/validate_baselines.sh).
 #
-#   usage: bench/corpus/build.sh [OUTDIR]        (default: <repo>/build/bench-corpus)
+#   usage: bench/corpus/build.sh [OUTDIR [TARGET...]]   (default: <repo>/build/bench-corpus, all
+#                                                        modules below)
 #
 # Produces, in OUTDIR:
 #   sqlite-speedtest1.wasm  sqlite3 package: test/speedtest1.c + amalgamation (+RTREE)
 #   sqlite3-shell.wasm      sqlite3 package: shell.c + amalgamation with Debian's feature set
-#   lua.wasm                lua5.4 package: the lua interpreter (error recovery disabled, see
-#                           compat/lua/lua_wasi.h)
+#   lua.wasm                lua5.4 package: the lua interpreter (errors and coroutines through
+#                           the Asyncify-based setjmp/longjmp of compat/sjlj)
 #   zstd.wasm               libzstd package: the zstd command-line tool (single-threaded)
 #   minigzip.wasm           zlib package: test/minigzip.c (small module, for fixed overheads)
+# Targets native/lua and native/sqlite3-shell (built only when named) are the same two programs
+# built for the host, for tests that compare a run under skiff with a native one.
 # Sources and intermediates go to OUTDIR/src and OUTDIR/obj, logs to OUTDIR/obj/logs.
 #
-# Idempotent: a module that already exists and passes wasm-validate is not rebuilt; fetched
+# Idempotent: an output that exists, was built by the current build.sh + compat/ (a stamp
+# OUTDIR/<output>.recipe records which) and, for a module, passes wasm-validate is kept; fetched
 # sources and the generated SQLite amalgamation are reused. Delete OUTDIR to start over.
 #
 # System changes (only when needed; needs root or sudo):
 #   - if apt has no deb-src entries, adds /etc/apt/sources.list.d/skiff-bench-deb-src.sources
 #     (or .list) mirroring the existing Debian entries, then runs apt-get update;
 #   - installs dpkg-dev (apt-get source), tcl (SQLite amalgamation generator) and make if absent.
-# The wasm toolchain itself (clang, lld, wasi-libc, libclang-rt-14-dev-wasm32, wabt) must already
+# The wasm toolchain itself (clang, lld, wasi-libc, libclang-rt-14-dev-wasm32, wabt, binaryen) must already
 # be installed: see scripts/install-deps.sh.
 set -euo pipefail
 
@@ -84,9 +88,9 @@ ensure_tool() {
 
 check_toolchain() {
   local t
-  for t in "$CLANG" wasm-ld wasm-validate wasm-objdump; do
+  for t in "$CLANG" wasm-ld wasm-validate wasm-objdump wasm-opt; do
     command -v "$t" >/dev/null ||
-      die "'$t' not found; install clang lld wasi-libc libclang-rt-14-dev-wasm32 wabt (scripts/install-deps.sh)"
+      die "'$t' not found; install clang lld wasi-libc libclang-rt-14-dev-wasm32 wabt binaryen (scripts/install-deps.sh)"
   done
   printf 'int main(void){return 0;}\n' >"$obj/toolchain-check.c"
   "$CLANG" --target=wasm32-wasi -O2 "$obj/toolchain-check.c" -o "$obj/toolchain-check.wasm" \
@@ -194,14 +198,24 @@ link() {
   mv -f "$tmp" "$out/$name.wasm"
 }
 
-# up_to_date <name>: true if OUTDIR/<name>.wasm exists and validates.
+# What every output is built from: this script and compat/. An output whose stamp records
+# another recipe is rebuilt.
+RECIPE=$( (cat "${BASH_SOURCE[0]}"; find "$compat" -type f | LC_ALL=C sort | xargs cat) | sha256sum | cut -d' ' -f1)
+
+# up_to_date <file>: true if OUTDIR/<file> exists, was built by this recipe and, for a module,
+# passes wasm-validate.
 up_to_date() {
-  if [ -f "$out/$1.wasm" ] && wasm-validate "$out/$1.wasm" >/dev/null 2>&1; then
-    log "$1.wasm: already built, skipping"
+  local f=$out/$1
+  if [ -f "$f" ] && [ "$(cat "$f.recipe" 2>/dev/null)" = "$RECIPE" ] &&
+    { [[ $f != *.wasm ]] || wasm-validate "$f" >/dev/null 2>&1; }; then
+    log "$1: already built, skipping"
     return 0
   fi
   return 1
 }
+
+# built <file>: stamps OUTDIR/<file> with the recipe.
+built() { echo "$RECIPE" >"$out/$1.recipe"; }
 
 # --------------------------------------------------------------------------- SQLite
 
@@ -244,7 +258,7 @@ SQLITE_SHELL_FEATURES=(-DSQLITE_SECURE_DELETE -DSQLITE_ENABLE_COLUMN_METADATA
   -DSQLITE_MAX_VARIABLE_NUMBER=250000)
 
 build_sqlite_speedtest1() {
-  up_to_date sqlite-speedtest1 && return 0
+  up_to_date sqlite-speedtest1.wasm && return 0
   sqlite_amalgamation
   log "building sqlite-speedtest1.wasm"
   local d=$obj/sqlite-speedtest1 logf=$logs/sqlite-speedtest1.log
@@ -252,10 +266,11 @@ build_sqlite_speedtest1() {
   CF=("${CFLAGS_WASI[@]}" "${SQLITE_WASI_DEFS[@]}" -DSQLITE_ENABLE_RTREE -I"$SQLITE_AMAL")
   (cd "$SQLITE_AMAL" && compile "$d" "$logf" sqlite3.c speedtest1.c "$compat/wasi_compat.c")
   link sqlite-speedtest1 "$logf" "$d"/*.o
+  built sqlite-speedtest1.wasm
 }
 
 build_sqlite_shell() {
-  up_to_date sqlite3-shell && return 0
+  up_to_date sqlite3-shell.wasm && return 0
   sqlite_amalgamation
   log "building sqlite3-shell.wasm"
   local d=$obj/sqlite3-shell logf=$logs/sqlite3-shell.log
@@ -263,32 +278,55 @@ build_sqlite_shell() {
   CF=("${CFLAGS_WASI[@]}" "${SQLITE_WASI_DEFS[@]}" "${SQLITE_SHELL_FEATURES[@]}" -I"$SQLITE_AMAL")
   (cd "$SQLITE_AMAL" && compile "$d" "$logf" sqlite3.c shell.c "$compat/wasi_compat.c")
   link sqlite3-shell "$logf" "$d"/*.o
+  built sqlite3-shell.wasm
 }
 
 # --------------------------------------------------------------------------- Lua 5.4
 
 build_lua() {
-  up_to_date lua && return 0
+  up_to_date lua.wasm && return 0
   fetch_source lua5.4
   local lua_src=$SRCDIR d=$obj/lua logf=$logs/lua.log
   log "building lua.wasm"
   rm -rf "$d" && : >"$logf"
-  # lua_wasi.h replaces longjmp-based error handling (wasi-libc has no setjmp); see its comment.
-  CF=("${CFLAGS_WASI[@]}" -I"$compat/lua/include" -include "$compat/lua/lua_wasi.h"
+  # Lua's errors and coroutine yields longjmp; lua_wasi.h routes them to the Asyncify-based
+  # setjmp/longjmp of compat/sjlj, whose driver becomes main (lua.c's main is renamed).
+  CF=("${CFLAGS_WASI[@]}" -I"$compat/lua/include" -I"$compat/sjlj" -include "$compat/lua/lua_wasi.h"
     -DLUA_COMPAT_5_3 -I"$lua_src/src")
   local srcs=() f
   for f in "$lua_src"/src/*.c; do
-    [ "${f##*/}" = luac.c ] || srcs+=("${f##*/}")  # luac.c is the separate bytecode compiler
+    case ${f##*/} in
+      luac.c | lua.c) ;;  # luac.c is the separate bytecode compiler; lua.c is built below
+      *) srcs+=("${f##*/}") ;;
+    esac
   done
   [ "${#srcs[@]}" -gt 20 ] || die "unexpected Lua source layout in $lua_src/src"
-  (cd "$lua_src/src" && compile "$d" "$logf" "${srcs[@]}" "$compat/lua/lua_wasi.c" "$compat/wasi_compat.c")
+  (cd "$lua_src/src" && compile "$d" "$logf" "${srcs[@]}" "$compat/sjlj/sjlj.c" \
+    "$compat/sjlj/stack_pointer.s" "$compat/wasi_compat.c")
+  CF+=(-Dmain=skiff_sjlj_main)
+  (cd "$lua_src/src" && compile "$d" "$logf" lua.c)
+  # No -O at link time: with it, clang runs wasm-opt -O itself, whose inliner would merge
+  # sjlj.c's runtime into instrumented callers before asyncify sees it.
+  local LDFLAGS_WASI=(--target=wasm32-wasi -Wl,--strip-debug)
   link lua "$logf" "$d"/*.o
+  asyncify lua "$logf"
+  built lua.wasm
+}
+
+# asyncify <name> <log>: instruments OUTDIR/<name>.wasm for compat/sjlj. No import can unwind;
+# every function that may reach skiff_setjmp/skiff_longjmp (directly or indirectly) can.
+asyncify() {
+  local f=$out/$1.wasm
+  wasm-opt --asyncify --pass-arg=asyncify-ignore-imports -O2 "$f" -o "$f.tmp" >>"$2" 2>&1 ||
+    die_log "$2" "wasm-opt --asyncify on $1.wasm failed"
+  wasm-validate "$f.tmp" >>"$2" 2>&1 || die_log "$2" "asyncified $1.wasm does not pass wasm-validate"
+  mv -f "$f.tmp" "$f"
 }
 
 # --------------------------------------------------------------------------- zstd
 
 build_zstd() {
-  up_to_date zstd && return 0
+  up_to_date zstd.wasm && return 0
   fetch_source libzstd
   local zsrc=$SRCDIR d=$obj/zstd logf=$logs/zstd.log
   log "building zstd.wasm"
@@ -303,12 +341,13 @@ build_zstd() {
     lib/dictBuilder/*.c programs/*.c)
   (cd "$zsrc" && compile "$d" "$logf" "${srcs[@]}" "$compat/wasi_compat.c")
   link zstd "$logf" "$d"/*.o
+  built zstd.wasm
 }
 
 # --------------------------------------------------------------------------- zlib minigzip
 
 build_minigzip() {
-  up_to_date minigzip && return 0
+  up_to_date minigzip.wasm && return 0
   fetch_source zlib
   local zsrc=$SRCDIR d=$obj/minigzip logf=$logs/minigzip.log
   log "building minigzip.wasm"
@@ -318,6 +357,49 @@ build_minigzip() {
     inftrees.c trees.c zutil.c compress.c uncompr.c gzclose.c gzlib.c gzread.c gzwrite.c \
     test/minigzip.c "$compat/wasi_compat.c")
   link minigzip "$logf" "$d"/*.o
+  built minigzip.wasm
+}
+
+# --------------------------------------------------------------------------- native twins
+
+# The same programs built for the host from the same sources with the same settings, so that
+# tests/programs can check a run under skiff against a native run. Built only when asked for.
+NATIVE_CC=${NATIVE_CC:-cc}
+
+# native_build <name> <log> <dir> <cc args...>: builds OUTDIR/native/<name> in <dir>.
+native_build() {
+  local name=$1 logf=$2 dir=$3
+  shift 3
+  command -v "$NATIVE_CC" >/dev/null || die "native compiler '$NATIVE_CC' not found (build-essential)"
+  log "building native/$name"
+  mkdir -p "$out/native"
+  : >"$logf"
+  (cd "$dir" && "$NATIVE_CC" -O2 "$@" -o "$out/native/$name.tmp") >>"$logf" 2>&1 ||
+    die_log "$logf" "building native/$name failed"
+  mv -f "$out/native/$name.tmp" "$out/native/$name"
+  built "native/$name"
+}
+
+build_lua_native() {
+  up_to_date native/lua && return 0
+  fetch_source lua5.4
+  local f srcs=()
+  for f in "$SRCDIR"/src/*.c; do
+    [ "${f##*/}" = luac.c ] || srcs+=("${f##*/}")
+  done
+  # luaconf.h includes the header Debian's rules generate (compat/lua/include is wasm-only).
+  local inc=$obj/lua-native-include
+  mkdir -p "$inc"
+  echo "#define DEB_HOST_MULTIARCH \"$("$NATIVE_CC" -dumpmachine)\"" >"$inc/lua5.4-deb-multiarch.h"
+  native_build lua "$logs/lua-native.log" "$SRCDIR/src" -I"$inc" -DLUA_COMPAT_5_3 -DLUA_USE_POSIX \
+    "${srcs[@]}" -lm
+}
+
+build_sqlite_shell_native() {
+  up_to_date native/sqlite3-shell && return 0
+  sqlite_amalgamation
+  native_build sqlite3-shell "$logs/sqlite3-shell-native.log" "$SQLITE_AMAL" \
+    "${SQLITE_WASI_DEFS[@]}" "${SQLITE_SHELL_FEATURES[@]}" sqlite3.c shell.c -lm
 }
 
 # --------------------------------------------------------------------------- smoke tests
@@ -326,45 +408,65 @@ build_minigzip() {
 # only warn; the corpus is for decoding/validation.
 declare -A SMOKE=()
 smoke_tests() {
+  local n tmp
   if ! command -v node >/dev/null; then
-    for n in "${MODULES[@]}"; do SMOKE[$n]=skipped; done
+    for n in "${MODULES_BUILT[@]}"; do SMOKE[$n]=skipped; done
     return 0
   fi
-  local tmp
   tmp=$(mktemp -d)
   run() { timeout 120 node --no-warnings "$here/wasi_run.mjs" "$tmp" "$out/$1.wasm" "${@:2}"; }
   check() { # check <name> <expected substring> <actual output>
     if [[ "$3" == *"$2"* ]]; then SMOKE[$1]=ok; else SMOKE[$1]=FAIL; warn "$1.wasm smoke test failed: $3"; fi
   }
-  check sqlite-speedtest1 "TOTAL" "$(run sqlite-speedtest1 --size 2 /speedtest.db 2>&1 | tail -n 1)"
-  check sqlite3-shell "6|3.40" "$(printf '%s\n' "create virtual table f using fts5(x);" \
-    "insert into f values('a b'),('b c'),('c d');" \
-    "select sum(rowid), sqlite_version() from f where f match 'b OR d';" | run sqlite3-shell 2>&1)"
-  check lua "55 lua" "$(run lua -e 'local s=0 for i=1,10 do s=s+i end print(s .. " " .. ("LUA"):lower())' 2>&1)"
-  check zstd "corpus-roundtrip" "$(echo corpus-roundtrip | run zstd -q -c | run zstd -q -d -c 2>&1)"
-  check minigzip "corpus-roundtrip" "$(echo corpus-roundtrip | run minigzip | run minigzip -d 2>&1)"
+  for n in "${MODULES_BUILT[@]}"; do
+    case $n in
+      sqlite-speedtest1) check "$n" "TOTAL" "$(run "$n" --size 2 /speedtest.db 2>&1 | tail -n 1)" ;;
+      sqlite3-shell) check "$n" "6|3.40" "$(printf '%s\n' "create virtual table f using fts5(x);" \
+        "insert into f values('a b'),('b c'),('c d');" \
+        "select sum(rowid), sqlite_version() from f where f match 'b OR d';" | run "$n" 2>&1)" ;;
+      lua) check "$n" "55 lua caught 3" "$(run "$n" -e 'local s=0 for i=1,10 do s=s+i end
+        local co=coroutine.wrap(function() coroutine.yield(1) error("x") end) co()
+        print(s .. " " .. ("LUA"):lower() .. " caught " .. select("#", pcall(co), 1, 2))' 2>&1)" ;;
+      zstd) check "$n" "corpus-roundtrip" "$(echo corpus-roundtrip | run zstd -q -c | run zstd -q -d -c 2>&1)" ;;
+      minigzip) check "$n" "corpus-roundtrip" "$(echo corpus-roundtrip | run minigzip | run minigzip -d 2>&1)" ;;
+    esac
+  done
   rm -rf "$tmp"
 }
 
 # --------------------------------------------------------------------------- main
 
 MODULES=(sqlite-speedtest1 sqlite3-shell lua zstd minigzip)
+NATIVES=(native/lua native/sqlite3-shell)
+declare -A BUILDER=([sqlite-speedtest1]=build_sqlite_speedtest1 [sqlite3-shell]=build_sqlite_shell
+  [lua]=build_lua [zstd]=build_zstd [minigzip]=build_minigzip [native/lua]=build_lua_native
+  [native/sqlite3-shell]=build_sqlite_shell_native)
+
+targets=("${@:2}")
+[ "${#targets[@]}" -gt 0 ] || targets=("${MODULES[@]}")
+for t in "${targets[@]}"; do
+  [ -n "${BUILDER[$t]:-}" ] || die "unknown target '$t' (known: ${MODULES[*]} ${NATIVES[*]})"
+done
 
 check_toolchain
 ensure_deb_src
 ensure_tool dpkg-source dpkg-dev
 
-build_sqlite_speedtest1
-build_sqlite_shell
-build_lua
-build_zstd
-build_minigzip
+for t in "${targets[@]}"; do
+  "${BUILDER[$t]}"
+done
+
+MODULES_BUILT=()
+for t in "${targets[@]}"; do
+  [[ $t == native/* ]] || MODULES_BUILT+=("$t")
+done
+[ "${#MODULES_BUILT[@]}" -gt 0 ] || exit 0
 
 smoke_tests
 
 echo
 printf '%-24s %10s %8s %6s %10s %9s %6s\n' module bytes MB funcs code_bytes validate run
-for n in "${MODULES[@]}"; do
+for n in "${MODULES_BUILT[@]}"; do
   f=$out/$n.wasm
   bytes=$(stat -c %s "$f")
   code=$(wasm-objdump -h "$f" | sed -nE 's/^ *Code .*\(size=(0x[0-9a-f]+)\) count: ([0-9]+).*/\1 \2/p')

@@ -1,20 +1,19 @@
 /* Force-included into every Lua source file for the wasm32-wasi build.
  *
- * Lua's C build raises errors with longjmp, and Debian 12's wasi-libc has no setjmp/longjmp
- * (nor does LLVM 14 support wasm exception handling for it). ldo.c lets LUAI_THROW/LUAI_TRY be
- * overridden, so: LUAI_TRY just runs its body, and LUAI_THROW prints the error object and exits.
- * ERROR RECOVERY IS THEREFORE DISABLED in this build: pcall/error/any runtime error terminates
- * the interpreter. That is acceptable because the module is only a decode/validate benchmark
- * input; normal scripts that raise no errors still run correctly. */
+ * Lua raises errors (and coroutine yields from C) with longjmp, which Debian 12's wasi-libc
+ * does not have. ldo.c lets LUAI_THROW/LUAI_TRY be overridden, so they use the Asyncify-based
+ * setjmp/longjmp of ../sjlj (the module is passed through `wasm-opt --asyncify` after linking):
+ * pcall, error and coroutines behave as in the native build. */
 #ifndef SKIFF_BENCH_LUA_WASI_H
 #define SKIFF_BENCH_LUA_WASI_H
 
-struct lua_State;
-_Noreturn void skiff_lua_unrecoverable_error(struct lua_State *L, int status);
+#include "sjlj.h"
 
-#define LUAI_THROW(L, c) skiff_lua_unrecoverable_error((L), (c)->status)
-#define LUAI_TRY(L, c, a) { a }
-#define luai_jmpbuf int
+#define LUAI_THROW(L, c) skiff_longjmp(&(c)->b, 1)
+#define LUAI_TRY(L, c, a) \
+  if (skiff_setjmp(&(c)->b) == 0) { a } \
+  skiff_jmp_release(&(c)->b)
+#define luai_jmpbuf skiff_jmp_buf
 
 /* loslib.c: no tmpnam/mkstemp on WASI, so os.tmpname() always fails cleanly. */
 #define LUA_TMPNAMBUFSIZE 32
