@@ -141,8 +141,8 @@ void report_error(std::ostream& err, const std::string& path, const Error& e) {
 }
 
 // A trap (phase Trap) stops the run: `trap: MESSAGE` (the spec's wording first, then
-// any detail) and the wasm frames, innermost first. Under the bench shim, proc_exit
-// also arrives as an error and is the program's exit instead.
+// any detail) and the wasm frames, innermost first. proc_exit also arrives as an error
+// and is the program's exit instead.
 int finish_failed_run(std::ostream& err, const std::string& path, const Error& e, const interp::Machine& machine,
                       const wasi::WasiCtx& ctx) {
   // proc_exit: the guest's code, as the host's exit status keeps it (8 bits).
