@@ -116,6 +116,12 @@ int run(int argc, char** argv) {
   run_cmd->add_flag("--inherit-env", ropts.inherit_env, "Give the guest skiff's whole environment (before --env)");
   run_cmd->add_option("--listen", ropts.listen,
                       "Preopen a listening TCP socket for the guest (sock_accept): HOST:PORT or [V6]:PORT");
+  run_cmd->add_option("--timeout", ropts.timeout,
+                      "Stop the guest (trap \"deadline exceeded\") after this wall-clock time: 2s, 500ms, 1m");
+  run_cmd->add_option("--fuel", ropts.fuel,
+                      "Stop the guest (trap \"all fuel consumed\") after about N wasm instructions, deterministically");
+  run_cmd->add_option("--max-memory", ropts.max_memory,
+                      "Cap each linear memory at SIZE (64K pages): 64M, 1G; memory.grow past it returns -1");
 
   // `skiff run [OPTIONS] FILE ARGS...`: everything after FILE is the guest's, even when
   // it looks like an option, so FILE ends what CLI11 parses -- unless --invoke follows

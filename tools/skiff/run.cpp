@@ -3,6 +3,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
+#include <cctype>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -12,6 +15,7 @@
 #include "engine/interp/interpreter.h"
 #include "engine/runtime/linker.h"
 #include "engine/runtime/store.h"
+#include "engine/runtime/watchdog.h"
 #include "platform/file.h"
 #include "wasi/wasi.h"
 
@@ -143,15 +147,19 @@ void report_error(std::ostream& err, const std::string& path, const Error& e) {
 // A trap (phase Trap) stops the run: `trap: MESSAGE` (the spec's wording first, then
 // any detail) and the wasm frames, innermost first. proc_exit also arrives as an error
 // and is the program's exit instead.
-int finish_failed_run(std::ostream& err, const std::string& path, const Error& e, const interp::Machine& machine,
+int finish_failed_run(std::ostream& err, const RunOptions& opts, const Error& e, const interp::Machine& machine,
                       const wasi::WasiCtx& ctx) {
+  const std::string& path = opts.path;
   // proc_exit: the guest's code, as the host's exit status keeps it (8 bits).
   if (e.code() == ErrorCode::WasiExit && ctx.exit_code()) return *ctx.exit_code() & 0xff;
   if (e.phase() != Phase::Trap) {
     report_error(err, path, e);
     return kRunExitError;
   }
-  err << "trap: " << e.to_string() << "\n";
+  err << "trap: " << e.to_string();
+  if (e.code() == ErrorCode::TrapDeadline) err << " (--timeout " << opts.timeout << ")";
+  if (e.code() == ErrorCode::TrapOutOfFuel) err << " (--fuel " << *opts.fuel << ")";
+  err << "\n";
   std::string bt = machine.format_backtrace();
   if (!bt.empty()) {
     err << "wasm backtrace:\n" << bt;
@@ -278,14 +286,90 @@ std::string format_value(const Value& v, const runtime::Instance* inst) {
   return out;
 }
 
+Result<uint64_t> parse_duration(std::string_view text) {
+  static constexpr struct {
+    std::string_view suffix;
+    double ns;
+  } kUnits[] = {{"ns", 1}, {"us", 1e3}, {"ms", 1e6}, {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}};
+  auto bad = [&](const char* why) {
+    return Error(ErrorCode::InvalidArgument, kNoOffset, "\"" + std::string(text) + "\" is not a duration (" + why + ")");
+  };
+  std::string_view num = text;
+  double unit = 1e9;  // plain seconds
+  for (const auto& u : kUnits) {
+    if (text.size() > u.suffix.size() && text.ends_with(u.suffix)) {
+      const char c = text[text.size() - u.suffix.size() - 1];
+      if (u.suffix == "s" && (c == 'm' || c == 'u' || c == 'n')) continue;  // "ms", "us", "ns"
+      num = text.substr(0, text.size() - u.suffix.size());
+      unit = u.ns;
+      break;
+    }
+  }
+  std::string s(num);
+  char* end = nullptr;
+  errno = 0;
+  const double v = s.empty() || !(std::isdigit(static_cast<unsigned char>(s[0])) || s[0] == '.')
+                       ? -1
+                       : std::strtod(s.c_str(), &end);
+  if (v < 0 || end != s.c_str() + s.size() || errno != 0)
+    return bad("examples: 2s, 1.5s, 500ms, 250us, 2m, 1h");
+  const double ns = v * unit;
+  if (!(ns >= 1)) return bad("must be positive");
+  if (ns > 1e18) return bad("too long");
+  return static_cast<uint64_t>(ns);
+}
+
+Result<uint64_t> parse_size(std::string_view text) {
+  auto bad = [&](const char* why) {
+    return Error(ErrorCode::InvalidArgument, kNoOffset, "\"" + std::string(text) + "\" is not a size (" + why + ")");
+  };
+  size_t digits = 0;
+  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+  if (digits == 0 || digits > 19) return bad("examples: 65536, 64K, 16M, 1G, 1GiB");
+  uint64_t v = std::strtoull(std::string(text.substr(0, digits)).c_str(), nullptr, 10);
+  std::string_view suffix = text.substr(digits);
+  if (suffix.ends_with("iB")) suffix.remove_suffix(2);
+  else if (suffix.size() == 2 && suffix.back() == 'B') suffix.remove_suffix(1);
+  unsigned shift = 0;
+  if (suffix == "K" || suffix == "k") shift = 10;
+  else if (suffix == "M") shift = 20;
+  else if (suffix == "G") shift = 30;
+  else if (suffix == "T") shift = 40;
+  else if (!suffix.empty() && suffix != "B") return bad("units: K, M, G, T (powers of 1024)");
+  if (shift && v > (UINT64_MAX >> shift)) return bad("too large");
+  return v << shift;
+}
+
 int run_module(const RunOptions& opts, std::ostream& out, std::ostream& err) {
   const std::string& path = opts.path;
+  // Limits first: a bad value is a usage error whatever the module.
+  std::optional<uint64_t> timeout_ns;
+  runtime::StoreLimits limits;
+  if (!opts.timeout.empty()) {
+    auto d = parse_duration(opts.timeout);
+    if (!d) {
+      err << "skiff run: --timeout: " << d.error().context() << "\n";
+      return kRunExitUsage;
+    }
+    timeout_ns = *d;
+  }
+  if (!opts.max_memory.empty()) {
+    auto bytes = parse_size(opts.max_memory);
+    if (!bytes) {
+      err << "skiff run: --max-memory: " << bytes.error().context() << "\n";
+      return kRunExitUsage;
+    }
+    limits.max_memory_pages = static_cast<uint32_t>(std::min<uint64_t>(*bytes / ir::kPageSize, ir::kMaxPages32));
+  }
   auto bytes = platform::read_file(path);
   if (!bytes) {
     err << "skiff: " << bytes.error().context() << "\n";
     return kRunExitError;
   }
-  auto compiled = interp::compile(*bytes);
+  interp::CodeOptions code;
+  code.interruptible = timeout_ns.has_value();
+  code.fuel = opts.fuel.has_value();
+  auto compiled = interp::compile(*bytes, {}, code);
   if (!compiled) {
     report_error(err, path, compiled.error());
     return kRunExitError;
@@ -355,7 +439,12 @@ int run_module(const RunOptions& opts, std::ostream& out, std::ostream& err) {
     err << "skiff run: " << ctx.error().context() << "\n";
     return kRunExitError;
   }
-  runtime::Store store;
+  runtime::Store store(limits);
+  if (opts.fuel) store.set_fuel(*opts.fuel);
+  runtime::Watchdog watchdog;
+  runtime::Watchdog::Ticket deadline;
+  if (timeout_ns)
+    deadline = watchdog.arm(store, runtime::Watchdog::Clock::now() + std::chrono::nanoseconds(*timeout_ns));
   runtime::Linker linker;
   (*ctx)->define(store, linker);
   auto imports = linker.resolve(m);
@@ -369,7 +458,7 @@ int run_module(const RunOptions& opts, std::ostream& out, std::ostream& err) {
 
   interp::Machine machine;
   auto inst = interp::instantiate(machine, store, cm, *imports);
-  if (!inst) return finish_failed_run(err, path, inst.error(), machine, **ctx);
+  if (!inst) return finish_failed_run(err, opts, inst.error(), machine, **ctx);
   if (!target) return 0;  // no _start: instantiating (and the start function) was the run
 
   std::optional<runtime::Extern> x = (*inst)->find_export(name);
@@ -380,7 +469,7 @@ int run_module(const RunOptions& opts, std::ostream& out, std::ostream& err) {
   std::vector<Value> results;
   for (ValType t : x->func->type->results) results.push_back(Value::zero(t));
   auto called = machine.call(store, *x->func, args, results);
-  if (!called) return finish_failed_run(err, path, called.error(), machine, **ctx);
+  if (!called) return finish_failed_run(err, opts, called.error(), machine, **ctx);
   for (const Value& v : results) out << format_value(v, *inst) << "\n";
   out.flush();
   return 0;

@@ -18,6 +18,17 @@
 
 namespace skiff::engine::interp {
 
+// What translated code checks besides the wasm semantics; both cost nothing when off.
+struct CodeOptions {
+  // A check of the store's stop request (Store::interrupt, deadlines) at every function
+  // entry and loop head: one load and a branch per loop iteration.
+  bool interruptible = false;
+  // Fuel metering: each straight-line region (from a function entry, loop head or
+  // branch target to the next) charges its count of wasm instructions on entry, so a
+  // budget stops a guest deterministically. Implies the interruption checks.
+  bool fuel = false;
+};
+
 enum class XOp : uint16_t {
 #define XOP(name, words) name,
 #include "engine/interp/xops.def"

@@ -122,6 +122,8 @@ Result<void> Machine::execute(Machine* m, runtime::Store* store, const runtime::
   uint64_t* nfp = nullptr;
   const uint32_t* next_ip = nullptr;
   const CompiledFunc* callee = nullptr;
+  const std::atomic<uint32_t>* const stop = store->stop_word();
+  int64_t* const fuel = store->fuel_word();
 
 #define NEXT()                              \
   do {                                      \
@@ -200,6 +202,26 @@ L_BrTable: {
   ip = p + static_cast<int32_t>(*p);
   NEXT();
 }
+  // --- interruption and fuel (CodeOptions) ----------------------------------------------
+#define CHECK_STOP()                                                                           \
+  do {                                                                                         \
+    if (const uint32_t why_ = stop->load(std::memory_order_relaxed); why_ != 0) [[unlikely]]  \
+      TRAP(why_ == static_cast<uint32_t>(runtime::StopReason::Deadline) ? ErrorCode::TrapDeadline \
+                                                                        : ErrorCode::TrapInterrupted); \
+  } while (0)
+L_Poll:
+  CHECK_STOP();
+  ip += 2;
+  NEXT();
+L_Fuel: {
+  const int64_t cost = ip[2];
+  if (*fuel < cost) [[unlikely]] TRAP(ErrorCode::TrapOutOfFuel);
+  *fuel -= cost;
+  CHECK_STOP();
+  ip += 3;
+  NEXT();
+}
+#undef CHECK_STOP
 L_Return: {
   CallFrame* cf = csp--;
   if (!cf->ret_ip) goto done;

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "engine/interp/code.h"
 #include "engine/runtime/store.h"
 #include "platform/virtual_memory.h"
 #include "engine/runtime/value.h"
@@ -29,18 +30,20 @@ namespace skiff::engine::interp {
 
 struct CompiledFunc;
 
+
 // Immutable once built except for the lazily filled translation cache, which is safe to
 // use from many threads (translation of one body happens once, under a lock; readers
 // take an acquire load). Shared by every store that instantiates it.
 class CompiledModule {
  public:
-  explicit CompiledModule(validate::ValidatedModule vm);
+  explicit CompiledModule(validate::ValidatedModule vm, CodeOptions code = {});
   const validate::ModuleEnv& env() const { return m_env; }
   ~CompiledModule();
   CompiledModule(const CompiledModule&) = delete;
   CompiledModule& operator=(const CompiledModule&) = delete;
 
   const validate::ValidatedModule& validated() const { return m_vm; }
+  const CodeOptions& code_options() const { return m_code_opts; }
   const ir::Module& module() const { return m_vm.module(); }
 
   // Body `defined_index` as threaded code, translating it on first use.
@@ -60,6 +63,7 @@ class CompiledModule {
   Result<const CompiledFunc*> translate(uint32_t defined_index) const;
 
   validate::ValidatedModule m_vm;
+  CodeOptions m_code_opts;
   validate::ModuleEnv m_env;
   std::unique_ptr<std::atomic<const CompiledFunc*>[]> m_funcs;
   mutable std::mutex m_mutex;
@@ -68,7 +72,8 @@ class CompiledModule {
 
 // Decodes, validates and wraps a module.
 Result<std::shared_ptr<const CompiledModule>> compile(std::span<const uint8_t> bytes,
-                                                      const validate::ValidateOptions& opts = {});
+                                                      const validate::ValidateOptions& opts = {},
+                                                      CodeOptions code = {});
 
 struct MachineOptions {
   // Address space reserved for the value stack (pages are committed as they are used).

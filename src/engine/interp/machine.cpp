@@ -12,7 +12,8 @@ namespace skiff::engine::interp {
 
 // --- CompiledModule ------------------------------------------------------------------
 
-CompiledModule::CompiledModule(validate::ValidatedModule vm) : m_vm(std::move(vm)) {
+CompiledModule::CompiledModule(validate::ValidatedModule vm, CodeOptions code)
+    : m_vm(std::move(vm)), m_code_opts(code) {
   validate::ModuleValidator v;
   // The module is valid, so this only rebuilds the environment bodies are walked with.
   Result<void> r = v.check_before_code(m_vm.module());
@@ -29,7 +30,7 @@ CompiledModule::~CompiledModule() = default;
 Result<const CompiledFunc*> CompiledModule::translate(uint32_t defined_index) const {
   std::lock_guard lock(m_mutex);
   if (const CompiledFunc* f = m_funcs[defined_index].load(std::memory_order_acquire)) return f;
-  Translator t(m_env);
+  Translator t(m_env, m_code_opts);
   SKIFF_TRY_ASSIGN(std::unique_ptr<CompiledFunc> f, t.translate(defined_index));
   const CompiledFunc* p = f.get();
   m_owned.push_back(std::move(f));
@@ -39,7 +40,7 @@ Result<const CompiledFunc*> CompiledModule::translate(uint32_t defined_index) co
 
 Result<void> CompiledModule::translate_all() const {
   std::lock_guard lock(m_mutex);
-  Translator t(m_env);
+  Translator t(m_env, m_code_opts);
   for (uint32_t i = 0; i < m_vm.module().defined_funcs(); ++i) {
     if (m_funcs[i].load(std::memory_order_acquire)) continue;
     SKIFF_TRY_ASSIGN(std::unique_ptr<CompiledFunc> f, t.translate(i));
@@ -50,9 +51,9 @@ Result<void> CompiledModule::translate_all() const {
 }
 
 Result<std::shared_ptr<const CompiledModule>> compile(std::span<const uint8_t> bytes,
-                                                      const validate::ValidateOptions& opts) {
+                                                      const validate::ValidateOptions& opts, CodeOptions code) {
   SKIFF_TRY_ASSIGN(validate::ValidatedModule vm, validate::decode_and_validate(bytes, opts));
-  return std::shared_ptr<const CompiledModule>(std::make_shared<CompiledModule>(std::move(vm)));
+  return std::shared_ptr<const CompiledModule>(std::make_shared<CompiledModule>(std::move(vm), code));
 }
 
 // --- Machine -------------------------------------------------------------------------

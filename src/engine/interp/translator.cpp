@@ -94,14 +94,32 @@ static_assert(all_simple_ops_mapped(), "an opcode typed by opcodes.def has no in
 
 }  // namespace
 
-Translator::Translator(const validate::ModuleEnv& env)
-    : m_module(*env.module), m_handlers(handler_table()), m_walker(env, *this) {}
+Translator::Translator(const validate::ModuleEnv& env, CodeOptions opts)
+    : m_module(*env.module), m_opts(opts), m_handlers(handler_table()), m_walker(env, *this) {}
+
+void Translator::emit_checks(bool head) {
+  if (m_opts.fuel) {
+    close_fuel_region();
+    emit_op(XOp::Fuel);
+    m_fuel_word = pos();
+    w(0);
+    m_fuel_count = 0;
+  } else if (m_opts.interruptible && head) {
+    emit_op(XOp::Poll);
+  }
+}
+
+void Translator::close_fuel_region() {
+  if (m_fuel_word != kNone) m_code[m_fuel_word] = m_fuel_count;
+  m_fuel_word = kNone;
+}
 
 Result<std::unique_ptr<CompiledFunc>> Translator::translate(uint32_t defined_index) {
   m_code.clear();
   m_stack.clear();
   m_ctls.clear();
   SKIFF_TRY(m_walker.walk(defined_index));
+  close_fuel_region();
   auto f = std::make_unique<CompiledFunc>();
   f->code.assign(m_code.begin(), m_code.end());
   f->defined_index = defined_index;
@@ -246,6 +264,8 @@ void Translator::begin_function(uint32_t defined_index) {
   Ctl fn{Opcode::End, false, 0, m_locals_end, 0, static_cast<uint32_t>(m_type->results.size()),
          nullptr, m_type->results.data()};
   m_ctls.push_back(fn);
+  m_fuel_word = kNone;
+  emit_checks(true);
 }
 
 bool Translator::values_in_place(const Ctl& target) const {
@@ -386,6 +406,7 @@ void Translator::on_block(Opcode kind, const validate::BlockSig& sig) {
   if (kind == Opcode::If) c.else_fixup = emit_cond(cond, false);
   if (kind == Opcode::Loop) {
     c.loop_pos = pos();
+    emit_checks(true);
     m_last_end = kNone;
   }
   m_ctls.push_back(c);
@@ -408,6 +429,7 @@ void Translator::on_else() {
   }
   bind(c.else_fixup);
   c.else_fixup = kNone;
+  emit_checks(false);
   c.kind = Opcode::Else;
   reset_stack(c, {c.params, c.n_params});
 }
@@ -425,6 +447,7 @@ void Translator::on_end(const validate::CtrlFrame&) {
     for (size_t i = m_stack.size() - c.n_results; i < m_stack.size(); ++i) materialize(m_stack[i]);
   bind(c.else_fixup);
   bind(c.fixups);
+  emit_checks(false);
   reset_stack(c, {c.results, c.n_results});
 }
 

@@ -20,7 +20,7 @@ namespace skiff::engine::interp {
 
 class Translator {
  public:
-  explicit Translator(const validate::ModuleEnv& env);
+  explicit Translator(const validate::ModuleEnv& env, CodeOptions opts = {});
 
   // Translates body `defined_index` (already validated, so errors are only
   // implementation limits).
@@ -28,6 +28,7 @@ class Translator {
 
   // FuncWalker hooks (see validate::NullInterface).
   void begin_function(uint32_t defined_index);
+  void on_instruction() { ++m_fuel_count; }
   void end_function() {}
   void on_block(ir::Opcode kind, const validate::BlockSig& sig);
   void on_else();
@@ -133,8 +134,14 @@ class Translator {
   uint32_t emit_cond(const Cond& c, bool when_true);
   void point_at(uint32_t word, Ctl& target);  // a branch word to `target`'s label
   void emit_call(XOp x, uint32_t a, uint32_t b, const ir::FuncType& ft, const Entry* index);
+  // CodeOptions checks: at a function entry or loop head (`head`) a Poll or a new fuel
+  // region; at a branch target a new fuel region. The open region's cost word is
+  // patched when the next one starts or the function ends.
+  void emit_checks(bool head);
+  void close_fuel_region();
 
   const ir::Module& m_module;
+  CodeOptions m_opts;
   const void* const* m_handlers;
   validate::FuncWalker<Translator> m_walker;
 
@@ -155,6 +162,8 @@ class Translator {
   bool m_last_cmp_ri = false;
   ir::Opcode m_last_load = ir::Opcode::Invalid;  // the last load emitted, at m_last_load_pos
   uint32_t m_last_load_pos = kNone;
+  uint32_t m_fuel_word = kNone;  // cost word of the open fuel region
+  uint32_t m_fuel_count = 0;     // wasm instructions since it opened
   uint32_t m_defined_index = 0;
   const ir::FuncType* m_type = nullptr;
 };

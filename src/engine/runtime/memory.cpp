@@ -7,7 +7,7 @@ namespace skiff::engine::runtime {
 Result<std::unique_ptr<Memory>> Memory::create(const ir::MemType& type, uint32_t page_limit) {
   uint64_t max = std::min<uint64_t>({type.limits.max.value_or(ir::kMaxPages32), ir::kMaxPages32, page_limit});
   if (type.limits.min > max)
-    return Error(ErrorCode::InvalidArgument, kNoOffset,
+    return Error(ErrorCode::MemoryLimit, kNoOffset,
                  "memory minimum of " + std::to_string(type.limits.min) + " pages is above the limit of " +
                      std::to_string(max));
   SKIFF_TRY_ASSIGN(platform::Reservation r, platform::Reservation::reserve(kReservationBytes));

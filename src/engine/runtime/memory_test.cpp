@@ -58,7 +58,7 @@ TEST(Memory, StoreLimitCapsGrowth) {
   EXPECT_EQ((*m)->grow(1), -1);
   auto too_big = Memory::create(mem(4), /*page_limit=*/3);
   ASSERT_FALSE(too_big.ok());
-  EXPECT_EQ(too_big.error().code(), ErrorCode::InvalidArgument);
+  EXPECT_EQ(too_big.error().code(), ErrorCode::MemoryLimit);
 }
 
 // Covers: without a maximum a memory can grow to the full 4 GiB (65536 pages), committed

@@ -10,7 +10,10 @@
 // segments then data segments applied in order. A trap part-way leaves the effects of
 // earlier segments in place (they may be visible through imported tables/memories).
 
+#include <atomic>
+#include <cstdint>
 #include <deque>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -74,6 +77,9 @@ struct StoreLimits {
   uint32_t max_call_depth = 100'000;
 };
 
+// Why a store was asked to stop (Store::interrupt).
+enum class StopReason : uint32_t { None = 0, Interrupted = 1, Deadline = 2 };
+
 class Store {
  public:
   explicit Store(StoreLimits limits = {}) : m_limits(limits) {}
@@ -81,6 +87,26 @@ class Store {
   Store& operator=(const Store&) = delete;
 
   const StoreLimits& limits() const { return m_limits; }
+
+  // Asks the code running in this store to stop: it traps (TrapInterrupted, or
+  // TrapDeadline for StopReason::Deadline) at its next function entry or loop head.
+  // Safe from any thread. Only code compiled to check (interp::CodeOptions) stops. The
+  // request stays until clear_interrupt(), so later calls stop at once too.
+  void interrupt(StopReason why = StopReason::Interrupted) {
+    m_stop.store(static_cast<uint32_t>(why), std::memory_order_relaxed);
+  }
+  void clear_interrupt() { m_stop.store(0, std::memory_order_relaxed); }
+  StopReason stop_reason() const { return static_cast<StopReason>(m_stop.load(std::memory_order_relaxed)); }
+  const std::atomic<uint32_t>* stop_word() const { return &m_stop; }
+
+  // Fuel: the budget of wasm instructions that code compiled with fuel metering may
+  // run in this store; running out traps (TrapOutOfFuel). Unlimited until set.
+  void set_fuel(uint64_t fuel) {
+    m_fuel = fuel > uint64_t{kUnlimitedFuel} ? kUnlimitedFuel : static_cast<int64_t>(fuel);
+  }
+  uint64_t fuel_remaining() const { return static_cast<uint64_t>(m_fuel); }
+  int64_t* fuel_word() { return &m_fuel; }
+  static constexpr int64_t kUnlimitedFuel = std::numeric_limits<int64_t>::max();
 
   // Instantiates `module` (which must outlive the store) with `imports` in the order of
   // the module's import section. Errors: UnknownImport / IncompatibleImportType (link),
@@ -102,6 +128,8 @@ class Store {
   Result<Value> eval_const(const ir::ConstExpr& e, const Instance& inst) const;
 
   StoreLimits m_limits;
+  std::atomic<uint32_t> m_stop{0};
+  int64_t m_fuel = kUnlimitedFuel;
   std::deque<FuncInstance> m_funcs;  // deque: addresses stay stable as it grows
   std::deque<ir::FuncType> m_host_types;
   std::vector<std::unique_ptr<Table>> m_tables;

@@ -12,7 +12,7 @@ bool in_bounds(uint64_t i, uint64_t n, uint64_t size) { return i + n <= size; }
 Result<std::unique_ptr<Table>> Table::create(const ir::TableType& type, Ref init, uint32_t element_limit) {
   uint64_t max = std::min<uint64_t>(type.limits.max.value_or(UINT32_MAX), element_limit);
   if (type.limits.min > max)
-    return Error(ErrorCode::InvalidArgument, kNoOffset,
+    return Error(ErrorCode::TableLimit, kNoOffset,
                  "table minimum of " + std::to_string(type.limits.min) + " elements is above the limit of " +
                      std::to_string(max));
   std::unique_ptr<Table> t(new Table(type, static_cast<uint32_t>(max)));

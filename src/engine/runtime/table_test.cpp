@@ -60,7 +60,7 @@ TEST(Table, GrowRespectsMaximumAndLimit) {
 TEST(Table, MinimumAboveLimitIsAnError) {
   auto t = Table::create(funcref_table(11), {}, 10);
   ASSERT_FALSE(t.ok());
-  EXPECT_EQ(t.error().code(), ErrorCode::InvalidArgument);
+  EXPECT_EQ(t.error().code(), ErrorCode::TableLimit);
 }
 
 // Covers: table.fill in bounds, at the exact end with n = 0, and past the end (trap,

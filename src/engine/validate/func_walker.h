@@ -383,6 +383,8 @@ Result<void> FuncWalker<Iface>::walk(uint32_t defined_index) {
   for (;;) {
     if (r.at_end()) [[unlikely]] return r.error(ErrorCode::EndOpcodeExpected);
     m_op_pos = r.pos();
+    // An interface may count instructions (the interpreter's fuel metering).
+    if constexpr (requires(Iface& i) { i.on_instruction(); }) m_iface.on_instruction();
     const uint8_t byte = *r.pos();
     (void)r.read_u8();
     // Switching on the encoding byte itself saves a table load before the jump.

@@ -1,0 +1,69 @@
+#include "engine/runtime/watchdog.h"
+
+#include "engine/runtime/store.h"
+
+namespace skiff::engine::runtime {
+
+Watchdog::~Watchdog() {
+  {
+    std::lock_guard lock(m_mutex);
+    m_stopping = true;
+  }
+  m_wake.notify_all();
+  if (m_thread.joinable()) m_thread.join();
+}
+
+Watchdog::Ticket Watchdog::arm(Store& store, Clock::time_point deadline) {
+  Ticket::Key key;
+  bool earliest;
+  {
+    std::lock_guard lock(m_mutex);
+    key = {deadline, m_next_id++};
+    m_pending.emplace(key, &store);
+    earliest = m_pending.begin()->first == key;
+    if (!m_thread.joinable()) m_thread = std::thread([this] { run(); });
+  }
+  if (earliest) m_wake.notify_all();  // the thread may be sleeping towards a later one
+  return Ticket(this, key);
+}
+
+uint64_t Watchdog::fired() const {
+  std::lock_guard lock(m_mutex);
+  return m_fired;
+}
+
+void Watchdog::run() {
+  std::unique_lock lock(m_mutex);
+  while (!m_stopping) {
+    if (m_pending.empty()) {
+      m_wake.wait(lock);
+      continue;
+    }
+    auto first = m_pending.begin();
+    if (Clock::now() < first->first.first) {
+      m_wake.wait_until(lock, first->first.first);
+      continue;  // woken early: a new earliest deadline, a disarm, or the end
+    }
+    first->second->interrupt(StopReason::Deadline);
+    m_pending.erase(first);
+    ++m_fired;
+  }
+}
+
+Watchdog::Ticket& Watchdog::Ticket::operator=(Ticket&& o) noexcept {
+  if (this != &o) {
+    disarm();
+    m_dog = std::exchange(o.m_dog, nullptr);
+    m_key = o.m_key;
+  }
+  return *this;
+}
+
+void Watchdog::Ticket::disarm() {
+  if (!m_dog) return;
+  std::lock_guard lock(m_dog->m_mutex);
+  m_dog->m_pending.erase(m_key);
+  m_dog = nullptr;
+}
+
+}  // namespace skiff::engine::runtime
