@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <deque>
 #include <vector>
 
@@ -36,7 +37,9 @@ bool kernel_has_openat2() {
   return fd >= 0 || (errno != ENOSYS && errno != EPERM);  // EPERM: seccomp filters
 }
 
-// Splits a relative path into components, dropping empty ones and ".".
+// Splits a relative path into components, dropping empty ones. "." is kept: the walk
+// skips it, but a trailing one ("a/.") must leave "a" a non-final component, walked as
+// a directory with its symlinks followed, as the kernel walks it.
 void push_components(std::string_view path, std::deque<std::string>& out, bool front) {
   std::vector<std::string> parts;
   size_t i = 0;
@@ -44,7 +47,7 @@ void push_components(std::string_view path, std::deque<std::string>& out, bool f
     size_t j = path.find('/', i);
     if (j == std::string_view::npos) j = path.size();
     std::string_view c = path.substr(i, j - i);
-    if (!c.empty() && c != ".") parts.emplace_back(c);
+    if (!c.empty()) parts.emplace_back(c);
     i = j + 1;
   }
   if (front) out.insert(out.begin(), parts.begin(), parts.end());
@@ -71,6 +74,16 @@ struct FdStack {
   int top() const { return fds.empty() ? base : fds.back(); }
 };
 
+// The checks both modes share, before any lookup. The kernel refuses a path of PATH_MAX
+// bytes or more (with its NUL) whatever it names; the walk must refuse it too.
+int check_path(std::string_view path) {
+  if (path.empty()) return ENOENT;
+  if (path.find('\0') != std::string_view::npos) return EINVAL;
+  if (path.size() >= PATH_MAX) return ENAMETOOLONG;
+  if (path.front() == '/') return EXDEV;
+  return 0;
+}
+
 }  // namespace
 
 Beneath::Beneath(Mode mode) : m_mode(mode) {
@@ -79,9 +92,7 @@ Beneath::Beneath(Mode mode) : m_mode(mode) {
 
 int Beneath::open(int dirfd, std::string_view path, int flags, mode_t mode, bool follow, int& fd_out) const {
   fd_out = -1;
-  if (path.empty()) return ENOENT;
-  if (path.find('\0') != std::string_view::npos) return EINVAL;
-  if (path.front() == '/') return EXDEV;
+  if (int e = check_path(path)) return e;
   flags |= O_CLOEXEC;
   return m_mode == Mode::Openat2 ? open_openat2(dirfd, path, flags, mode, follow, fd_out)
                                  : open_walk(dirfd, path, flags, mode, follow, fd_out);
@@ -109,20 +120,27 @@ int Beneath::open_openat2(int dirfd, std::string_view path, int flags, mode_t mo
 int Beneath::open_walk(int dirfd, std::string_view path, int flags, mode_t mode, bool follow, int& fd_out) const {
   std::deque<std::string> comps;
   push_components(path, comps, false);
-  const bool must_be_dir = path.back() == '/';
+  // A trailing '/' on the final component (of the path, or of a symlink spliced in its
+  // place): it must be a directory, and a symlink there is followed even without
+  // `follow` (POSIX path resolution; the kernel sets LOOKUP_FOLLOW | LOOKUP_DIRECTORY).
+  bool must_be_dir = path.back() == '/';
+  // O_CREAT|O_EXCL never follows a final symlink: open(2) fails with EEXIST.
+  const bool excl_create = (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL);
   FdStack stack{dirfd, {}};
   int links = 0;
   std::string target;
-  auto splice = [&](const std::string& link) -> int {
+  auto splice = [&](const std::string& link, bool final) -> int {
     if (++links > kMaxLinks) return ELOOP;
     if (link.empty()) return ENOENT;
     if (link.front() == '/') return EXDEV;
+    if (final && link.back() == '/') must_be_dir = true;
     push_components(link, comps, true);
     return 0;
   };
   while (!comps.empty()) {
     const std::string c = std::move(comps.front());
     comps.pop_front();
+    if (c == ".") continue;
     if (c == "..") {
       if (stack.fds.empty()) return EXDEV;
       ::close(stack.fds.back());
@@ -131,16 +149,19 @@ int Beneath::open_walk(int dirfd, std::string_view path, int flags, mode_t mode,
     }
     if (comps.empty()) {
       // The final component: a symlink is expanded by us (and its target walked like
-      // any other path) or, without `follow`, refused by O_NOFOLLOW.
-      if (follow && read_link(stack.top(), c.c_str(), target) == 0) {
-        if (int e = splice(target)) return e;
+      // any other path) or, without `follow`, refused by O_NOFOLLOW. Creating through a
+      // trailing '/' is EISDIR before the name is even looked at, as in the kernel.
+      if (must_be_dir && (flags & O_CREAT)) return EISDIR;
+      const bool follow_last = must_be_dir || (follow && !excl_create);
+      if (follow_last && read_link(stack.top(), c.c_str(), target) == 0) {
+        if (int e = splice(target, true)) return e;
         continue;
       }
       int fd = ::openat(stack.top(), c.c_str(), flags | O_NOFOLLOW | (must_be_dir ? O_DIRECTORY : 0), mode);
       if (fd < 0) {
         // Swapped for a symlink since read_link looked: go round again.
-        if (errno == ELOOP && follow && read_link(stack.top(), c.c_str(), target) == 0) {
-          if (int e = splice(target)) return e;
+        if (errno == ELOOP && follow_last && read_link(stack.top(), c.c_str(), target) == 0) {
+          if (int e = splice(target, true)) return e;
           continue;
         }
         return errno;
@@ -160,7 +181,7 @@ int Beneath::open_walk(int dirfd, std::string_view path, int flags, mode_t mode,
       int e = read_link(fd, "", target);
       ::close(fd);
       if (e) return e;
-      if ((e = splice(target))) return e;
+      if ((e = splice(target, false))) return e;
       continue;
     }
     if (!S_ISDIR(st.st_mode)) {
@@ -178,8 +199,10 @@ int Beneath::open_walk(int dirfd, std::string_view path, int flags, mode_t mode,
 
 int Beneath::open_parent(int dirfd, std::string_view path, Parent& out) const {
   out = Parent{};
-  if (path.empty()) return ENOENT;
-  if (path.front() == '/') return EXDEV;
+  // The whole path, not only the directory part: a NUL in the name would cut it short
+  // for the caller's *at() call ("..\0x" becomes ".."), and the kernel would refuse
+  // the full path as too long.
+  if (int e = check_path(path)) return e;
   while (path.size() > 1 && path.back() == '/') {
     path.remove_suffix(1);
     out.trailing_slash = true;
