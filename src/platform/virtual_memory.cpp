@@ -1,5 +1,8 @@
 #include "platform/virtual_memory.h"
 
+#include <fcntl.h>
+
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -61,6 +64,70 @@ Result<void> Reservation::decommit(size_t offset, size_t len) {
   if (::madvise(m_base + offset, len, MADV_DONTNEED) != 0) return os_error("madvise", errno);
   if (::mprotect(m_base + offset, len, PROT_NONE) != 0) return os_error("mprotect", errno);
   return ok();
+}
+
+Result<void> Reservation::map_image(const ImageFile& image, size_t len) {
+  if (len == 0) return ok();
+  if (len % page_size() || len > m_size || len > image.size())
+    return Error(ErrorCode::InvalidArgument, kNoOffset, "image mapping outside the reservation or the image");
+  void* p = ::mmap(m_base, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, image.fd(), 0);
+  if (p == MAP_FAILED) return os_error("mmap image", errno);
+  // No fault-around: a read maps its own page, not 16 neighbours an instance may never
+  // touch (and that each reset would unmap again).
+  (void)::madvise(m_base, len, MADV_RANDOM);
+  return ok();
+}
+
+Result<void> Reservation::reset_range(size_t offset, size_t len) {
+  if (len == 0) return ok();
+  if (offset % page_size() || len % page_size() || offset > m_size || len > m_size - offset)
+    return Error(ErrorCode::InvalidArgument, kNoOffset, "reset outside the reservation");
+  void* p = ::mmap(m_base + offset, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED) return os_error("mmap reset", errno);
+  return ok();
+}
+
+Result<ImageFile> ImageFile::create(const uint8_t* bytes, size_t len) {
+  const size_t ps = page_size();
+  const size_t size = (len + ps - 1) / ps * ps;
+  int fd = ::memfd_create("skiff-image", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (fd < 0) return os_error("memfd_create", errno);
+  ImageFile image(fd, size);
+  if (::ftruncate(fd, static_cast<off_t>(size)) != 0) return os_error("ftruncate image", errno);
+  size_t done = 0;
+  while (done < len) {
+    ssize_t n = ::pwrite(fd, bytes + done, len - done, static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return os_error("write image", n < 0 ? errno : EIO);
+    done += static_cast<size_t>(n);
+  }
+  // Sealed: no one, this process included, can change what instances map.
+  if (::fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0)
+    return os_error("seal image", errno);
+  return image;
+}
+
+ImageFile::ImageFile(int fd, size_t size) : m_fd(fd), m_size(size) {
+  static std::atomic<uint64_t> next_id{1};
+  m_id = next_id.fetch_add(1, std::memory_order_relaxed);
+}
+
+ImageFile::ImageFile(ImageFile&& other) noexcept
+    : m_fd(std::exchange(other.m_fd, -1)), m_size(std::exchange(other.m_size, 0)),
+      m_id(std::exchange(other.m_id, 0)) {}
+
+ImageFile& ImageFile::operator=(ImageFile&& other) noexcept {
+  if (this != &other) {
+    if (m_fd >= 0) ::close(m_fd);
+    m_fd = std::exchange(other.m_fd, -1);
+    m_size = std::exchange(other.m_size, 0);
+    m_id = std::exchange(other.m_id, 0);
+  }
+  return *this;
+}
+
+ImageFile::~ImageFile() {
+  if (m_fd >= 0) ::close(m_fd);
 }
 
 }  // namespace skiff::platform

@@ -13,6 +13,8 @@ namespace skiff::platform {
 
 size_t page_size();
 
+class ImageFile;
+
 class Reservation {
  public:
   // Reserves `bytes` (rounded up to whole pages). Error: IoError with the reason.
@@ -32,11 +34,46 @@ class Reservation {
   Result<void> commit(size_t offset, size_t len);
   // Returns [offset, offset+len) to zero-filled, inaccessible pages (frees the memory).
   Result<void> decommit(size_t offset, size_t len);
+  // Maps the first `len` bytes of `image` at the start, readable, writable and private:
+  // pages are shared with the image until written (copy-on-write), so this costs the
+  // same whatever `len` is. `len` must be page-aligned and within the reservation.
+  Result<void> map_image(const ImageFile& image, size_t len);
+  // Returns [0, len) to the reserved state (inaccessible, no pages, no image) in one
+  // call, so a pooled reservation can be reused.
+  Result<void> reset(size_t len) { return reset_range(0, len); }
+  Result<void> reset_range(size_t offset, size_t len);
 
  private:
   Reservation(uint8_t* base, size_t size) : m_base(base), m_size(size) {}
   uint8_t* m_base = nullptr;
   size_t m_size = 0;
+};
+
+// ImageFile: bytes in an anonymous, sealed memory file (memfd), for mapping copy-on-write
+// into many reservations (a module's initial linear memory). Owns the descriptor.
+class ImageFile {
+ public:
+  // A file holding `bytes`, zero-padded to whole pages.
+  static Result<ImageFile> create(const uint8_t* bytes, size_t len);
+
+  ImageFile() = default;
+  ImageFile(ImageFile&& other) noexcept;
+  ImageFile& operator=(ImageFile&& other) noexcept;
+  ImageFile(const ImageFile&) = delete;
+  ImageFile& operator=(const ImageFile&) = delete;
+  ~ImageFile();
+
+  int fd() const { return m_fd; }
+  // Unique for the life of the process (unlike descriptors or addresses): names the
+  // image in a pooled reservation's layout.
+  uint64_t id() const { return m_id; }
+  size_t size() const { return m_size; }  // page-aligned
+
+ private:
+  ImageFile(int fd, size_t size);
+  int m_fd = -1;
+  size_t m_size = 0;
+  uint64_t m_id = 0;
 };
 
 }  // namespace skiff::platform

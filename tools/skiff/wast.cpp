@@ -526,9 +526,12 @@ class ScriptState {
   // store, as the spec does, but it is not returned.
   Result<rt::Instance*> instantiate(const std::string& file) {
     SKIFF_TRY_ASSIGN(std::shared_ptr<const interp::CompiledModule> cm, compile(file));
-    m_modules.push_back(cm);
     SKIFF_TRY_ASSIGN(std::vector<rt::Extern> imports, m_linker.resolve(cm->module()));
-    return interp::instantiate(m_machine, m_store, *cm, imports);
+    // Through an InstancePre, as a server instantiates: images and lazy tables where the
+    // module allows them, the general algorithm where it does not.
+    SKIFF_TRY_ASSIGN(std::shared_ptr<const rt::InstancePre> pre, interp::prepare(cm, std::move(imports)));
+    m_pres.push_back(pre);
+    return interp::instantiate(m_machine, m_store, *pre);
   }
 
   // The outcome of a `module` command: `inst` (null when it failed) becomes the current
@@ -594,7 +597,7 @@ class ScriptState {
   std::ostream& m_out;
   // Declared before the store, which refers to them: compiled modules (instances point
   // into them) and the environments of the spectest host functions.
-  std::vector<std::shared_ptr<const interp::CompiledModule>> m_modules;
+  std::vector<std::shared_ptr<const rt::InstancePre>> m_pres;  // keep their modules alive
   std::deque<PrintFunc> m_print_funcs;
   rt::Store m_store;
   interp::Machine m_machine;

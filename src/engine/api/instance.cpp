@@ -11,7 +11,7 @@ namespace ir = engine::ir;
 
 namespace {
 
-std::optional<rt::Extern> find(const rt::Instance& inst, std::string_view name, ir::ExternKind kind) {
+std::optional<rt::Extern> find(rt::Instance& inst, std::string_view name, ir::ExternKind kind) {
   std::optional<rt::Extern> x = inst.find_export(name);
   if (!x || x->kind != kind) return std::nullopt;
   return x;

@@ -65,7 +65,7 @@ void Linker::define(std::string_view module, std::string_view name, const Global
 }
 
 void Linker::define_instance(std::string_view module, const Instance& instance) {
-  const rt::Instance& inst = *instance.raw();
+  rt::Instance& inst = *instance.raw();
   for (const ir::Export& e : inst.module->module().exports)
     if (auto x = inst.find_export(e.name)) m_impl->define(module, e.name, Impl::Item{nullptr, instance.store(), *x});
 }

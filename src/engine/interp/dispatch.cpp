@@ -265,7 +265,7 @@ L_CallImport:
   goto call_instance;
 L_CallIndirect: {
   const ir::FuncType& expected = cm->module().types[ip[2]];
-  const runtime::Table* table = inst->tables[ip[3]];
+  runtime::Table* table = inst->tables[ip[3]];
   const uint32_t i = rd<U32>(S(4));
   if (i >= table->size()) [[unlikely]] TRAP(ErrorCode::TrapUndefinedElement);
   const runtime::Ref r = table->at(i);
@@ -373,7 +373,7 @@ L_RefIsNull:
   ip += 4;
   NEXT();
 L_RefFunc:
-  *S(2) = ref_bits(runtime::Ref{inst->funcs[ip[3]]});
+  *S(2) = ref_bits(runtime::Ref{inst->func(ip[3])});
   ip += 4;
   NEXT();
 
@@ -514,7 +514,7 @@ L_DataDrop:
 
   // --- tables ------------------------------------------------------------------------
 L_TableGet: {
-  const runtime::Table* t = inst->tables[ip[3]];
+  runtime::Table* t = inst->tables[ip[3]];
   const uint32_t i = rd<U32>(S(4));
   if (i >= t->size()) [[unlikely]] TRAP(ErrorCode::TrapOutOfBoundsTable);
   *S(2) = ref_bits(t->at(i));

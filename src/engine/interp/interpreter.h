@@ -20,6 +20,7 @@
 
 #include "base/result.h"
 #include "engine/interp/code.h"
+#include "engine/runtime/instance_pre.h"
 #include "engine/runtime/store.h"
 #include "platform/virtual_memory.h"
 #include "engine/runtime/value.h"
@@ -131,6 +132,7 @@ class Machine {
   friend const void* const* handler_table();
   friend Result<runtime::Instance*> instantiate(Machine&, runtime::Store&, const CompiledModule&,
                                                 std::span<const runtime::Extern>);
+  friend Result<runtime::Instance*> instantiate(Machine&, runtime::Store&, const runtime::InstancePre&);
   void capture_backtrace(const CallFrame* top, const CompiledFunc* cur, runtime::Instance* inst);
 
   MachineOptions m_opts;
@@ -152,5 +154,12 @@ class Machine {
 // spec's instantiation does, and returns the trap.
 Result<runtime::Instance*> instantiate(Machine& machine, runtime::Store& store, const CompiledModule& module,
                                        std::span<const runtime::Extern> imports);
+
+// `module` with `imports` resolved once, for instantiating many times
+// (runtime::InstancePre; it keeps `module` alive).
+Result<std::shared_ptr<const runtime::InstancePre>> prepare(std::shared_ptr<const CompiledModule> module,
+                                                            std::vector<runtime::Extern> imports);
+// Store::instantiate(pre), then the start function, as above.
+Result<runtime::Instance*> instantiate(Machine& machine, runtime::Store& store, const runtime::InstancePre& pre);
 
 }  // namespace skiff::engine::interp

@@ -187,15 +187,34 @@ std::string Machine::format_backtrace() const {
   return out;
 }
 
+namespace {
+// The start function, if any, after Store::instantiate.
+Result<runtime::Instance*> run_start(Machine& machine, runtime::Store& store, runtime::Instance* inst) {
+  if (inst->start) {
+    const runtime::FuncInstance& f = *inst->func(*inst->start);
+    SKIFF_TRY(machine.call(store, f, {}, {}));
+  }
+  return inst;
+}
+}  // namespace
+
 Result<runtime::Instance*> instantiate(Machine& machine, runtime::Store& store, const CompiledModule& module,
                                        std::span<const runtime::Extern> imports) {
   if (machine.m_reentry == 0) machine.m_backtrace.clear();
   SKIFF_TRY_ASSIGN(runtime::Instance * inst, store.instantiate(module.validated(), imports, &module));
-  if (inst->start) {
-    const runtime::FuncInstance& f = *inst->funcs[*inst->start];
-    SKIFF_TRY(machine.call(store, f, {}, {}));
-  }
-  return inst;
+  return run_start(machine, store, inst);
+}
+
+Result<std::shared_ptr<const runtime::InstancePre>> prepare(std::shared_ptr<const CompiledModule> module,
+                                                            std::vector<runtime::Extern> imports) {
+  const CompiledModule& cm = *module;
+  return runtime::InstancePre::create(cm.validated(), std::move(imports), &cm, std::move(module));
+}
+
+Result<runtime::Instance*> instantiate(Machine& machine, runtime::Store& store, const runtime::InstancePre& pre) {
+  if (machine.m_reentry == 0) machine.m_backtrace.clear();
+  SKIFF_TRY_ASSIGN(runtime::Instance * inst, store.instantiate(pre));
+  return run_start(machine, store, inst);
 }
 
 }  // namespace skiff::engine::interp

@@ -6,7 +6,7 @@ void Linker::define(std::string_view module, std::string_view name, const Extern
   m_items[{std::string(module), std::string(name)}] = item;
 }
 
-void Linker::define_instance(std::string_view module, const Instance& instance) {
+void Linker::define_instance(std::string_view module, Instance& instance) {
   for (const ir::Export& e : instance.module->module().exports)
     if (auto x = instance.find_export(e.name)) define(module, e.name, *x);
 }

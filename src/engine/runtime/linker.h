@@ -21,7 +21,7 @@ class Linker {
   // Defines (or redefines) one item.
   void define(std::string_view module, std::string_view name, const Extern& item);
   // Defines every export of `instance` under `module`.
-  void define_instance(std::string_view module, const Instance& instance);
+  void define_instance(std::string_view module, Instance& instance);
 
   // nullptr when nothing of that name is defined.
   const Extern* find(std::string_view module, std::string_view name) const;

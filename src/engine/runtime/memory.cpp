@@ -2,19 +2,42 @@
 
 #include <algorithm>
 
+#include "engine/runtime/memory_pool.h"
+
 namespace skiff::engine::runtime {
 
-Result<std::unique_ptr<Memory>> Memory::create(const ir::MemType& type, uint32_t page_limit) {
+Result<std::unique_ptr<Memory>> Memory::create(const ir::MemType& type, uint32_t page_limit, MemoryPool* pool,
+                                                const platform::ImageFile* image) {
   uint64_t max = std::min<uint64_t>({type.limits.max.value_or(ir::kMaxPages32), ir::kMaxPages32, page_limit});
   if (type.limits.min > max)
     return Error(ErrorCode::MemoryLimit, kNoOffset,
                  "memory minimum of " + std::to_string(type.limits.min) + " pages is above the limit of " +
                      std::to_string(max));
-  SKIFF_TRY_ASSIGN(platform::Reservation r, platform::Reservation::reserve(kReservationBytes));
-  std::unique_ptr<Memory> m(new Memory(std::move(r), type, static_cast<uint32_t>(max)));
-  if (m->grow(static_cast<uint32_t>(type.limits.min)) < 0)
-    return Error(ErrorCode::IoError, kNoOffset, "cannot commit the memory's initial pages");
+  const uint64_t initial = type.limits.min * ir::kPageSize;
+  if (image && image->size() > initial)
+    return Error(ErrorCode::InvalidArgument, kNoOffset, "memory image larger than the initial memory");
+  const MemoryPool::Layout layout{image ? image->id() : 0, image ? image->size() : 0, static_cast<size_t>(initial)};
+  MemoryPool::Slot slot;
+  if (pool) {
+    SKIFF_TRY_ASSIGN(slot, pool->acquire(kReservationBytes, layout));
+  } else {
+    SKIFF_TRY_ASSIGN(slot.reservation, platform::Reservation::reserve(kReservationBytes));
+  }
+  std::unique_ptr<Memory> m(new Memory(std::move(slot.reservation), type, static_cast<uint32_t>(max), pool));
+  m->m_layout = layout;
+  // Counted from the start, so that a failure below still resets all of it on release.
+  m->m_pages = static_cast<uint32_t>(type.limits.min);
+  if (slot.prepared) return m;  // a pooled reservation already in this layout
+  // The image covers [0, image size) copy-on-write; the rest of the initial pages start
+  // as zeros (both in host pages: the image may end inside a wasm page).
+  if (image) SKIFF_TRY(m->m_reservation.map_image(*image, image->size()));
+  const uint64_t mapped = image ? image->size() : 0;
+  if (mapped < initial) SKIFF_TRY(m->m_reservation.commit(mapped, initial - mapped));
   return m;
+}
+
+Memory::~Memory() {
+  if (m_pool) m_pool->release(std::move(m_reservation), m_layout, size_bytes());
 }
 
 int32_t Memory::grow(uint32_t delta) {

@@ -9,6 +9,7 @@
 
 #include "base/result.h"
 #include "engine/ir/types.h"
+#include "engine/runtime/memory_pool.h"
 #include "platform/virtual_memory.h"
 
 namespace skiff::engine::runtime {
@@ -21,8 +22,15 @@ class Memory {
   // Creates a memory of `type`. `page_limit` (from the store's limits) caps growth below
   // the type's own maximum. Errors: the type's minimum above the limit, or the OS
   // refusing the reservation.
-  static Result<std::unique_ptr<Memory>> create(const ir::MemType& type,
-                                                uint32_t page_limit = ir::kMaxPages32);
+  // With `pool`, the reservation comes from it and goes back to it when the memory is
+  // destroyed. With `image` (at most the initial size), the memory starts as a
+  // copy-on-write mapping of it, then zeros: the cost does not depend on its size.
+  static Result<std::unique_ptr<Memory>> create(const ir::MemType& type, uint32_t page_limit = ir::kMaxPages32,
+                                                MemoryPool* pool = nullptr,
+                                                const platform::ImageFile* image = nullptr);
+  ~Memory();
+  Memory(const Memory&) = delete;
+  Memory& operator=(const Memory&) = delete;
 
   uint8_t* data() const { return m_reservation.base(); }
   uint64_t size_bytes() const { return uint64_t{m_pages} * ir::kPageSize; }
@@ -35,10 +43,12 @@ class Memory {
   int32_t grow(uint32_t delta_pages);
 
  private:
-  Memory(platform::Reservation r, const ir::MemType& type, uint32_t max_pages)
-      : m_reservation(std::move(r)), m_type(type), m_max_pages(max_pages) {}
+  Memory(platform::Reservation r, const ir::MemType& type, uint32_t max_pages, MemoryPool* pool)
+      : m_reservation(std::move(r)), m_pool(pool), m_type(type), m_max_pages(max_pages) {}
 
   platform::Reservation m_reservation;
+  MemoryPool* m_pool;
+  MemoryPool::Layout m_layout;  // what the pooled reservation goes back as
   ir::MemType m_type;
   uint32_t m_max_pages;
   uint32_t m_pages = 0;

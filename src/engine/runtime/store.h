@@ -23,12 +23,14 @@
 #include "engine/runtime/global.h"
 #include "engine/runtime/host.h"
 #include "engine/runtime/memory.h"
+#include "engine/runtime/memory_pool.h"
 #include "engine/runtime/table.h"
 #include "engine/validate/validated_module.h"
 
 namespace skiff::engine::runtime {
 
 struct Instance;
+class InstancePre;
 
 // A function address. Wasm functions point at their defining instance and index;
 // host functions carry their callback.
@@ -51,6 +53,9 @@ struct Extern {
 
 struct Instance {
   const validate::ValidatedModule* module = nullptr;
+  // The function index space: imports, then the module's own functions, whose
+  // FuncInstances are made on first use (func()), when a reference to one is taken
+  // (exports, ref.func, table elements) -- calls between them never need one.
   std::vector<FuncInstance*> funcs;
   std::vector<Table*> tables;
   std::vector<Memory*> memories;
@@ -63,10 +68,17 @@ struct Instance {
   const void* code = nullptr;
   Store* store = nullptr;
 
+  FuncInstance* func(uint32_t index) {
+    if (FuncInstance* f = funcs[index]) [[likely]] return f;
+    return make_func(index);
+  }
   // nullopt when there is no export of that name.
-  std::optional<Extern> find_export(std::string_view name) const;
+  std::optional<Extern> find_export(std::string_view name);
   // The bytes of data segment `i` (empty once dropped).
   std::span<const uint8_t> data_segment(uint32_t i) const;
+
+ private:
+  FuncInstance* make_func(uint32_t index);
 };
 
 struct StoreLimits {
@@ -82,7 +94,8 @@ enum class StopReason : uint32_t { None = 0, Interrupted = 1, Deadline = 2 };
 
 class Store {
  public:
-  explicit Store(StoreLimits limits = {}) : m_limits(limits) {}
+  // With a pool, memories take their reservations from it and give them back.
+  explicit Store(StoreLimits limits = {}, MemoryPool* pool = nullptr) : m_limits(limits), m_pool(pool) {}
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
@@ -115,19 +128,32 @@ class Store {
   // `code` is the tier's compiled form of `module` (Instance::code).
   Result<Instance*> instantiate(const validate::ValidatedModule& module, std::span<const Extern> imports,
                                 const void* code = nullptr);
+  // The same from a prepared module: no link checks, memory from the image, tables and
+  // function instances made lazily (InstancePre). `pre` must outlive the store.
+  Result<Instance*> instantiate(const InstancePre& pre);
+
+  // The link step alone: `imports` matched against `m`'s import section, in order, into
+  // `inst`'s index spaces. Errors: UnknownImport / IncompatibleImportType.
+  static Result<void> link(const ir::Module& m, std::span<const Extern> imports, Instance& inst);
 
   // Host-side allocation, for host modules and the spec runner's `spectest`. The store
   // keeps its own copy of `type`; `host.env` must outlive the store.
   FuncInstance* add_host_func(const ir::FuncType& type, HostFunc host);
+  // The FuncInstance of `inst`'s own function `defined_index` (Instance::func).
+  FuncInstance* add_wasm_func(Instance& inst, uint32_t defined_index);
   Result<Table*> add_table(const ir::TableType& type, Ref init = {});
   Result<Memory*> add_memory(const ir::MemType& type);
   Global* add_global(const ir::GlobalType& type, RawValue value);
 
  private:
-  Result<void> link(const ir::Module& m, std::span<const Extern> imports, Instance& inst);
-  Result<Value> eval_const(const ir::ConstExpr& e, const Instance& inst) const;
+  Result<Value> eval_const(const ir::ConstExpr& e, Instance& inst) const;
+  // The module's own globals, evaluated in order, into `inst`.
+  Result<void> eval_globals(const ir::Module& m, Instance& inst);
+  // A segment's references, in order, into `refs`.
+  Result<void> eval_segment(const ir::ElemSegment& seg, Instance& inst, std::vector<Ref>& refs) const;
 
   StoreLimits m_limits;
+  MemoryPool* m_pool;
   std::atomic<uint32_t> m_stop{0};
   int64_t m_fuel = kUnlimitedFuel;
   std::deque<FuncInstance> m_funcs;  // deque: addresses stay stable as it grows
@@ -135,6 +161,7 @@ class Store {
   std::vector<std::unique_ptr<Table>> m_tables;
   std::vector<std::unique_ptr<Memory>> m_memories;
   std::deque<Global> m_globals;
+  std::vector<std::unique_ptr<Global[]>> m_global_blocks;  // one per fast instantiation
   std::vector<std::unique_ptr<Instance>> m_instances;
 };
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "engine/runtime/store.h"
+
 namespace skiff::engine::runtime {
 
 namespace {
@@ -16,48 +18,65 @@ Result<std::unique_ptr<Table>> Table::create(const ir::TableType& type, Ref init
                  "table minimum of " + std::to_string(type.limits.min) + " elements is above the limit of " +
                      std::to_string(max));
   std::unique_ptr<Table> t(new Table(type, static_cast<uint32_t>(max)));
-  t->m_elems.assign(static_cast<size_t>(type.limits.min), init);
+  if (init.is_null()) t->m_elems.resize(static_cast<size_t>(type.limits.min));  // zero-filled
+  else t->m_elems.assign(static_cast<size_t>(type.limits.min), init);  // no image yet: stored as is
   return t;
 }
 
-Result<Ref> Table::get(uint32_t i) const {
+Ref Table::load_slow(uint32_t i) {
+  const Ref r = m_elems[i];
+  if (!m_image) return r;  // an eager table stores values as they are (an externref may be 1)
+  if (r.ptr != nullptr || i >= m_image->size()) return Ref{};
+  const uint32_t f = (*m_image)[i];
+  if (f == kNoFunc) {
+    m_elems[i] = Ref{reinterpret_cast<const void*>(kExplicitNull)};
+    return Ref{};
+  }
+  const Ref fr{m_owner->func(f)};
+  m_elems[i] = fr;
+  return fr;
+}
+
+Result<Ref> Table::get(uint32_t i) {
   if (i >= m_elems.size()) return oob();
-  return m_elems[i];
+  return at(i);
 }
 
 Result<void> Table::set(uint32_t i, Ref r) {
   if (i >= m_elems.size()) return oob();
-  m_elems[i] = r;
+  store(i, r);
   return ok();
 }
 
 int32_t Table::grow(uint32_t delta, Ref init) {
   uint32_t old = size();
   if (delta > m_max - old) return -1;
-  m_elems.resize(size_t{old} + delta, init);
+  m_elems.resize(size_t{old} + delta);
+  for (uint32_t i = old; i < old + delta; ++i) store(i, init);
   return static_cast<int32_t>(old);
 }
 
 Result<void> Table::fill(uint32_t i, Ref r, uint32_t n) {
   if (!in_bounds(i, n, m_elems.size())) return oob();
-  std::fill_n(m_elems.begin() + i, n, r);
+  for (uint32_t k = 0; k < n; ++k) store(i + k, r);
   return ok();
 }
 
-Result<void> Table::copy_from(const Table& src, uint32_t dst_i, uint32_t src_i, uint32_t n) {
+Result<void> Table::copy_from(Table& src, uint32_t dst_i, uint32_t src_i, uint32_t n) {
   if (!in_bounds(src_i, n, src.m_elems.size()) || !in_bounds(dst_i, n, m_elems.size())) return oob();
-  if (n == 0) return ok();
-  // std::copy / copy_backward pick the direction, so overlap within one table is safe.
-  auto from = src.m_elems.begin() + src_i;
-  auto to = m_elems.begin() + dst_i;
-  if (&src != this || dst_i <= src_i) std::copy(from, from + n, to);
-  else std::copy_backward(from, from + n, to + n);
+  // Element by element through at()/store(), in the direction that makes an overlap
+  // within one table behave like memmove.
+  if (&src != this || dst_i <= src_i) {
+    for (uint32_t k = 0; k < n; ++k) store(dst_i + k, src.at(src_i + k));
+  } else {
+    for (uint32_t k = n; k-- > 0;) store(dst_i + k, src.at(src_i + k));
+  }
   return ok();
 }
 
 Result<void> Table::init(uint32_t dst_i, const std::vector<Ref>& segment, uint32_t src_i, uint32_t n) {
   if (!in_bounds(src_i, n, segment.size()) || !in_bounds(dst_i, n, m_elems.size())) return oob();
-  std::copy_n(segment.begin() + src_i, n, m_elems.begin() + dst_i);
+  for (uint32_t k = 0; k < n; ++k) store(dst_i + k, segment[src_i + k]);
   return ok();
 }
 

@@ -3,16 +3,24 @@
 // a growable vector of references of one reference type. Out-of-range accesses are
 // traps with the spec's wording; growth is bounded by the type's maximum and by the
 // store's element limit. Owned by a Store; used by one thread at a time.
+//
+// A table instantiated from an InstancePre is filled lazily: its element segments were
+// resolved once into an image of function indices, and element i becomes a reference to
+// the owner's function image[i] the first time it is read. Instantiation then costs the
+// same for 4 entries or 40,000.
 
 #include <cstdint>
 #include <memory>
 #include <vector>
 
+#include "base/assert.h"
 #include "base/result.h"
 #include "engine/ir/types.h"
 #include "engine/runtime/value.h"
 
 namespace skiff::engine::runtime {
+
+struct Instance;
 
 class Table {
  public:
@@ -25,26 +33,53 @@ class Table {
 
   const ir::TableType& type() const { return m_type; }
   uint32_t size() const { return static_cast<uint32_t>(m_elems.size()); }
-  // Unchecked element access for the tiers' fast paths (i < size()).
-  Ref at(uint32_t i) const { return m_elems[i]; }
+  // Unchecked element access for the tiers' fast paths (i < size()). One compare covers
+  // both null encodings, so an eager table pays nothing for lazy ones.
+  Ref at(uint32_t i) {
+    const Ref r = m_elems[i];
+    if (reinterpret_cast<uintptr_t>(r.ptr) <= kExplicitNull) [[unlikely]] return load_slow(i);
+    return r;
+  }
+
+  // Makes elements [0, image.size()) lazy: image[i] is a function index of `owner`
+  // (kNoFunc: null). Both must outlive the table; every element must still be unset.
+  static constexpr uint32_t kNoFunc = UINT32_MAX;
+  void set_lazy_image(const std::vector<uint32_t>* image, Instance* owner) {
+    SKIFF_ASSERT(m_type.elem == ir::ValType::FuncRef, "only funcref tables are filled lazily");
+    m_image = image;
+    m_owner = owner;
+  }
 
   // table.get / table.set: TrapOutOfBoundsTable for i >= size.
-  Result<Ref> get(uint32_t i) const;
+  Result<Ref> get(uint32_t i);
   Result<void> set(uint32_t i, Ref r);
   // table.grow: the previous size, or -1 past the maximum or the limit (unchanged).
   int32_t grow(uint32_t delta, Ref init);
   // table.fill: [i, i+n) := r; TrapOutOfBoundsTable if i+n > size (nothing written).
   Result<void> fill(uint32_t i, Ref r, uint32_t n);
   // table.copy (src may be this table; overlapping ranges behave like memmove).
-  Result<void> copy_from(const Table& src, uint32_t dst_i, uint32_t src_i, uint32_t n);
+  Result<void> copy_from(Table& src, uint32_t dst_i, uint32_t src_i, uint32_t n);
   // table.init from a segment's references (already evaluated): bounds on both sides.
   Result<void> init(uint32_t dst_i, const std::vector<Ref>& segment, uint32_t src_i, uint32_t n);
 
  private:
   Table(const ir::TableType& type, uint32_t max) : m_type(type), m_max(max) {}
+  // Stored encoding of a lazy table (funcref only, so 1 is never a real reference):
+  // nullptr is "unset" (an image entry, or null past the image) and kExplicitNull a null
+  // written over an image entry. Eager tables store references as they are.
+  static constexpr uintptr_t kExplicitNull = 1;
+  Ref load_slow(uint32_t i);
+  void store(uint32_t i, Ref r) {
+    m_elems[i] = r.is_null() && m_image && i < m_image->size()
+                     ? Ref{reinterpret_cast<const void*>(kExplicitNull)}
+                     : r;
+  }
+
   ir::TableType m_type;
   uint32_t m_max;
   std::vector<Ref> m_elems;
+  const std::vector<uint32_t>* m_image = nullptr;
+  Instance* m_owner = nullptr;
 };
 
 }  // namespace skiff::engine::runtime

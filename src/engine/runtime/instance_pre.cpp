@@ -1,0 +1,113 @@
+#include "engine/runtime/instance_pre.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace skiff::engine::runtime {
+
+namespace {
+
+// The value of a segment offset, when it is known before instantiation: a constant, or
+// an imported global (immutable, as constant expressions require).
+std::optional<uint32_t> known_offset(const ir::ConstExpr& e, std::span<const Extern> imports, const ir::Module& m) {
+  if (e.instrs.size() != 1) return std::nullopt;
+  const ir::ConstInstr& ci = e.instrs.front();
+  if (ci.op == ir::Opcode::I32Const) return static_cast<uint32_t>(ci.bits);
+  if (ci.op != ir::Opcode::GlobalGet || ci.index >= m.imported_globals) return std::nullopt;
+  uint32_t seen = 0;
+  for (const Extern& x : imports) {
+    if (x.kind != ir::ExternKind::Global) continue;
+    if (seen++ == ci.index) return x.global->get().raw.i32;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const InstancePre>> InstancePre::create(const validate::ValidatedModule& module,
+                                                               std::vector<Extern> imports, const void* code,
+                                                               std::shared_ptr<const void> owner) {
+  Instance scratch;
+  SKIFF_TRY(Store::link(module.module(), imports, scratch));
+  std::shared_ptr<InstancePre> pre(new InstancePre(module, std::move(imports), code));
+  pre->m_owner = std::move(owner);
+  SKIFF_TRY(pre->build_images());
+  return std::shared_ptr<const InstancePre>(std::move(pre));
+}
+
+Result<void> InstancePre::build_images() {
+  const ir::Module& m = m_module->module();
+  m_globals_known = true;
+  for (const ir::ConstExpr& e : m.global_inits) {
+    const ir::ConstInstr& ci = e.instrs.front();
+    RawValue v{};
+    switch (ci.op) {
+      case ir::Opcode::I32Const: v.i32 = static_cast<uint32_t>(ci.bits); break;
+      case ir::Opcode::I64Const: v.i64 = ci.bits; break;
+      case ir::Opcode::F32Const: v.i32 = static_cast<uint32_t>(ci.bits); break;
+      case ir::Opcode::F64Const: v.i64 = ci.bits; break;
+      case ir::Opcode::V128Const: v.v128 = ci.v128; break;
+      case ir::Opcode::RefNull: break;
+      case ir::Opcode::GlobalGet: {
+        uint32_t seen = 0;
+        for (const Extern& x : m_imports)
+          if (x.kind == ir::ExternKind::Global && seen++ == ci.index) v = x.global->value;
+        break;
+      }
+      default: m_globals_known = false; break;
+    }
+    m_global_values.push_back(v);
+  }
+  if (!m_globals_known) m_global_values.clear();
+  m_table_images.resize(m.tables.size() - m.imported_tables);
+
+  // Element segments -> per-table function indices (later segments overwrite earlier
+  // ones, as applying them in order would).
+  for (const ir::ElemSegment& seg : m.elems) {
+    if (seg.mode != ir::SegmentMode::Active) continue;
+    if (seg.table.value < m.imported_tables) return ok();  // into an imported table: general path
+    auto offset = known_offset(seg.offset_expr, m_imports, m);
+    const ir::TableType& tt = m.tables[seg.table.value];
+    if (!offset || uint64_t{*offset} + seg.size() > tt.limits.min) return ok();  // traps part-way
+    std::vector<uint32_t>& image = m_table_images[seg.table.value - m.imported_tables];
+    if (image.size() < *offset + seg.size()) image.resize(*offset + seg.size(), Table::kNoFunc);
+    for (uint32_t k = 0; k < seg.size(); ++k) {
+      uint32_t f = Table::kNoFunc;
+      if (!seg.uses_exprs) {
+        f = seg.func_indices[k].value;
+      } else {
+        const ir::ConstExpr& e = seg.exprs[k];
+        if (e.instrs.size() != 1) return ok();
+        if (e.instrs.front().op == ir::Opcode::RefFunc) f = e.instrs.front().index;
+        else if (e.instrs.front().op != ir::Opcode::RefNull) return ok();  // e.g. global.get
+      }
+      image[*offset + k] = f;
+    }
+    // An externref table's segments can only hold nulls (the rest went to the general
+    // path above), which is how the table starts anyway.
+    if (tt.elem != ir::ValType::FuncRef) image.clear();
+  }
+
+  // Data segments -> the initial bytes of memory 0.
+  std::vector<uint8_t> bytes;
+  for (const ir::DataSegment& seg : m.datas) {
+    if (seg.mode != ir::SegmentMode::Active) continue;
+    if (seg.memory.value < m.imported_memories) return ok();  // into an imported memory: general path
+    auto offset = known_offset(seg.offset_expr, m_imports, m);
+    const uint64_t initial = m.memories[seg.memory.value].limits.min * ir::kPageSize;
+    if (!offset || uint64_t{*offset} + seg.init.size > initial) return ok();
+    if (seg.init.size == 0) continue;
+    if (bytes.size() < *offset + seg.init.size) bytes.resize(*offset + seg.init.size, 0);
+    std::memcpy(bytes.data() + *offset, m.bytes.data() + seg.init.offset, seg.init.size);
+  }
+  if (!bytes.empty()) {
+    SKIFF_TRY_ASSIGN(platform::ImageFile image, platform::ImageFile::create(bytes.data(), bytes.size()));
+    // Page-rounding must not pass the initial memory (a memory smaller than a host page
+    // cannot exist: wasm pages are 64 KiB).
+    m_memory_image = std::move(image);
+  }
+  m_fast = true;
+  return ok();
+}
+
+}  // namespace skiff::engine::runtime

@@ -1,0 +1,106 @@
+#include "engine/runtime/memory_pool.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <vector>
+
+namespace skiff::engine::runtime {
+
+MemoryPool::MemoryPool(size_t max_idle) : m_max_idle(max_idle) {
+  m_pagemap = ::open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+}
+
+MemoryPool::~MemoryPool() {
+  if (m_pagemap >= 0) ::close(m_pagemap);
+}
+
+bool MemoryPool::discard_changes(const platform::Reservation& r, const Layout& layout) {
+  const size_t ps = platform::page_size();
+  const size_t pages = layout.initial / ps;
+  if (m_pagemap < 0) return ::madvise(r.base(), layout.initial, MADV_DONTNEED) == 0;
+  // One 64-bit entry per page: bit 63 present, 62 swapped, 61 file page (a private
+  // mapping's page that was never written is still the image file's).
+  thread_local std::vector<uint64_t> entries;
+  entries.resize(pages);
+  const off_t at = static_cast<off_t>(reinterpret_cast<uintptr_t>(r.base()) / ps * sizeof(uint64_t));
+  size_t got = 0;
+  while (got < pages * sizeof(uint64_t)) {
+    ssize_t n = ::pread(m_pagemap, reinterpret_cast<char*>(entries.data()) + got, pages * sizeof(uint64_t) - got,
+                        at + static_cast<off_t>(got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return ::madvise(r.base(), layout.initial, MADV_DONTNEED) == 0;
+    got += static_cast<size_t>(n);
+  }
+  const size_t image_pages = layout.image_bytes / ps;
+  // Top three bits: 0 = no page (unchanged); 0b101 = the image file's own page (unchanged
+  // inside the image); anything else is a page the instance made.
+  auto changed = [&](size_t i) {
+    const uint64_t top = entries[i] >> 61;
+    return top != 0 && !(top == 0b101 && i < image_pages);
+  };
+  for (size_t i = 0; i < pages;) {
+    if (!changed(i)) {
+      ++i;
+      continue;
+    }
+    size_t end = i + 1;
+    while (end < pages && changed(end)) ++end;
+    if (::madvise(r.base() + i * ps, (end - i) * ps, MADV_DONTNEED) != 0) return false;
+    i = end;
+  }
+  return true;
+}
+
+Result<MemoryPool::Slot> MemoryPool::acquire(size_t bytes, const Layout& layout) {
+  Idle found;
+  bool have = false;
+  {
+    std::lock_guard lock(m_mutex);
+    // Newest first: the same layout if one waits, else any large enough.
+    size_t pick = m_idle.size();
+    for (size_t i = m_idle.size(); i-- > 0;) {
+      if (m_idle[i].reservation.size() < bytes) continue;
+      if (m_idle[i].layout == layout) {
+        pick = i;
+        break;
+      }
+      if (pick == m_idle.size()) pick = i;
+    }
+    if (pick < m_idle.size()) {
+      found = std::move(m_idle[pick]);
+      m_idle[pick] = std::move(m_idle.back());
+      m_idle.pop_back();
+      have = true;
+    }
+  }
+  if (!have) {
+    SKIFF_TRY_ASSIGN(platform::Reservation r, platform::Reservation::reserve(bytes));
+    return Slot{std::move(r), false};
+  }
+  if (found.layout == layout && layout.initial != 0) return Slot{std::move(found.reservation), true};
+  if (found.layout.initial != 0) SKIFF_TRY(found.reservation.reset(found.layout.initial));
+  return Slot{std::move(found.reservation), false};
+}
+
+void MemoryPool::release(platform::Reservation r, const Layout& layout, size_t used) {
+  const size_t ps = platform::page_size();
+  used = std::min((used + ps - 1) / ps * ps, r.size());
+  // Back to `layout`: pages the memory grew into become inaccessible again, and one
+  // madvise drops every page written (private copies revert to the image, the rest to
+  // zeros). A reservation that cannot be brought back is unmapped, never reused dirty.
+  if (used > layout.initial && !r.reset_range(layout.initial, used - layout.initial).ok()) return;
+  if (layout.initial != 0 && !discard_changes(r, layout)) return;
+  std::lock_guard lock(m_mutex);
+  if (m_idle.size() < m_max_idle) m_idle.push_back(Idle{std::move(r), layout});
+}
+
+size_t MemoryPool::idle() const {
+  std::lock_guard lock(m_mutex);
+  return m_idle.size();
+}
+
+}  // namespace skiff::engine::runtime

@@ -1,0 +1,70 @@
+#pragma once
+// MemoryPool: linear-memory reservations (4 GiB + guard each) kept for reuse, so that
+// creating and destroying an instance does not map and unmap 8 GiB of address space each
+// time (unmapping walks the page tables of the whole range: most of an instance's cost
+// without a pool).
+//
+// A reservation comes back "prepared" for the layout it had: its initial memory mapped
+// from the same image (copy-on-write) and zero-filled after it. Releasing it discards
+// only what the instance changed -- the pages /proc/self/pagemap shows as private copies
+// of image pages, or as present in the zero part -- so image pages that were only read
+// stay mapped for the next instance (no fault, no unmap), and re-protects pages the
+// memory grew into. The next instance of the same module finds it ready: no mmap, no
+// mprotect, often no syscall at all. A reservation asked for by another layout is reset
+// first. Without pagemap the whole initial memory is discarded (one madvise). Shared by any number of stores on any threads; the lock is held
+// for a vector push or pop only.
+
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <vector>
+
+#include "base/result.h"
+#include "platform/virtual_memory.h"
+
+namespace skiff::engine::runtime {
+
+class MemoryPool {
+ public:
+  // What a reservation holds: the first `initial` bytes accessible, the first
+  // `image_bytes` of them mapped from the image `image_id` (0: none), zeros after.
+  struct Layout {
+    uint64_t image_id = 0;
+    size_t image_bytes = 0;
+    size_t initial = 0;
+    friend bool operator==(const Layout&, const Layout&) = default;
+  };
+
+  // Keeps at most `max_idle` reservations waiting (address space, plus the page tables
+  // of their initial memory).
+  explicit MemoryPool(size_t max_idle = 4096);
+  ~MemoryPool();
+  MemoryPool(const MemoryPool&) = delete;
+  MemoryPool& operator=(const MemoryPool&) = delete;
+
+  struct Slot {
+    platform::Reservation reservation;
+    bool prepared = false;  // already in `layout` (else: all inaccessible and zero)
+  };
+  // A reservation of `bytes`, prepared for `layout` when one is waiting.
+  Result<Slot> acquire(size_t bytes, const Layout& layout);
+  // Takes back a reservation in `layout` whose memory grew to `used` bytes (>= initial).
+  void release(platform::Reservation r, const Layout& layout, size_t used);
+
+  size_t idle() const;
+
+ private:
+  struct Idle {
+    platform::Reservation reservation;
+    Layout layout;  // initial == 0: clean
+  };
+  // Discards the pages of [0, layout.initial) the instance changed.
+  bool discard_changes(const platform::Reservation& r, const Layout& layout);
+
+  size_t m_max_idle;
+  int m_pagemap = -1;  // /proc/self/pagemap, or -1
+  mutable std::mutex m_mutex;
+  std::vector<Idle> m_idle;
+};
+
+}  // namespace skiff::engine::runtime
