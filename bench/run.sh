@@ -6,6 +6,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 build=${1:-$here/../build/release}
 # Decode + validate throughput (also sets up deb-src, which the wabt build below needs).
 "$here/validate.sh" "$build"
+# Instantiation: instantiate+call+teardown beside node, density, whole-process hello.
+"$here/instantiate.sh" "$build"
 # CPU workloads: native gcc -O2, node (V8), wabt's wasm-interp (rebuilt with WASI from
 # Debian's source package), and skiff (`skiff run`).
 "$here/cpu/build.sh"

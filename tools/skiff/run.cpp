@@ -369,7 +369,7 @@ int run_module(const RunOptions& opts, std::ostream& out, std::ostream& err) {
   interp::CodeOptions code;
   code.interruptible = timeout_ns.has_value();
   code.fuel = opts.fuel.has_value();
-  auto compiled = interp::compile(*bytes, {}, code);
+  auto compiled = interp::compile(std::move(*bytes), {}, code);
   if (!compiled) {
     report_error(err, path, compiled.error());
     return kRunExitError;

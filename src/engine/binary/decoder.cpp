@@ -53,6 +53,14 @@ Result<void> Decoder::feed(std::span<const uint8_t> chunk) {
   return advance(false);
 }
 
+Result<void> Decoder::feed(std::vector<uint8_t>&& chunk) {
+  if (m_state != State::Failed && m_state != State::Done && m_module->bytes.empty() && chunk.size() <= kMaxModuleSize) {
+    m_module->bytes = std::move(chunk);
+    return advance(false);
+  }
+  return feed(std::span<const uint8_t>(chunk));
+}
+
 Result<std::unique_ptr<Module>> Decoder::finish() {
   if (m_state == State::Failed) return Error(ErrorCode::InvalidArgument, kNoOffset, "decoder failed earlier");
   SKIFF_TRY(advance(true));

@@ -35,6 +35,8 @@ class Decoder {
   ~Decoder();
 
   Result<void> feed(std::span<const uint8_t> chunk);
+  // The whole module (or its first chunk) in a buffer the module can keep: no copy.
+  Result<void> feed(std::vector<uint8_t>&& chunk);
   // Ends the input; fails if the module is incomplete. Call once.
   Result<std::unique_ptr<ir::Module>> finish();
 

@@ -75,6 +75,10 @@ class CompiledModule {
 Result<std::shared_ptr<const CompiledModule>> compile(std::span<const uint8_t> bytes,
                                                       const validate::ValidateOptions& opts = {},
                                                       CodeOptions code = {});
+// The same, keeping `bytes` as the module's copy (no copy of a module just read).
+Result<std::shared_ptr<const CompiledModule>> compile(std::vector<uint8_t>&& bytes,
+                                                      const validate::ValidateOptions& opts = {},
+                                                      CodeOptions code = {});
 
 struct MachineOptions {
   // Address space reserved for the value stack (pages are committed as they are used).

@@ -56,6 +56,12 @@ Result<std::shared_ptr<const CompiledModule>> compile(std::span<const uint8_t> b
   return std::shared_ptr<const CompiledModule>(std::make_shared<CompiledModule>(std::move(vm), code));
 }
 
+Result<std::shared_ptr<const CompiledModule>> compile(std::vector<uint8_t>&& bytes,
+                                                      const validate::ValidateOptions& opts, CodeOptions code) {
+  SKIFF_TRY_ASSIGN(validate::ValidatedModule vm, validate::decode_and_validate(std::move(bytes), opts));
+  return std::shared_ptr<const CompiledModule>(std::make_shared<CompiledModule>(std::move(vm), code));
+}
+
 // --- Machine -------------------------------------------------------------------------
 
 Machine::Machine(const MachineOptions& opts) : m_opts(opts) {}

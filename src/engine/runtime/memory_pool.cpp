@@ -1,6 +1,7 @@
 #include "engine/runtime/memory_pool.h"
 
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -18,10 +19,59 @@ MemoryPool::~MemoryPool() {
   if (m_pagemap >= 0) ::close(m_pagemap);
 }
 
+namespace {
+
+// PAGEMAP_SCAN (Linux 6.7): the kernel returns only the page ranges that match, instead
+// of one entry per page. Declared here because Debian 12's kernel headers predate it.
+struct PageRegion {
+  uint64_t start, end, categories;
+};
+struct PmScanArg {
+  uint64_t size, flags, start, end, walk_end, vec, vec_len, max_pages;
+  uint64_t category_inverted, category_mask, category_anyof_mask, return_mask;
+};
+constexpr uint64_t kPageIsFile = 1 << 2, kPageIsPresent = 1 << 3, kPageIsSwapped = 1 << 4;
+constexpr unsigned long kPagemapScan = _IOWR('f', 16, PmScanArg);
+
+// Discards the pages of [base, base+len) that are present or swapped and not the image
+// file's own: everything an instance changed. Returns false if the kernel has no
+// PAGEMAP_SCAN (or refuses it), leaving the memory untouched.
+bool scan_and_discard(int pagemap, uint8_t* base, size_t len, bool& ok) {
+  PageRegion regions[32];
+  PmScanArg arg{};
+  arg.size = sizeof arg;
+  arg.start = reinterpret_cast<uintptr_t>(base);
+  arg.end = arg.start + len;
+  arg.vec = reinterpret_cast<uintptr_t>(regions);
+  arg.vec_len = std::size(regions);
+  arg.category_inverted = kPageIsFile;
+  arg.category_mask = kPageIsFile;  // not a file page...
+  arg.category_anyof_mask = kPageIsPresent | kPageIsSwapped;  // ...that exists
+  arg.return_mask = kPageIsPresent | kPageIsSwapped;
+  ok = true;
+  for (;;) {
+    const int n = ::ioctl(pagemap, kPagemapScan, &arg);
+    if (n < 0) return false;
+    for (int i = 0; i < n; ++i) {
+      if (::madvise(reinterpret_cast<void*>(regions[i].start), regions[i].end - regions[i].start, MADV_DONTNEED) != 0)
+        ok = false;
+    }
+    if (arg.walk_end >= arg.end) return true;
+    arg.start = arg.walk_end;
+  }
+}
+
+}  // namespace
+
 bool MemoryPool::discard_changes(const platform::Reservation& r, const Layout& layout) {
   const size_t ps = platform::page_size();
   const size_t pages = layout.initial / ps;
   if (m_pagemap < 0) return ::madvise(r.base(), layout.initial, MADV_DONTNEED) == 0;
+  if (m_has_scan.load(std::memory_order_relaxed)) {
+    bool ok = true;
+    if (scan_and_discard(m_pagemap, r.base(), layout.initial, ok)) return ok;
+    m_has_scan.store(false, std::memory_order_relaxed);  // an older kernel: per-page entries
+  }
   // One 64-bit entry per page: bit 63 present, 62 swapped, 61 file page (a private
   // mapping's page that was never written is still the image file's).
   thread_local std::vector<uint64_t> entries;

@@ -14,6 +14,7 @@
 // first. Without pagemap the whole initial memory is discarded (one madvise). Shared by any number of stores on any threads; the lock is held
 // for a vector push or pop only.
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
@@ -63,6 +64,7 @@ class MemoryPool {
 
   size_t m_max_idle;
   int m_pagemap = -1;  // /proc/self/pagemap, or -1
+  std::atomic<bool> m_has_scan{true};  // the kernel answers PAGEMAP_SCAN
   mutable std::mutex m_mutex;
   std::vector<Idle> m_idle;
 };

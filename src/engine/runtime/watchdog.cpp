@@ -40,8 +40,11 @@ void Watchdog::run() {
       continue;
     }
     auto first = m_pending.begin();
-    if (Clock::now() < first->first.first) {
-      m_wake.wait_until(lock, first->first.first);
+    // A copy: wait_until reads its deadline again after waking, and a disarm() while
+    // the lock is released may have erased the entry (and its key) by then.
+    const Clock::time_point deadline = first->first.first;
+    if (Clock::now() < deadline) {
+      m_wake.wait_until(lock, deadline);
       continue;  // woken early: a new earliest deadline, a disarm, or the end
     }
     first->second->interrupt(StopReason::Deadline);

@@ -248,16 +248,27 @@ Result<ValidatedModule> validate(std::unique_ptr<Module> module, const ValidateO
   return v.finish(std::move(module));
 }
 
-Result<ValidatedModule> decode_and_validate(std::span<const uint8_t> bytes, const ValidateOptions& opts) {
+namespace {
+template <typename Bytes>
+Result<ValidatedModule> decode_and_validate_impl(Bytes&& bytes, const ValidateOptions& opts) {
   ModuleValidator v(/*defer_bodies=*/true, opts);
   binary::Decoder d(&v);
-  auto fed = d.feed(bytes);
+  auto fed = d.feed(std::forward<Bytes>(bytes));
   auto decoded = fed ? d.finish() : Result<std::unique_ptr<Module>>(std::move(fed).error());
   if (!decoded) {
     if (const Module* partial = d.partial()) SKIFF_TRY(v.first_body_error(*partial));
     return std::move(decoded).error();
   }
   return v.finish(std::move(*decoded));
+}
+}  // namespace
+
+Result<ValidatedModule> decode_and_validate(std::span<const uint8_t> bytes, const ValidateOptions& opts) {
+  return decode_and_validate_impl(bytes, opts);
+}
+
+Result<ValidatedModule> decode_and_validate(std::vector<uint8_t>&& bytes, const ValidateOptions& opts) {
+  return decode_and_validate_impl(std::move(bytes), opts);
 }
 
 struct StreamingValidator::Impl {

@@ -39,6 +39,8 @@ Result<ValidatedModule> validate(std::unique_ptr<ir::Module> module, const Valid
 // report first (the same as StreamingValidator's, whatever the chunking).
 Result<ValidatedModule> decode_and_validate(std::span<const uint8_t> bytes,
                                             const ValidateOptions& opts = {});
+// The same, keeping `bytes` as the module's own copy instead of copying it.
+Result<ValidatedModule> decode_and_validate(std::vector<uint8_t>&& bytes, const ValidateOptions& opts = {});
 
 // Streaming: feed chunks as they arrive (e.g. from a download); each function body is
 // validated as soon as its last byte is in.

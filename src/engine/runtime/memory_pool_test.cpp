@@ -1,0 +1,157 @@
+#include "engine/runtime/memory_pool.h"
+
+#include <gtest/gtest.h>
+
+#include "support/mappings.h"
+#include <sys/mman.h>
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "engine/runtime/memory.h"
+#include "platform/virtual_memory.h"
+
+namespace skiff::engine::runtime {
+namespace {
+
+constexpr uint32_t kPage = 65536;
+
+using skiff::test::protection_at;
+using skiff::test::resident_pages;
+
+// Covers: MemoryPool::acquire/release: a new reservation is unprepared; a memory with an
+// image that was written and grew goes back prepared for its layout -- the image pristine,
+// the zero part zero, the grown pages PROT_NONE and not resident -- and comes back for
+// the same layout as is; another layout gets it reset (all inaccessible); a clean one is
+// not reset; max_idle bounds what is kept.
+TEST(MemoryPool, ReleasedReservationIsBackInItsLayout) {
+  const size_t ps = platform::page_size();
+  std::vector<uint8_t> bytes(ps + 10, 0);
+  std::memcpy(bytes.data(), "pool image", 10);
+  std::memcpy(bytes.data() + ps, "tail", 4);
+  auto image = platform::ImageFile::create(bytes.data(), bytes.size());
+  ASSERT_TRUE(image.ok()) << image.error().to_string();
+  ASSERT_EQ(image->size(), 2 * ps);
+  const ir::MemType type{ir::Limits{1, 8}};
+  const MemoryPool::Layout layout{image->id(), image->size(), kPage};
+
+  MemoryPool pool;
+  uint8_t* base = nullptr;
+  {
+    auto m = Memory::create(type, ir::kMaxPages32, &pool, &*image);
+    ASSERT_TRUE(m.ok()) << m.error().to_string();
+    base = (*m)->data();
+    EXPECT_EQ(std::memcmp(base, "pool image", 10), 0);
+    EXPECT_EQ(std::memcmp(base + ps, "tail", 4), 0);
+    EXPECT_EQ(base[kPage - 1], 0);
+    base[0] = 'X';
+    base[ps + 1] = 'X';
+    base[3 * ps] = 'Z';
+    base[kPage - 1] = 'Z';
+    EXPECT_EQ((*m)->grow(2), 1);
+    base[kPage] = 'G';
+    base[3 * kPage - 1] = 'G';
+  }
+  EXPECT_EQ(pool.idle(), 1u);
+  EXPECT_EQ(protection_at(base + kPage), "---p");
+  EXPECT_EQ(protection_at(base + 3 * kPage - 1), "---p");
+  EXPECT_EQ(resident_pages(base + kPage, 2 * kPage), 0u);
+
+  auto slot = pool.acquire(Memory::kReservationBytes, layout);
+  ASSERT_TRUE(slot.ok());
+  EXPECT_TRUE(slot->prepared);
+  EXPECT_EQ(slot->reservation.base(), base);
+  EXPECT_EQ(pool.idle(), 0u);
+  EXPECT_EQ(protection_at(base), "rw-p");
+  EXPECT_EQ(protection_at(base + kPage - 1), "rw-p");
+  EXPECT_EQ(protection_at(base + kPage), "---p");
+  EXPECT_EQ(std::memcmp(base, "pool image", 10), 0);
+  EXPECT_EQ(std::memcmp(base + ps, "tail", 4), 0);
+  EXPECT_EQ(base[3 * ps], 0);
+  EXPECT_EQ(base[kPage - 1], 0);
+  pool.release(std::move(slot->reservation), layout, kPage);
+  EXPECT_EQ(pool.idle(), 1u);
+
+  // Same again through Memory::create: prepared, so nothing is mapped anew.
+  {
+    auto m = Memory::create(type, ir::kMaxPages32, &pool, &*image);
+    ASSERT_TRUE(m.ok());
+    EXPECT_EQ((*m)->data(), base);
+    EXPECT_EQ(std::memcmp(base, "pool image", 10), 0);
+    EXPECT_EQ((*m)->grow(1), 1);
+    EXPECT_EQ(base[kPage], 0);
+    EXPECT_EQ(base[2 * kPage - 1], 0);
+  }
+
+  // Another layout: reset, every page inaccessible and gone.
+  const MemoryPool::Layout other{0, 0, 2 * kPage};
+  auto reset = pool.acquire(Memory::kReservationBytes, other);
+  ASSERT_TRUE(reset.ok());
+  EXPECT_FALSE(reset->prepared);
+  EXPECT_EQ(reset->reservation.base(), base);
+  EXPECT_EQ(protection_at(base), "---p");
+  EXPECT_EQ(resident_pages(base, 2 * kPage), 0u);
+  pool.release(std::move(reset->reservation), MemoryPool::Layout{}, 0); // still clean
+  EXPECT_EQ(pool.idle(), 1u);
+  auto clean = pool.acquire(Memory::kReservationBytes, other);
+  ASSERT_TRUE(clean.ok());
+  EXPECT_FALSE(clean->prepared);
+  EXPECT_EQ(clean->reservation.base(), base);
+
+  // A new reservation when none waits.
+  auto fresh = pool.acquire(Memory::kReservationBytes, layout);
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_FALSE(fresh->prepared);
+  EXPECT_NE(fresh->reservation.base(), base);
+  EXPECT_EQ(protection_at(fresh->reservation.base()), "---p");
+
+  MemoryPool one(1);
+  one.release(std::move(clean->reservation), MemoryPool::Layout{}, 0);
+  one.release(std::move(fresh->reservation), MemoryPool::Layout{}, 0);
+  EXPECT_EQ(one.idle(), 1u);
+}
+
+// Covers: a memory without an image (the general path's layout) released after writes
+// and growth comes back zeroed and at its initial size; a memory of the same initial
+// size with an image then gets the image, not the old zeros' layout.
+TEST(MemoryPool, ZeroLayoutAndImageLayoutDoNotMix) {
+  MemoryPool pool;
+  const ir::MemType type{ir::Limits{1, 4}};
+  uint8_t* base = nullptr;
+  {
+    auto m = Memory::create(type, ir::kMaxPages32, &pool);
+    ASSERT_TRUE(m.ok());
+    base = (*m)->data();
+    std::memset(base, 0xAB, kPage);
+    EXPECT_EQ((*m)->grow(1), 1);
+    base[kPage] = 1;
+  }
+  {
+    auto m = Memory::create(type, ir::kMaxPages32, &pool);
+    ASSERT_TRUE(m.ok());
+    EXPECT_EQ((*m)->data(), base);
+    std::vector<uint8_t> zeros(kPage, 0);
+    EXPECT_EQ(std::memcmp(base, zeros.data(), kPage), 0);
+    EXPECT_EQ(protection_at(base + kPage), "---p");
+    std::memset(base, 0xCD, kPage);
+  }
+  const uint8_t hello[] = "hello";
+  auto image = platform::ImageFile::create(hello, 5);
+  ASSERT_TRUE(image.ok());
+  {
+    auto m = Memory::create(type, ir::kMaxPages32, &pool, &*image);
+    ASSERT_TRUE(m.ok());
+    EXPECT_EQ((*m)->data(), base);
+    EXPECT_EQ(std::memcmp(base, "hello", 5), 0);
+    EXPECT_EQ(base[5], 0);
+    EXPECT_EQ(base[kPage - 1], 0);
+    EXPECT_EQ(protection_at(base + kPage), "---p");
+  }
+  EXPECT_EQ(pool.idle(), 1u);
+}
+
+} // namespace
+} // namespace skiff::engine::runtime
