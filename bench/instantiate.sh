@@ -6,7 +6,8 @@
 #     and, instantiation only, the real SQLite shell (bench/corpus, if built);
 #  2. density: 10,000 live instances of the small module in one process, resident bytes
 #     per instance beyond guest memory;
-#  3. whole process: `skiff run hello.wasm` beside the same hello built natively
+#  3. deadline latency: how long after a Watchdog deadline an endless loop stops;
+#  4. whole process: `skiff run hello.wasm` beside the same hello built natively
 #     (bench/cpu/startup.c), spawned alternately, median of 300 each.
 # Usage: bench/instantiate.sh BUILD_DIR
 set -euo pipefail
@@ -53,7 +54,7 @@ PY
 
 python3 - "$tmp" <<'PY'
 import os, sys
-cyc, node, proc, dens = {}, {}, {}, None
+cyc, node, proc, dens, dl = {}, {}, {}, None, None
 for line in open(sys.argv[1]):
     p = line.split()
     if not p: continue
@@ -61,6 +62,7 @@ for line in open(sys.argv[1]):
     elif p[0] == "node": node[os.path.basename(p[1])] = (float(p[2]), float(p[3]))
     elif p[0] == "process": proc[p[1]] = float(p[2])
     elif p[0] == "density": dens = p
+    elif p[0] == "deadline": dl = p
 print()
 print(f"{'module':<22} {'skiff us':>9} {'p99':>8} {'node us':>9} {'p99':>9} {'node/skiff':>10}  path")
 for f, (med, p99, path) in cyc.items():
@@ -73,6 +75,9 @@ if dens:
     n, rss, guest = int(dens[2]), float(dens[3]), float(dens[4])
     print(f"density: {n} live instances of {os.path.basename(dens[1])}; resident per instance {rss:.0f} B, "
           f"of which guest memory {guest:.0f} B; beyond guest memory {rss - guest:.0f} B")
+if dl:
+    print(f"deadline: an endless loop stops {float(dl[2]) / 1000:.2f} ms after its deadline (median of {dl[1]}), "
+          f"at most {float(dl[3]) / 1000:.2f} ms")
 if proc:
     print(f"whole process, hello: native {proc['native']:.3f} ms, skiff run {proc['skiff']:.3f} ms, "
           f"ratio {proc['skiff'] / proc['native']:.2f}x")

@@ -5,6 +5,8 @@
 // Output lines, parsed by bench/instantiate.sh:
 //   cycle <file> <median_us> <p99_us> <cycles> <run result or -> <fast|general>
 //   density <file> <instances> <rss_bytes_per_instance> <guest_resident_bytes_per_instance>
+//   deadline <runs> <median_overshoot_us> <max_overshoot_us>   (an endless loop stopped by a
+//                                                               20 ms Watchdog deadline)
 // Imports, if any, are satisfied by host functions that trap (they are never called by
 // `run`; a real program's imports make its instantiation cost realistic).
 #include <algorithm>
@@ -20,6 +22,7 @@
 
 #include "engine/interp/interpreter.h"
 #include "engine/runtime/linker.h"
+#include "engine/runtime/watchdog.h"
 #include "platform/file.h"
 
 using namespace skiff;
@@ -155,6 +158,40 @@ int main(int argc, char** argv) {
     std::printf("cycle %s %.3f %.3f %zu %s %s\n", s->path.c_str(), us[us.size() / 2], us[us.size() * 99 / 100],
                 us.size(), s->has_run ? std::to_string(result).c_str() : "-", s->pre->fast() ? "fast" : "general");
     std::fflush(stdout);
+  }
+  {
+    // How late an endless loop stops after its deadline: interruptible code, a 20 ms
+    // deadline, the time from the deadline to the trap's return.
+    static const uint8_t kSpin[] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,  // header
+                                    0x01, 0x04, 0x01, 0x60, 0x00, 0x00,              // type () -> ()
+                                    0x03, 0x02, 0x01, 0x00,                          // func 0
+                                    0x07, 0x08, 0x01, 0x04, 's', 'p', 'i', 'n', 0x00, 0x00,
+                                    0x0a, 0x09, 0x01, 0x07, 0x00, 0x03, 0x40, 0x0c, 0x00, 0x0b, 0x0b};
+    interp::CodeOptions code;
+    code.interruptible = true;
+    auto cm = interp::compile(std::span<const uint8_t>(kSpin), {}, code);
+    if (!cm) {
+      std::fprintf(stderr, "deadline: %s\n", cm.error().to_string().c_str());
+      return 1;
+    }
+    runtime::Watchdog dog;
+    std::vector<double> late;
+    for (int i = 0; i < 50; ++i) {
+      runtime::Store store;
+      auto inst = interp::instantiate(machine, store, **cm, {});
+      if (!inst) return 1;
+      const auto deadline = Clock::now() + std::chrono::milliseconds(20);
+      auto ticket = dog.arm(store, deadline);
+      auto r = machine.call(store, *(*inst)->find_export("spin")->func, {}, {});
+      const auto stopped = Clock::now();
+      if (r || r.error().code() != ErrorCode::TrapDeadline) {
+        std::fprintf(stderr, "deadline: the loop did not stop with TrapDeadline\n");
+        return 1;
+      }
+      late.push_back(std::chrono::duration<double, std::micro>(stopped - deadline).count());
+    }
+    std::sort(late.begin(), late.end());
+    std::printf("deadline %zu %.1f %.1f\n", late.size(), late[late.size() / 2], late.back());
   }
   if (density > 0) {
     Subject& s = *subjects.front();
