@@ -23,9 +23,11 @@ struct CodeOptions {
   // A check of the store's stop request (Store::interrupt, deadlines) at every function
   // entry and loop head: one load and a branch per loop iteration.
   bool interruptible = false;
-  // Fuel metering: each straight-line region (from a function entry, loop head or
-  // branch target to the next) charges its count of wasm instructions on entry, so a
-  // budget stops a guest deterministically. Implies the interruption checks.
+  // Fuel metering: each region -- from a function entry, a loop head or a loop's end to
+  // the next of these -- charges the count of wasm instructions written in it (at least
+  // 1) when it is entered, both arms of an `if` included, so a budget stops a guest
+  // deterministically at one check per loop iteration or call. Implies the
+  // interruption checks.
   bool fuel = false;
 };
 

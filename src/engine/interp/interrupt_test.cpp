@@ -149,7 +149,7 @@ TEST(InterruptTest, WatchdogServesManyStores) {
   EXPECT_EQ(dog.fired(), 2u);
 }
 
-// Covers: fuel is charged per straight-line region, the same amount on every run (the
+// Covers: fuel is charged per region (entry, loop head, after a loop), the same amount on every run (the
 // counts are the rule in interrupt.wat's comment: 1 + 9n + 2), and running out traps
 // TrapOutOfFuel without charging the region that did not fit.
 TEST(InterruptTest, FuelIsDeterministic) {

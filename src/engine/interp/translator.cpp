@@ -110,7 +110,8 @@ void Translator::emit_checks(bool head) {
 }
 
 void Translator::close_fuel_region() {
-  if (m_fuel_word != kNone) m_code[m_fuel_word] = m_fuel_count;
+  // At least 1, so that every loop iteration and call costs something.
+  if (m_fuel_word != kNone) m_code[m_fuel_word] = std::max<uint32_t>(m_fuel_count, 1);
   m_fuel_word = kNone;
 }
 
@@ -429,7 +430,6 @@ void Translator::on_else() {
   }
   bind(c.else_fixup);
   c.else_fixup = kNone;
-  emit_checks(false);
   c.kind = Opcode::Else;
   reset_stack(c, {c.params, c.n_params});
 }
@@ -447,7 +447,7 @@ void Translator::on_end(const validate::CtrlFrame&) {
     for (size_t i = m_stack.size() - c.n_results; i < m_stack.size(); ++i) materialize(m_stack[i]);
   bind(c.else_fixup);
   bind(c.fixups);
-  emit_checks(false);
+  if (c.kind == Opcode::Loop) emit_checks(false);  // the code after a loop is a new region
   reset_stack(c, {c.results, c.n_results});
 }
 

@@ -135,7 +135,7 @@ class Translator {
   void point_at(uint32_t word, Ctl& target);  // a branch word to `target`'s label
   void emit_call(XOp x, uint32_t a, uint32_t b, const ir::FuncType& ft, const Entry* index);
   // CodeOptions checks: at a function entry or loop head (`head`) a Poll or a new fuel
-  // region; at a branch target a new fuel region. The open region's cost word is
+  // region; after a loop's end a new fuel region. The open region's cost word is
   // patched when the next one starts or the function ends.
   void emit_checks(bool head);
   void close_fuel_region();
