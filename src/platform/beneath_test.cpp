@@ -1,4 +1,5 @@
 #include "platform/beneath.h"
+#include "support/files.h"
 
 #include <gtest/gtest.h>
 
@@ -80,17 +81,7 @@ struct Fd {
   }
 };
 
-std::set<std::string> entries(const std::string& dir) {
-  std::set<std::string> out;
-  DIR* d = ::opendir(dir.c_str());
-  if (!d) return out;
-  while (dirent* e = ::readdir(d)) {
-    std::string name = e->d_name;
-    if (name != "." && name != "..") out.insert(name);
-  }
-  ::closedir(d);
-  return out;
-}
+using skiff::test::entries;
 
 std::string read_all(int fd) {
   std::string out;

@@ -37,6 +37,7 @@
 #include <string_view>
 
 #include "platform/beneath.h"
+#include "support/files.h"
 
 using skiff::platform::Beneath;
 
@@ -73,18 +74,7 @@ std::string shown(std::string_view path) {
   std::abort();
 }
 
-// The names in a directory, without "." and "..".
-std::set<std::string> entries(const std::string& dir) {
-  std::set<std::string> out;
-  DIR* d = ::opendir(dir.c_str());
-  if (!d) return out;
-  while (dirent* e = ::readdir(d)) {
-    std::string name = e->d_name;
-    if (name != "." && name != "..") out.insert(name);
-  }
-  ::closedir(d);
-  return out;
-}
+using skiff::test::entries;
 
 // Every path below `dir` (relative to it, real directories entered, symlinks not).
 void list_tree(const std::string& dir, const std::string& rel, std::set<std::string>& out) {
