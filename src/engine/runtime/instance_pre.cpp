@@ -101,10 +101,12 @@ Result<void> InstancePre::build_images() {
     std::memcpy(bytes.data() + *offset, m.bytes.data() + seg.init.offset, seg.init.size);
   }
   if (!bytes.empty()) {
-    SKIFF_TRY_ASSIGN(platform::ImageFile image, platform::ImageFile::create(bytes.data(), bytes.size()));
-    // Page-rounding must not pass the initial memory (a memory smaller than a host page
-    // cannot exist: wasm pages are 64 KiB).
-    m_memory_image = std::move(image);
+    // Without memory files (memfd_create refused, e.g. by a seccomp policy) the general
+    // path still instantiates correctly, only slower. (Rounding the image up to host
+    // pages cannot pass the initial memory: wasm pages are 64 KiB.)
+    auto image = platform::ImageFile::create(bytes.data(), bytes.size());
+    if (!image) return ok();
+    m_memory_image = std::move(*image);
   }
   m_fast = true;
   return ok();
