@@ -296,10 +296,8 @@ Result<uint64_t> parse_duration(std::string_view text) {
   };
   std::string_view num = text;
   double unit = 1e9;  // plain seconds
-  for (const auto& u : kUnits) {
+  for (const auto& u : kUnits) {  // the two-letter units first: "ms" is not "m" + "s"
     if (text.size() > u.suffix.size() && text.ends_with(u.suffix)) {
-      const char c = text[text.size() - u.suffix.size() - 1];
-      if (u.suffix == "s" && (c == 'm' || c == 'u' || c == 'n')) continue;  // "ms", "us", "ns"
       num = text.substr(0, text.size() - u.suffix.size());
       unit = u.ns;
       break;

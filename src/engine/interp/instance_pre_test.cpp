@@ -2,15 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include "support/fixtures.h"
 #include "support/mappings.h"
 #include <sys/mman.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <optional>
 #include <string>
 #include <vector>
@@ -39,11 +37,8 @@ using runtime::Value;
 constexpr uint32_t kPage = 65536;
 
 std::shared_ptr<const CompiledModule> compile_fixture(const std::string& name) {
-  std::filesystem::path p = std::filesystem::path(SKIFF_TEST_FIXTURES) / (name + ".wasm");
-  std::ifstream in(p, std::ios::binary);
-  EXPECT_TRUE(in.good()) << p;
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
-                             std::istreambuf_iterator<char>());
+  const std::vector<uint8_t> bytes = test::fixture_bytes(name);
+  EXPECT_FALSE(bytes.empty()) << "fixture " << name;
   auto cm = interp::compile(bytes);
   EXPECT_TRUE(cm.ok()) << name << ": " << (cm.ok() ? "" : cm.error().to_string());
   return cm.ok() ? *cm : nullptr;
@@ -736,7 +731,20 @@ void scribble(Machine& machine, Store& store, Instance& in) {
 // inaccessible (PROT_NONE, not resident); growing again gives zero pages. Instances of
 // other modules reusing the reservation -- another image, no data, a smaller initial
 // memory -- see only their own initial memory, and the first module afterwards too.
-TEST(InstancePre, PooledMemoryIsPristineOnReuse) {
+// Each of the pool's ways of finding the changed pages runs the whole sequence.
+class PooledMemory : public ::testing::TestWithParam<MemoryPool::Cleanup> {};
+INSTANTIATE_TEST_SUITE_P(Cleanups, PooledMemory,
+                         ::testing::Values(MemoryPool::Cleanup::Best, MemoryPool::Cleanup::PerPage,
+                                           MemoryPool::Cleanup::Whole),
+                         [](const ::testing::TestParamInfo<MemoryPool::Cleanup>& p) {
+                           switch (p.param) {
+                             case MemoryPool::Cleanup::Best: return "Best";
+                             case MemoryPool::Cleanup::PerPage: return "PerPage";
+                             case MemoryPool::Cleanup::Whole: return "Whole";
+                           }
+                           return "?";
+                         });
+TEST_P(PooledMemory, IsPristineOnReuse) {
   IsoModule a("pre_iso_a"), b("pre_iso_b"), none("pre_iso_none"), small("pre_iso_small");
   ASSERT_TRUE(a.pre && b.pre && none.pre && small.pre);
   ASSERT_TRUE(a.pre->fast() && b.pre->fast() && none.pre->fast() && small.pre->fast());
@@ -745,7 +753,7 @@ TEST(InstancePre, PooledMemoryIsPristineOnReuse) {
   EXPECT_EQ(a.pristine[0], 'I');
   EXPECT_EQ(a.pristine[65636], 'A');
 
-  MemoryPool pool;
+  MemoryPool pool(4096, GetParam());
   Machine machine;
   uint8_t* base = nullptr;
   {

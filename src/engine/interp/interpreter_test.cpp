@@ -6,25 +6,20 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <fstream>
-#include <iterator>
+#include "support/fixtures.h"
+
 
 namespace skiff::engine::interp {
 namespace {
 
 using runtime::Value;
 
-std::vector<uint8_t> fixture(const std::string& name) {
-  std::filesystem::path p = std::filesystem::path(SKIFF_TEST_FIXTURES) / (name + ".wasm");
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
+using skiff::test::fixture_bytes;
 
 class InterpTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto cm = compile(fixture("interp_basics"));
+    auto cm = compile(fixture_bytes("interp_basics"));
     ASSERT_TRUE(cm.ok()) << cm.error().to_string();
     m_module = *cm;
     auto inst = instantiate(m_machine, m_store, *m_module, {});
@@ -142,7 +137,7 @@ namespace {
 // The translator's promises, checked on the code it emits: local.get and constants cost
 // nothing, results land in locals, and a compare feeding br_if is one instruction.
 TEST(TranslatorTest, CountingLoopIsFused) {
-  auto cm = compile(fixture("interp_basics"));
+  auto cm = compile(fixture_bytes("interp_basics"));
   ASSERT_TRUE(cm.ok());
   // "sum" is the fourth function (after $add, $sub, $fib).
   auto f = (*cm)->func(3);
@@ -158,7 +153,7 @@ TEST(TranslatorTest, CountingLoopIsFused) {
 // A load feeding an operation's right operand becomes one xop; a load that a branch
 // may jump past (it ends a block) or that is a left operand stays a load.
 TEST(TranslatorTest, LoadsFuseIntoTheirConsumer) {
-  auto cm = compile(fixture("interp_basics"));
+  auto cm = compile(fixture_bytes("interp_basics"));
   ASSERT_TRUE(cm.ok());
   auto count = [&](const std::string& name, XOp x) {
     const ir::Module& m = (*cm)->module();

@@ -2,12 +2,11 @@
 // deadlines through the Watchdog, and fuel metering (CodeOptions). Fixture:
 // tests/fixtures/interrupt.wat.
 #include <chrono>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <thread>
 
 #include <gtest/gtest.h>
+
+#include "support/fixtures.h"
 
 #include "engine/interp/interpreter.h"
 #include "engine/runtime/watchdog.h"
@@ -18,15 +17,11 @@ namespace {
 using namespace std::chrono_literals;
 using runtime::Value;
 
-std::vector<uint8_t> fixture(const std::string& name) {
-  std::filesystem::path p = std::filesystem::path(SKIFF_TEST_FIXTURES) / (name + ".wasm");
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
+using skiff::test::fixture_bytes;
 
 struct Guest {
   explicit Guest(CodeOptions code, runtime::StoreLimits limits = {}) : store(limits) {
-    auto cm = compile(fixture("interrupt"), {}, code);
+    auto cm = compile(fixture_bytes("interrupt"), {}, code);
     EXPECT_TRUE(cm.ok()) << cm.error().to_string();
     module = *cm;
     auto i = instantiate(machine, store, *module, {});

@@ -8,11 +8,8 @@
 #include <array>
 #include <chrono>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <functional>
 #include <iostream>
-#include <iterator>
 #include <map>
 #include <mutex>
 #include <string>
@@ -20,6 +17,8 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+
+#include "support/fixtures.h"
 
 #include "engine/interp/interpreter.h"
 #include "engine/runtime/memory_pool.h"
@@ -32,11 +31,7 @@ using namespace std::chrono_literals;
 using runtime::Value;
 using Clock = runtime::Watchdog::Clock;
 
-std::vector<uint8_t> fixture(const std::string& name) {
-  std::filesystem::path p = std::filesystem::path(SKIFF_TEST_FIXTURES) / (name + ".wasm");
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
+using skiff::test::fixture_bytes;
 
 // What tenants.wat's memory holds initially.
 constexpr uint32_t kInitialPages = 2;
@@ -136,7 +131,7 @@ struct Rng {
 // watchdog.
 struct Shared {
   Shared() {
-    const std::vector<uint8_t> bytes = fixture("tenants");
+    const std::vector<uint8_t> bytes = fixture_bytes("tenants");
     for (bool checks : {true, false}) {
       CodeOptions code;
       code.interruptible = checks;

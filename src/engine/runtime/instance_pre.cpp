@@ -9,17 +9,12 @@ namespace {
 
 // The value of a segment offset, when it is known before instantiation: a constant, or
 // an imported global (immutable, as constant expressions require).
-std::optional<uint32_t> known_offset(const ir::ConstExpr& e, std::span<const Extern> imports, const ir::Module& m) {
+std::optional<uint32_t> known_offset(const ir::ConstExpr& e, const Instance& linked) {
   if (e.instrs.size() != 1) return std::nullopt;
   const ir::ConstInstr& ci = e.instrs.front();
   if (ci.op == ir::Opcode::I32Const) return static_cast<uint32_t>(ci.bits);
-  if (ci.op != ir::Opcode::GlobalGet || ci.index >= m.imported_globals) return std::nullopt;
-  uint32_t seen = 0;
-  for (const Extern& x : imports) {
-    if (x.kind != ir::ExternKind::Global) continue;
-    if (seen++ == ci.index) return x.global->get().raw.i32;
-  }
-  return std::nullopt;
+  if (ci.op != ir::Opcode::GlobalGet || ci.index >= linked.globals.size()) return std::nullopt;
+  return linked.globals[ci.index]->get().raw.i32;
 }
 
 }  // namespace
@@ -27,9 +22,8 @@ std::optional<uint32_t> known_offset(const ir::ConstExpr& e, std::span<const Ext
 Result<std::shared_ptr<const InstancePre>> InstancePre::create(const validate::ValidatedModule& module,
                                                                std::vector<Extern> imports, const void* code,
                                                                std::shared_ptr<const void> owner) {
-  Instance scratch;
-  SKIFF_TRY(Store::link(module.module(), imports, scratch));
   std::shared_ptr<InstancePre> pre(new InstancePre(module, std::move(imports), code));
+  SKIFF_TRY(Store::link(module.module(), pre->m_imports, pre->m_linked));
   pre->m_owner = std::move(owner);
   SKIFF_TRY(pre->build_images());
   return std::shared_ptr<const InstancePre>(std::move(pre));
@@ -48,12 +42,7 @@ Result<void> InstancePre::build_images() {
       case ir::Opcode::F64Const: v.i64 = ci.bits; break;
       case ir::Opcode::V128Const: v.v128 = ci.v128; break;
       case ir::Opcode::RefNull: break;
-      case ir::Opcode::GlobalGet: {
-        uint32_t seen = 0;
-        for (const Extern& x : m_imports)
-          if (x.kind == ir::ExternKind::Global && seen++ == ci.index) v = x.global->value;
-        break;
-      }
+      case ir::Opcode::GlobalGet: v = m_linked.globals[ci.index]->value; break;
       default: m_globals_known = false; break;
     }
     m_global_values.push_back(v);
@@ -66,7 +55,7 @@ Result<void> InstancePre::build_images() {
   for (const ir::ElemSegment& seg : m.elems) {
     if (seg.mode != ir::SegmentMode::Active) continue;
     if (seg.table.value < m.imported_tables) return ok();  // into an imported table: general path
-    auto offset = known_offset(seg.offset_expr, m_imports, m);
+    auto offset = known_offset(seg.offset_expr, m_linked);
     const ir::TableType& tt = m.tables[seg.table.value];
     if (!offset || uint64_t{*offset} + seg.size() > tt.limits.min) return ok();  // traps part-way
     std::vector<uint32_t>& image = m_table_images[seg.table.value - m.imported_tables];
@@ -93,7 +82,7 @@ Result<void> InstancePre::build_images() {
   for (const ir::DataSegment& seg : m.datas) {
     if (seg.mode != ir::SegmentMode::Active) continue;
     if (seg.memory.value < m.imported_memories) return ok();  // into an imported memory: general path
-    auto offset = known_offset(seg.offset_expr, m_imports, m);
+    auto offset = known_offset(seg.offset_expr, m_linked);
     const uint64_t initial = m.memories[seg.memory.value].limits.min * ir::kPageSize;
     if (!offset || uint64_t{*offset} + seg.init.size > initial) return ok();
     if (seg.init.size == 0) continue;

@@ -50,6 +50,7 @@ class InstancePre {
   std::shared_ptr<const void> m_owner;
   const validate::ValidatedModule* m_module;
   std::vector<Extern> m_imports;
+  Instance m_linked;  // Store::link's result: the imports in their index spaces
   const void* m_code;
   bool m_fast = false;
   std::optional<platform::ImageFile> m_memory_image;  // for the module's own memory 0

@@ -11,8 +11,9 @@
 
 namespace skiff::engine::runtime {
 
-MemoryPool::MemoryPool(size_t max_idle) : m_max_idle(max_idle) {
-  m_pagemap = ::open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+MemoryPool::MemoryPool(size_t max_idle, Cleanup cleanup) : m_max_idle(max_idle) {
+  if (cleanup != Cleanup::Whole) m_pagemap = ::open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+  if (cleanup == Cleanup::PerPage) m_has_scan.store(false, std::memory_order_relaxed);
 }
 
 MemoryPool::~MemoryPool() {

@@ -36,9 +36,15 @@ class MemoryPool {
     friend bool operator==(const Layout&, const Layout&) = default;
   };
 
+  // How a released reservation finds what its instance changed. Best picks the first
+  // the kernel supports: Scan (PAGEMAP_SCAN, Linux 6.7+: only the changed ranges come
+  // back), PerPage (one /proc/self/pagemap entry per page), Whole (discard the whole
+  // initial memory; image pages that were only read are faulted in again).
+  enum class Cleanup { Best, PerPage, Whole };
+
   // Keeps at most `max_idle` reservations waiting (address space, plus the page tables
   // of their initial memory).
-  explicit MemoryPool(size_t max_idle = 4096);
+  explicit MemoryPool(size_t max_idle = 4096, Cleanup cleanup = Cleanup::Best);
   ~MemoryPool();
   MemoryPool(const MemoryPool&) = delete;
   MemoryPool& operator=(const MemoryPool&) = delete;

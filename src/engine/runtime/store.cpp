@@ -223,14 +223,11 @@ Result<Instance*> Store::instantiate(const InstancePre& pre) {
   inst.module = &pre.module();
   inst.code = pre.code();
   inst.store = this;
-  for (const Extern& x : pre.imports()) {
-    switch (x.kind) {
-      case ExternKind::Func: inst.funcs.push_back(x.func); break;
-      case ExternKind::Table: inst.tables.push_back(x.table); break;
-      case ExternKind::Memory: inst.memories.push_back(x.memory); break;
-      case ExternKind::Global: inst.globals.push_back(x.global); break;
-    }
-  }
+  // Linked once, when the InstancePre was made.
+  inst.funcs = pre.m_linked.funcs;
+  inst.tables = pre.m_linked.tables;
+  inst.memories = pre.m_linked.memories;
+  inst.globals = pre.m_linked.globals;
   inst.funcs.resize(m.funcs.size(), nullptr);
   m_instances.push_back(std::move(owned));
 
