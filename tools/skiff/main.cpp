@@ -162,6 +162,7 @@ int run(int argc, char** argv) {
   if (*run_cmd) {
     if (*invoke_opt) ropts.invoke = invoke;
     ropts.args.insert(ropts.args.end(), guest_args.begin(), guest_args.end());
+    ropts.exit_process = true;
     return tools::run_module(ropts, std::cout, std::cerr);
   }
   return 2;

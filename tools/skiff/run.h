@@ -44,6 +44,9 @@ struct RunOptions {
   std::string timeout;                // --timeout DURATION ("2s", "500ms"): wall-clock deadline
   std::optional<uint64_t> fuel;       // --fuel N: budget of wasm instructions
   std::string max_memory;             // --max-memory SIZE ("64M", "1GiB"): linear memory cap
+  // Set by the CLI: once the run's outcome is known and the streams are flushed, end the
+  // process (_exit) instead of returning, skipping the teardown the kernel does anyway.
+  bool exit_process = false;
 };
 
 // "2s", "1.5s", "500ms", "250us", "2m", "1h", or plain seconds -> nanoseconds, > 0.

@@ -30,7 +30,7 @@
 namespace skiff::engine::interp {
 
 struct CompiledFunc;
-
+class Translator;
 
 // Immutable once built except for the lazily filled translation cache, which is safe to
 // use from many threads (translation of one body happens once, under a lock; readers
@@ -69,6 +69,9 @@ class CompiledModule {
   std::unique_ptr<std::atomic<const CompiledFunc*>[]> m_funcs;
   mutable std::mutex m_mutex;
   mutable std::vector<std::unique_ptr<CompiledFunc>> m_owned;
+  // One translator for every lazy translation: its buffers are grown once, not per body
+  // (fresh heap pages are a large share of a short run's cost).
+  mutable std::unique_ptr<Translator> m_translator;
 };
 
 // Decodes, validates and wraps a module.

@@ -30,8 +30,8 @@ CompiledModule::~CompiledModule() = default;
 Result<const CompiledFunc*> CompiledModule::translate(uint32_t defined_index) const {
   std::lock_guard lock(m_mutex);
   if (const CompiledFunc* f = m_funcs[defined_index].load(std::memory_order_acquire)) return f;
-  Translator t(m_env, m_code_opts);
-  SKIFF_TRY_ASSIGN(std::unique_ptr<CompiledFunc> f, t.translate(defined_index));
+  if (!m_translator) m_translator = std::make_unique<Translator>(m_env, m_code_opts);
+  SKIFF_TRY_ASSIGN(std::unique_ptr<CompiledFunc> f, m_translator->translate(defined_index));
   const CompiledFunc* p = f.get();
   m_owned.push_back(std::move(f));
   m_funcs[defined_index].store(p, std::memory_order_release);
@@ -40,10 +40,10 @@ Result<const CompiledFunc*> CompiledModule::translate(uint32_t defined_index) co
 
 Result<void> CompiledModule::translate_all() const {
   std::lock_guard lock(m_mutex);
-  Translator t(m_env, m_code_opts);
+  if (!m_translator) m_translator = std::make_unique<Translator>(m_env, m_code_opts);
   for (uint32_t i = 0; i < m_vm.module().defined_funcs(); ++i) {
     if (m_funcs[i].load(std::memory_order_acquire)) continue;
-    SKIFF_TRY_ASSIGN(std::unique_ptr<CompiledFunc> f, t.translate(i));
+    SKIFF_TRY_ASSIGN(std::unique_ptr<CompiledFunc> f, m_translator->translate(i));
     m_funcs[i].store(f.get(), std::memory_order_release);
     m_owned.push_back(std::move(f));
   }

@@ -1,0 +1,91 @@
+#include "platform/file.h"
+
+#include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <thread>
+
+// read_file reads regular files straight into the result (sized from fstat) and anything
+// else (pipes, devices) by doubling; both must return exactly the bytes, and failures
+// are IoError values naming the path.
+
+namespace skiff::platform {
+namespace {
+
+class ReadFile : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/skiff-file-test-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    m_dir = tmpl;
+  }
+  void TearDown() override { std::filesystem::remove_all(m_dir); }
+
+  std::string write(const std::string& name, const std::vector<uint8_t>& bytes) {
+    std::string path = m_dir + "/" + name;
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    EXPECT_GE(fd, 0);
+    EXPECT_EQ(::write(fd, bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
+    ::close(fd);
+    return path;
+  }
+
+  static std::vector<uint8_t> pattern(size_t n) {
+    std::vector<uint8_t> v(n);
+    for (size_t i = 0; i < n; ++i) v[i] = static_cast<uint8_t>(i * 131 + (i >> 9));
+    return v;
+  }
+
+  std::string m_dir;
+};
+
+TEST_F(ReadFile, RegularFilesComeBackExactly) {
+  for (size_t n : {size_t{0}, size_t{1}, size_t{4095}, size_t{4096}, size_t{200'001}}) {
+    auto want = pattern(n);
+    auto got = read_file(write("f" + std::to_string(n), want));
+    ASSERT_TRUE(got.ok()) << got.error().context();
+    EXPECT_EQ(*got, want) << n << " bytes";
+  }
+}
+
+// A FIFO has no size: the doubling path, with more than its first 64 KiB.
+TEST_F(ReadFile, PipesAreReadToTheEnd) {
+  std::string path = m_dir + "/fifo";
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+  auto want = pattern(300'000);
+  std::thread writer([&] {
+    int fd = ::open(path.c_str(), O_WRONLY);
+    size_t off = 0;
+    while (fd >= 0 && off < want.size()) {
+      ssize_t n = ::write(fd, want.data() + off, want.size() - off);
+      if (n <= 0) break;
+      off += static_cast<size_t>(n);
+    }
+    if (fd >= 0) ::close(fd);
+  });
+  auto got = read_file(path);
+  writer.join();
+  ASSERT_TRUE(got.ok()) << got.error().context();
+  EXPECT_EQ(*got, want);
+}
+
+TEST_F(ReadFile, FailuresNameThePath) {
+  auto missing = read_file(m_dir + "/missing.wasm");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code(), ErrorCode::IoError);
+  EXPECT_NE(missing.error().context().find("missing.wasm: No such file or directory"), std::string::npos)
+      << missing.error().context();
+
+  auto dir = read_file(m_dir);
+  ASSERT_FALSE(dir.ok());
+  EXPECT_NE(dir.error().context().find("Is a directory"), std::string::npos) << dir.error().context();
+}
+
+}  // namespace
+}  // namespace skiff::platform
