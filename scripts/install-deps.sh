@@ -11,6 +11,8 @@ pkgs=(
   dpkg-dev tcl make                       # apt-get source + SQLite amalgamation (bench/corpus)
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev
+  libboost-dev libtomlplusplus-dev libsqlite3-dev   # skiff serve: Asio/Beast, manifests, KV
+  curl wrk                                # serve end-to-end tests and load benchmark
   nodejs                                  # V8 baseline for benchmarks
 )
 

@@ -49,10 +49,6 @@ struct RunOptions {
   bool exit_process = false;
 };
 
-// "2s", "1.5s", "500ms", "250us", "2m", "1h", or plain seconds -> nanoseconds, > 0.
-Result<uint64_t> parse_duration(std::string_view text);
-// "65536", "64K", "64KiB", "16M", "1G" (binary units) -> bytes.
-Result<uint64_t> parse_size(std::string_view text);
 
 // Runs the command; returns the process exit code (above, or the guest's proc_exit code). Results are written to `out`, errors and traps to `err`.
 int run_module(const RunOptions& opts, std::ostream& out, std::ostream& err);

@@ -1,0 +1,1 @@
+#include "host/kv_store.h"
