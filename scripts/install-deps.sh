@@ -13,6 +13,7 @@ pkgs=(
   libcli11-dev nlohmann-json3-dev libfmt-dev
   libboost-dev libtomlplusplus-dev libsqlite3-dev   # skiff serve: Asio/Beast, manifests, KV
   curl wrk                                # serve end-to-end tests and load benchmark
+  nginx-light                             # bench/serve.sh's reference server (never started as a service)
   nodejs                                  # V8 baseline for benchmarks
 )
 
@@ -32,4 +33,14 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -q
-$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+# Packages with services (nginx) must not start them: Debian's policy-rc.d answer 101
+# ("not allowed") for the duration of the install, unless the machine already has one.
+policy=/usr/sbin/policy-rc.d
+own_policy=""
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null && $SUDO chmod 755 "$policy" && own_policy=1
+fi
+status=0
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" || status=$?
+if [ -n "$own_policy" ]; then $SUDO rm -f "$policy"; fi
+exit $status

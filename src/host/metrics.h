@@ -45,7 +45,8 @@ class Gauge {
 
 class Histogram {
  public:
-  // `bounds`: ascending upper bounds (the +Inf bucket is implicit).
+  // `bounds`: strictly ascending, finite upper bounds (the +Inf bucket is implicit);
+  // anything else is a bug (SKIFF_ASSERT).
   explicit Histogram(std::vector<double> bounds);
   void observe(double v);
   // 50 us .. 10 s, roughly x2.5 apart: request and instantiation latencies.
@@ -65,9 +66,16 @@ class Histogram {
 
 class Metrics {
  public:
+  // Out of line: Family is only complete in metrics.cpp.
+  Metrics();
+  ~Metrics();
+
   // The same name + labels returns the same object; a name keeps the help text and type
-  // it was first created with (asking for it as another type is a bug: SKIFF_ASSERT).
-  // References stay valid for the life of the Metrics.
+  // it was first created with (asking for it as another type, or for an existing
+  // histogram with other bounds, is a bug: SKIFF_ASSERT).
+  // References stay valid for the life of the Metrics. Labels are a set: their order
+  // does not change which series is meant (lines print them in first-creation order).
+  // Names and label names come from our code and are checked with SKIFF_ASSERT.
   Counter& counter(const std::string& name, const std::string& help, const Labels& labels = {});
   Gauge& gauge(const std::string& name, const std::string& help, const Labels& labels = {});
   Histogram& histogram(const std::string& name, const std::string& help, const Labels& labels,
@@ -75,12 +83,14 @@ class Metrics {
 
   // Every family, in creation order: "# HELP", "# TYPE", then one line per series
   // (histograms: cumulative _bucket{le=...} lines, _sum, _count). Label values are
-  // escaped (\\, \", \n).
+  // escaped (\\, \", \n), and bytes that are not UTF-8 become U+FFFD.
   std::string render() const;
 
  private:
+  enum class Type;  // counter, gauge or histogram; defined in metrics.cpp
   struct Family;
-  Family& family(const std::string& name, const std::string& help, int type);
+  // Finds or creates the family `name`; the caller holds m_mutex.
+  Family& family(const std::string& name, const std::string& help, Type type);
   mutable std::mutex m_mutex;  // creation and render only, never an update
   std::vector<std::unique_ptr<Family>> m_families;
 };

@@ -26,7 +26,7 @@ struct WasiCtx::Calls {
   static Errno random_get(WasiCtx&, Guest&, U32 buf, U32 len);
   static Errno sched_yield(WasiCtx&, Guest&);
   static Errno proc_raise(WasiCtx&, Guest&, U32 sig);
-  static Result<void> proc_exit(void* env, engine::runtime::Caller&, uint64_t* slots);
+  static Result<void> proc_exit(WasiCtx* ctx, engine::runtime::Caller&, uint64_t* slots);
   static Errno poll_oneoff(WasiCtx&, Guest&, U32 in, U32 out, U32 n, U32 nevents_ptr);
   static Errno sock_accept(WasiCtx&, Guest&, U32 fd, U32 flags, U32 fd_ptr);
   static Errno sock_recv(WasiCtx&, Guest&, U32 fd, U32 iovs, U32 n, U32 flags, U32 len_ptr, U32 oflags_ptr);

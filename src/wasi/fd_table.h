@@ -19,9 +19,12 @@ struct DirEntry {
   FileType type = FileType::Unknown;
 };
 
+class Stream;
+
 struct FdEntry {
   int host = -1;
   bool owned = true;
+  Stream* stream = nullptr;  // in-memory stdio (borrowed): reads and writes go here, not to `host`
   FileType type = FileType::Unknown;
   uint64_t rights_base = 0;
   uint64_t rights_inheriting = 0;

@@ -98,6 +98,7 @@ FdEntry* dir_entry(FdTable& t, U32 fd, uint64_t needed, Errno& err) {
 // --- reads and writes ----------------------------------------------------------------------
 
 Errno WasiCtx::Calls::read_iov(WasiCtx&, FdEntry& e, std::vector<iovec>& iov, uint64_t& n) {
+  if (e.stream) return e.stream->read(iov, n);
   ssize_t r;
   do r = ::readv(e.host, iov.data(), static_cast<int>(iov.size()));
   while (r < 0 && errno == EINTR);
@@ -107,6 +108,7 @@ Errno WasiCtx::Calls::read_iov(WasiCtx&, FdEntry& e, std::vector<iovec>& iov, ui
 }
 
 Errno WasiCtx::Calls::write_iov(WasiCtx&, FdEntry& e, const std::vector<iovec>& iov, uint64_t& n) {
+  if (e.stream) return e.stream->write(iov, n);
   ssize_t r;
   do r = ::writev(e.host, iov.data(), static_cast<int>(iov.size()));
   while (r < 0 && errno == EINTR);

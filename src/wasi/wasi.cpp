@@ -130,11 +130,29 @@ template <typename... A> struct Signature<Errno (*)(WasiCtx&, Guest&, A...)> {
   }
 };
 
-template <auto Fn> Result<void> thunk(void* env, Caller& caller, uint64_t* slots) {
+// The context a call runs against: its own (define) or the calling store's (define_shared).
+template <bool kShared> WasiCtx* context_of(void* env, Caller& caller) {
+  if constexpr (kShared) return static_cast<WasiCtx*>(caller.store ? caller.store->host_slot(kWasiSlot) : nullptr);
+  else return static_cast<WasiCtx*>(env);
+}
+
+Error no_context() {
+  return Error(ErrorCode::TrapHost, kNoOffset, "WASI called from a store without a WASI context");
+}
+
+template <auto Fn, bool kShared> Result<void> thunk(void* env, Caller& caller, uint64_t* slots) {
+  WasiCtx* ctx = context_of<kShared>(env, caller);
+  if (!ctx) [[unlikely]] return no_context();
   Guest g(caller);
-  Errno e = Signature<decltype(Fn)>::template call<Fn>(*static_cast<WasiCtx*>(env), g, slots);
+  Errno e = Signature<decltype(Fn)>::template call<Fn>(*ctx, g, slots);
   slots[0] = static_cast<uint16_t>(e);
   return ok();
+}
+
+template <bool kShared> Result<void> proc_exit_thunk(void* env, Caller& caller, uint64_t* slots) {
+  WasiCtx* ctx = context_of<kShared>(env, caller);
+  if (!ctx) [[unlikely]] return no_context();
+  return WasiCtx::Calls::proc_exit(ctx, caller, slots);
 }
 
 uint64_t now_ns(clockid_t id) {
@@ -209,7 +227,65 @@ FdEntry stdio_entry(int host) {
   return e;
 }
 
+// A stdio descriptor backed by a Stream: a pipe-like stream with only the one direction.
+FdEntry stream_entry(Stream* s, uint64_t direction) {
+  FdEntry e;
+  e.stream = s;
+  e.owned = false;
+  e.type = FileType::Unknown;
+  e.rights_base = direction | rights::FdFdstatSetFlags;
+  return e;
+}
+
+// A preopened directory. Read-only is only rights: a read-only preopen neither has nor
+// passes on any right that writes, and rights never grow (fd_fdstat_set_rights, path_open).
+FdEntry dir_entry(int fd, bool owned, const std::string& guest_name, bool read_only) {
+  FdEntry e;
+  e.host = fd;
+  e.owned = owned;
+  e.type = FileType::Directory;
+  e.is_preopen = true;
+  e.preopen_name = guest_name;
+  e.rights_base = rights::Directory & (read_only ? ~rights::Writes : rights::All);
+  e.rights_inheriting = (rights::Directory | rights::RegularFile) & (read_only ? ~rights::Writes : rights::All);
+  return e;
+}
+
 }  // namespace
+
+// --- in-memory streams -----------------------------------------------------------------
+
+Errno Stream::read(std::span<const iovec>, uint64_t& n) {
+  n = 0;
+  return Errno::Badf;
+}
+
+Errno Stream::write(std::span<const iovec>, uint64_t& n) {
+  n = 0;
+  return Errno::Badf;
+}
+
+Errno MemoryInput::read(std::span<const iovec> iov, uint64_t& n) {
+  n = 0;
+  for (const iovec& v : iov) {
+    const size_t take = std::min(v.iov_len, m_bytes.size() - m_pos);
+    if (take) std::memcpy(v.iov_base, m_bytes.data() + m_pos, take);
+    m_pos += take;
+    n += take;
+    if (take < v.iov_len) break;
+  }
+  return Errno::Success;
+}
+
+Errno MemoryOutput::write(std::span<const iovec> iov, uint64_t& n) {
+  size_t total = 0;
+  for (const iovec& v : iov) total += v.iov_len;
+  n = 0;
+  if (total > m_limit - m_data.size()) return Errno::Fbig;
+  for (const iovec& v : iov) m_data.append(static_cast<const char*>(v.iov_base), v.iov_len);
+  n = total;
+  return Errno::Success;
+}
 
 FileType WasiCtx::Calls::file_type_of(unsigned mode) {
   switch (mode & S_IFMT) {
@@ -233,9 +309,15 @@ WasiCtx::~WasiCtx() = default;
 Result<std::unique_ptr<WasiCtx>> WasiCtx::create(WasiConfig config) {
   std::unique_ptr<WasiCtx> ctx(new WasiCtx(std::move(config)));
   FdTable& fds = *ctx->m_fds;
-  fds.insert_at(0, stdio_entry(ctx->m_config.stdin_fd));
-  fds.insert_at(1, stdio_entry(ctx->m_config.stdout_fd));
-  fds.insert_at(2, stdio_entry(ctx->m_config.stderr_fd));
+  uint32_t unused;
+  const WasiConfig& cfg = ctx->m_config;
+  fds.insert_at(0, cfg.stdin_stream ? stream_entry(cfg.stdin_stream, rights::FdRead) : stdio_entry(cfg.stdin_fd));
+  fds.insert_at(1, cfg.stdout_stream ? stream_entry(cfg.stdout_stream, rights::FdWrite) : stdio_entry(cfg.stdout_fd));
+  fds.insert_at(2, cfg.stderr_stream ? stream_entry(cfg.stderr_stream, rights::FdWrite) : stdio_entry(cfg.stderr_fd));
+  for (const WasiConfig::BorrowedDir& d : cfg.borrowed_dirs) {
+    if (fds.insert(dir_entry(d.fd, false, d.guest, d.read_only), unused) != Errno::Success)
+      return Error(ErrorCode::WasiConfig, kNoOffset, "too many preopened directories");
+  }
   for (const Preopen& p : ctx->m_config.dirs) {
     int fd = ::open(p.host.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) {
@@ -243,17 +325,7 @@ Result<std::unique_ptr<WasiCtx>> WasiCtx::create(WasiConfig config) {
       return Error(ErrorCode::WasiConfig, kNoOffset,
                    "cannot open directory '" + p.host + "' for --dir: " + std::strerror(e));
     }
-    FdEntry e;
-    e.host = fd;
-    e.type = FileType::Directory;
-    e.is_preopen = true;
-    // Read-only is only rights: a read-only preopen neither has nor passes on any
-    // right that writes, and rights never grow (fd_fdstat_set_rights, path_open).
-    e.preopen_name = p.guest;
-    e.rights_base = rights::Directory & (p.read_only ? ~rights::Writes : rights::All);
-    e.rights_inheriting = (rights::Directory | rights::RegularFile) & (p.read_only ? ~rights::Writes : rights::All);
-    uint32_t unused;
-    if (fds.insert(std::move(e), unused) != Errno::Success)
+    if (fds.insert(dir_entry(fd, true, p.guest, p.read_only), unused) != Errno::Success)
       return Error(ErrorCode::WasiConfig, kNoOffset, "too many preopened directories");
   }
   for (const std::string& a : ctx->m_config.listen) {
@@ -274,7 +346,6 @@ Result<std::unique_ptr<WasiCtx>> WasiCtx::create(WasiConfig config) {
     e.type = FileType::SocketStream;
     e.listener = true;
     e.rights_base = rights::Socket;
-    uint32_t unused;
     if (fds.insert(std::move(e), unused) != Errno::Success)
       return Error(ErrorCode::WasiConfig, kNoOffset, "too many listening sockets");
   }
@@ -282,19 +353,21 @@ Result<std::unique_ptr<WasiCtx>> WasiCtx::create(WasiConfig config) {
 }
 
 // Stops the guest: the error unwinds the wasm stack; the caller reads exit_code().
-Result<void> WasiCtx::Calls::proc_exit(void* env, Caller&, uint64_t* slots) {
+Result<void> WasiCtx::Calls::proc_exit(WasiCtx* ctx, Caller&, uint64_t* slots) {
   const int code = static_cast<int>(static_cast<U32>(slots[0]));
-  static_cast<WasiCtx*>(env)->m_exit_code = code;
+  ctx->m_exit_code = code;
   return Error(ErrorCode::WasiExit, kNoOffset, "exit code " + std::to_string(code));
 }
 
-void WasiCtx::define(engine::runtime::Store& store, engine::runtime::Linker& linker) {
+namespace {
+template <bool kShared> void define_all(engine::runtime::Store& store, engine::runtime::Linker& linker, void* env) {
+  using Calls = WasiCtx::Calls;
   struct Def {
     const char* name;
     FuncType type;
     engine::runtime::HostCallback fn;
   };
-#define SKIFF_WASI(name) {#name, Signature<decltype(&Calls::name)>::type(), &thunk<&Calls::name>}
+#define SKIFF_WASI(name) {#name, Signature<decltype(&Calls::name)>::type(), &thunk<&Calls::name, kShared>}
   const Def defs[] = {
       SKIFF_WASI(args_get), SKIFF_WASI(args_sizes_get), SKIFF_WASI(environ_get), SKIFF_WASI(environ_sizes_get),
       SKIFF_WASI(clock_res_get), SKIFF_WASI(clock_time_get), SKIFF_WASI(fd_advise), SKIFF_WASI(fd_allocate),
@@ -306,7 +379,7 @@ void WasiCtx::define(engine::runtime::Store& store, engine::runtime::Linker& lin
       SKIFF_WASI(path_create_directory), SKIFF_WASI(path_filestat_get), SKIFF_WASI(path_filestat_set_times),
       SKIFF_WASI(path_link), SKIFF_WASI(path_open), SKIFF_WASI(path_readlink), SKIFF_WASI(path_remove_directory),
       SKIFF_WASI(path_rename), SKIFF_WASI(path_symlink), SKIFF_WASI(path_unlink_file), SKIFF_WASI(poll_oneoff),
-      {"proc_exit", FuncType{{ValType::I32}, {}}, &Calls::proc_exit}, SKIFF_WASI(proc_raise), SKIFF_WASI(sched_yield),
+      {"proc_exit", FuncType{{ValType::I32}, {}}, &proc_exit_thunk<kShared>}, SKIFF_WASI(proc_raise), SKIFF_WASI(sched_yield),
       SKIFF_WASI(random_get), SKIFF_WASI(sock_accept), SKIFF_WASI(sock_recv), SKIFF_WASI(sock_send),
       SKIFF_WASI(sock_shutdown),
   };
@@ -314,9 +387,18 @@ void WasiCtx::define(engine::runtime::Store& store, engine::runtime::Linker& lin
   for (const Def& d : defs) {
     engine::runtime::Extern x;
     x.kind = engine::ir::ExternKind::Func;
-    x.func = store.add_host_func(d.type, engine::runtime::HostFunc{d.fn, this});
+    x.func = store.add_host_func(d.type, engine::runtime::HostFunc{d.fn, env});
     linker.define("wasi_snapshot_preview1", d.name, x);
   }
+}
+}  // namespace
+
+void WasiCtx::define(engine::runtime::Store& store, engine::runtime::Linker& linker) {
+  define_all<false>(store, linker, this);
+}
+
+void WasiCtx::define_shared(engine::runtime::Store& store, engine::runtime::Linker& linker) {
+  define_all<true>(store, linker, nullptr);
 }
 
 // --- args, environment, clocks, randomness, process -----------------------------------

@@ -11,6 +11,7 @@
 #include "platform/file.h"
 #include "skiff/inspect.h"
 #include "skiff/run.h"
+#include "skiff/serve.h"
 #include "skiff/wast.h"
 
 namespace {
@@ -123,6 +124,16 @@ int run(int argc, char** argv) {
   run_cmd->add_option("--max-memory", ropts.max_memory,
                       "Cap each linear memory at SIZE (64K pages): 64M, 1G; memory.grow past it returns -1");
 
+  tools::ServeCliOptions sopts;
+  auto* serve_cmd = app.add_subcommand(
+      "serve", "Serve HTTP: the apps of a manifest (skiff.toml), or one module as a WAGI app at /");
+  serve_cmd->add_option("TARGET", sopts.target, "skiff.toml, or a .wasm module")->required();
+  serve_cmd->add_option("--listen", sopts.listen, "Address to listen on, HOST:PORT (default: the manifest's, else 127.0.0.1:8080)");
+  serve_cmd->add_option("--threads", sopts.threads, "I/O threads (default: one per core)")->check(CLI::Range(1, 1024));
+  serve_cmd->add_option("--workers", sopts.workers, "Threads that run guests (default: one per core)")
+      ->check(CLI::Range(1, 1024));
+  serve_cmd->add_flag("--no-access-log", sopts.no_access_log, "Do not log one line per request");
+
   // `skiff run [OPTIONS] FILE ARGS...`: everything after FILE is the guest's, even when
   // it looks like an option, so FILE ends what CLI11 parses -- unless --invoke follows
   // FILE (`skiff run FILE --invoke NAME ARGS`, the form tests/differential relies on).
@@ -159,6 +170,7 @@ int run(int argc, char** argv) {
   if (*inspect) return cmd_inspect(path, as_json);
   if (*validate) return cmd_validate(path);
   if (*wast) return cmd_wast(scripts, wopts);
+  if (*serve_cmd) return tools::serve(sopts);
   if (*run_cmd) {
     if (*invoke_opt) ropts.invoke = invoke;
     ropts.args.insert(ropts.args.end(), guest_args.begin(), guest_args.end());

@@ -10,6 +10,7 @@
 // segments then data segments applied in order. A trap part-way leaves the effects of
 // earlier segments in place (they may be visible through imported tables/memories).
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <deque>
@@ -121,6 +122,14 @@ class Store {
   int64_t* fuel_word() { return &m_fuel; }
   static constexpr int64_t kUnlimitedFuel = std::numeric_limits<int64_t>::max();
 
+  // Embedder state reachable from host functions through Caller::store: what lets one
+  // set of host functions, linked once (InstancePre), serve many stores, each with its
+  // own context. Each host module owns one slot number (WASI: wasi::kWasiSlot, the HTTP
+  // host: host::kRequestSlot); the store does not own what they point to.
+  static constexpr size_t kHostSlots = 4;
+  void* host_slot(size_t i) const { return m_host_slots[i]; }
+  void set_host_slot(size_t i, void* p) { m_host_slots[i] = p; }
+
   // Instantiates `module` (which must outlive the store) with `imports` in the order of
   // the module's import section. Errors: UnknownImport / IncompatibleImportType (link),
   // resource limits, or a trap from a segment (TrapOutOfBoundsTable/Memory), in which
@@ -156,6 +165,7 @@ class Store {
   MemoryPool* m_pool;
   std::atomic<uint32_t> m_stop{0};
   int64_t m_fuel = kUnlimitedFuel;
+  std::array<void*, kHostSlots> m_host_slots{};
   std::deque<FuncInstance> m_funcs;  // deque: addresses stay stable as it grows
   std::deque<ir::FuncType> m_host_types;
   std::vector<std::unique_ptr<Table>> m_tables;

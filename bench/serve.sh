@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# `skiff serve` under load, beside peers in the same run (docs/serve.md):
+#   skiff-wasm    the hello example (WAGI, examples/serve/hello.c): a fresh instance per
+#                 request, stdout parsed as a CGI response
+#   skiff-native  the same body from a C++ handler built into the same server (same
+#                 parsing, routing, workers and logging path; no sandbox)
+#   nginx         `return 200` of the same body, 2 worker processes, access log off
+# Each is loaded with wrk -t2 -c64 for DURATION (default 10s) on 127.0.0.1, after a short
+# warm-up; wrk shares the 2 cores with the server, as it would for any of them.
+# Usage: bench/serve.sh BUILD_DIR [DURATION]
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+build=${1:?usage: serve.sh BUILD_DIR [DURATION]}
+duration=${2:-10s}
+skiff="$build/tools/skiff"
+hello="$build/examples/serve/hello.wasm"
+for f in "$skiff" "$hello"; do [ -e "$f" ] || { echo "serve.sh: $f not built (make release)" >&2; exit 1; }; done
+command -v wrk >/dev/null || { echo "serve.sh: wrk not installed (scripts/install-deps.sh)" >&2; exit 1; }
+out="$(cd "$build" && pwd)/bench-serve"
+rm -rf "$out" && mkdir -p "$out"
+
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# skiff: both handlers in one server, access log off (as nginx's).
+cp "$hello" "$out/hello.wasm"
+cat > "$out/skiff.toml" <<EOF
+[server]
+listen = "127.0.0.1:$(free_port)"
+[[app]]
+name = "hello"
+module = "hello.wasm"
+routes = ["/hello"]
+[[app]]
+name = "native"
+module = "builtin:hello"
+routes = ["/native"]
+EOF
+"$skiff" serve "$out/skiff.toml" --no-access-log 2> "$out/skiff.log" &
+pids+=($!)
+base=""
+for _ in $(seq 100); do
+  base=$(sed -n 's|^skiff serve: listening on \(http://[^ ]*\)$|\1|p' "$out/skiff.log")
+  [ -n "$base" ] && break
+  sleep 0.1
+done
+[ -n "$base" ] || { cat "$out/skiff.log" >&2; exit 1; }
+
+targets=("skiff-wasm $base/hello" "skiff-native $base/native")
+if command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; then
+  nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+  nport=$(free_port)
+  mkdir -p "$out/nginx/logs"
+  cat > "$out/nginx/nginx.conf" <<EOF
+worker_processes 2;
+error_log $out/nginx/logs/error.log;
+pid $out/nginx/nginx.pid;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  server {
+    listen 127.0.0.1:$nport;
+    location / { default_type "text/plain; charset=utf-8"; return 200 "Hello, world!\n"; }
+  }
+}
+EOF
+  "$nginx_bin" -p "$out/nginx" -c "$out/nginx/nginx.conf" -g 'daemon off;' 2>>"$out/nginx/logs/error.log" &
+  pids+=($!)
+  sleep 0.5
+  targets+=("nginx http://127.0.0.1:$nport/")
+else
+  echo "serve.sh: nginx not installed; comparing with the native handler only" >&2
+fi
+
+# The same bytes from each (the body; headers differ only in Server/Date).
+for t in "${targets[@]}"; do
+  set -- $t
+  body=$(curl -sS --max-time 5 "$2")
+  [ "$body" = "Hello, world!" ] || { echo "serve.sh: $1 answered \"$body\"" >&2; exit 1; }
+done
+
+results="$out/results.txt"
+: > "$results"
+for t in "${targets[@]}"; do
+  set -- $t
+  wrk -t2 -c64 -d2s "$2" > /dev/null  # warm-up
+  wrk -t2 -c64 -d"$duration" --latency "$2" > "$out/$1.wrk"
+  python3 - "$1" "$out/$1.wrk" >> "$results" <<'PY'
+import re, sys
+name, path = sys.argv[1:3]
+text = open(path).read()
+def ms(v, unit): return float(v) * {"us": 1e-3, "ms": 1.0, "s": 1e3}[unit]
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+lat = {p: ms(v, u) for p, v, u in re.findall(r"^\s+(50|99)(?:\.0+)?%\s+([\d.]+)(us|ms|s)", text, re.M)}
+errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+sock = re.search(r"Socket errors: (.*)", text)
+print(name, rps, lat.get("50", 0), lat.get("99", 0), errors.group(1) if errors else 0, (sock.group(1) if sock else "").replace(" ", ""))
+PY
+done
+
+python3 - "$results" <<'PY'
+import sys
+rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
+r = {x[0]: (float(x[1]), float(x[2]), float(x[3]), x[4], x[5] if len(x) > 5 else "") for x in rows}
+print(f"\n{'server':<14} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}  socket errors")
+for k, (rps, p50, p99, bad, sock) in r.items():
+    print(f"{k:<14} {rps:10.0f} {p50:8.3f} {p99:8.3f} {bad:>8}  {sock or '-'}")
+w = r.get("skiff-wasm")
+if w and "skiff-native" in r:
+    print(f"skiff-wasm / skiff-native throughput: {w[0] / r['skiff-native'][0]:.2f}  (target >= 0.60)")
+if w and "nginx" in r:
+    print(f"skiff-wasm / nginx throughput:        {w[0] / r['nginx'][0]:.2f}  (target >= 0.50)")
+if w:
+    print(f"skiff-wasm p99 at 64 connections:     {w[2]:.3f} ms  (target < 2 ms)")
+PY

@@ -1,0 +1,83 @@
+#include "host/dispatcher.h"
+
+#include "host/sandbox.h"
+
+namespace skiff::host {
+
+uint32_t Dispatcher::Gate::active() const {
+  std::lock_guard lock(m_mutex);
+  return m_active;
+}
+
+uint32_t Dispatcher::Gate::queued() const {
+  std::lock_guard lock(m_mutex);
+  return static_cast<uint32_t>(m_waiting.size());
+}
+
+Dispatcher::Dispatcher(unsigned workers, engine::runtime::MemoryPool& pool, engine::runtime::Watchdog& watchdog)
+    : m_pool(pool), m_watchdog(watchdog) {
+  if (workers == 0) workers = 1;
+  m_threads.reserve(workers);
+  for (unsigned i = 0; i < workers; ++i) m_threads.emplace_back([this, i] { work(i); });
+}
+
+Dispatcher::~Dispatcher() {
+  {
+    std::lock_guard lock(m_mutex);
+    m_stop = true;
+  }
+  m_cv.notify_all();
+  for (std::thread& t : m_threads) t.join();
+}
+
+Dispatcher::Admit Dispatcher::submit(Gate& gate, Job job) {
+  {
+    std::lock_guard lock(gate.m_mutex);
+    if (gate.m_active >= gate.m_max_concurrent) {
+      if (gate.m_waiting.size() >= gate.m_max_queue) return Admit::Rejected;
+      gate.m_waiting.push_back(std::move(job));
+      return Admit::Queued;
+    }
+    ++gate.m_active;
+  }
+  enqueue({&gate, std::move(job)});
+  return Admit::Running;
+}
+
+void Dispatcher::enqueue(Task t) {
+  {
+    std::lock_guard lock(m_mutex);
+    m_ready.push_back(std::move(t));
+  }
+  m_cv.notify_one();
+}
+
+void Dispatcher::work(unsigned) {
+  Sandbox sandbox(m_pool, m_watchdog);
+  for (;;) {
+    Task t;
+    {
+      std::unique_lock lock(m_mutex);
+      m_cv.wait(lock, [&] { return m_stop || !m_ready.empty(); });
+      if (m_ready.empty()) return;  // stopping, and nothing left
+      t = std::move(m_ready.front());
+      m_ready.pop_front();
+    }
+    t.job(sandbox);
+    t.job = nullptr;
+    // The app's slot passes to its next waiting request, if any.
+    Job next;
+    {
+      std::lock_guard lock(t.gate->m_mutex);
+      if (t.gate->m_waiting.empty()) {
+        --t.gate->m_active;
+      } else {
+        next = std::move(t.gate->m_waiting.front());
+        t.gate->m_waiting.pop_front();
+      }
+    }
+    if (next) enqueue({t.gate, std::move(next)});
+  }
+}
+
+}  // namespace skiff::host

@@ -1,0 +1,75 @@
+#pragma once
+// Where requests run: a fixed set of worker threads, each with a Sandbox of its own, and
+// per-app admission in front of them. An app runs at most `max_concurrent` requests at
+// once; past that up to `max_queue` wait in the app's own queue (FIFO), and past that
+// submit() says Rejected so the server answers 503 instead of piling up work. One app
+// at its cap never takes workers from the others beyond its `max_concurrent`.
+//
+// The io threads only parse and write HTTP; guest code never runs on them, so a slow
+// guest cannot stall connections that have nothing to do with it.
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "engine/runtime/memory_pool.h"
+#include "engine/runtime/watchdog.h"
+
+namespace skiff::host {
+
+class Sandbox;
+
+class Dispatcher {
+ public:
+  using Job = std::function<void(Sandbox&)>;
+
+  // One app's admission state. Created by the server per app.
+  class Gate {
+   public:
+    Gate(uint32_t max_concurrent, uint32_t max_queue) : m_max_concurrent(max_concurrent), m_max_queue(max_queue) {}
+    uint32_t active() const;
+    uint32_t queued() const;
+
+   private:
+    friend class Dispatcher;
+    mutable std::mutex m_mutex;
+    uint32_t m_max_concurrent, m_max_queue;
+    uint32_t m_active = 0;
+    std::deque<Job> m_waiting;
+  };
+
+  enum class Admit : uint8_t { Running, Queued, Rejected };
+
+  Dispatcher(unsigned workers, engine::runtime::MemoryPool& pool, engine::runtime::Watchdog& watchdog);
+  // Runs what is queued or running to the end, then joins the workers.
+  ~Dispatcher();
+  Dispatcher(const Dispatcher&) = delete;
+  Dispatcher& operator=(const Dispatcher&) = delete;
+
+  // Rejected: `job` was not taken (it is not run and is destroyed).
+  Admit submit(Gate& gate, Job job);
+  unsigned workers() const { return static_cast<unsigned>(m_threads.size()); }
+
+ private:
+  struct Task {
+    Gate* gate;
+    Job job;
+  };
+  void work(unsigned index);
+  void enqueue(Task t);
+
+  engine::runtime::MemoryPool& m_pool;
+  engine::runtime::Watchdog& m_watchdog;
+  std::mutex m_mutex;
+  std::condition_variable m_cv;
+  std::deque<Task> m_ready;
+  bool m_stop = false;
+  std::vector<std::thread> m_threads;
+};
+
+}  // namespace skiff::host

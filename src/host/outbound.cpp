@@ -1,0 +1,180 @@
+#include "host/outbound.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include "host/http_syntax.h"
+
+namespace skiff::host {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = net::ip::tcp;
+
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+struct Url {
+  std::string host;  // as written (lower case), brackets kept for IPv6
+  uint16_t port = 80;
+  std::string target = "/";
+};
+
+// http://HOST[:PORT][/PATH]; no userinfo, no fragment.
+bool parse_url(std::string_view url, Url& out, std::string& why) {
+  constexpr std::string_view kScheme = "http://";
+  if (url.size() < kScheme.size() || lower(url.substr(0, kScheme.size())) != kScheme) {
+    why = "only http:// URLs are supported";
+    return false;
+  }
+  url.remove_prefix(kScheme.size());
+  const size_t slash = url.find_first_of("/?");
+  std::string_view authority = url.substr(0, slash);
+  if (slash != std::string_view::npos) {
+    out.target = std::string(url.substr(slash));
+    if (out.target.front() == '?') out.target.insert(0, "/");
+  }
+  if (authority.empty() || authority.find('@') != std::string_view::npos) {
+    why = "bad authority in URL";
+    return false;
+  }
+  std::string_view host = authority, port;
+  if (authority.front() == '[') {
+    size_t end = authority.find(']');
+    if (end == std::string_view::npos) return why = "bad IPv6 host in URL", false;
+    host = authority.substr(0, end + 1);
+    if (end + 1 < authority.size()) {
+      if (authority[end + 1] != ':') return why = "bad port in URL", false;
+      port = authority.substr(end + 2);
+    }
+  } else if (size_t colon = authority.rfind(':'); colon != std::string_view::npos) {
+    host = authority.substr(0, colon);
+    port = authority.substr(colon + 1);
+  }
+  if (host.empty()) return why = "no host in URL", false;
+  if (!port.empty()) {
+    if (port.size() > 5 || !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      return why = "bad port in URL", false;
+    unsigned long p = std::stoul(std::string(port));
+    if (p == 0 || p > 65535) return why = "bad port in URL", false;
+    out.port = static_cast<uint16_t>(p);
+  }
+  for (char c : out.target)
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return why = "bad character in URL path", false;
+  out.host = lower(host);
+  return true;
+}
+
+bool allowed_host(const Url& u, const std::vector<std::string>& allowed) {
+  const std::string want = u.host + ":" + std::to_string(u.port);
+  return std::any_of(allowed.begin(), allowed.end(), [&](const std::string& a) { return lower(a) == want; });
+}
+
+}  // namespace
+
+OutboundError http_send(const OutboundRequest& req, const std::vector<std::string>& allowed,
+                        std::chrono::steady_clock::time_point deadline, uint64_t max_response_bytes,
+                        OutboundResponse& out, std::string& why) {
+  Url url;
+  if (!parse_url(req.url, url, why)) return OutboundError::Invalid;
+  if (!allowed_host(url, allowed)) {
+    why = url.host + ":" + std::to_string(url.port) + " is not in allowed_hosts";
+    return OutboundError::Denied;
+  }
+  if (!is_token(req.method)) {
+    why = "bad method";
+    return OutboundError::Invalid;
+  }
+  http::request<http::string_body> r;
+  r.method_string(req.method);
+  r.target(url.target);
+  r.version(11);
+  r.set(http::field::host, url.port == 80 ? url.host : url.host + ":" + std::to_string(url.port));
+  r.set(http::field::user_agent, "skiff");
+  // Guest headers, one "Name: value" per line; framing is the host's.
+  std::string_view hs = req.headers;
+  while (!hs.empty()) {
+    size_t nl = hs.find('\n');
+    std::string_view line = hs.substr(0, nl);
+    hs = nl == std::string_view::npos ? std::string_view() : hs.substr(nl + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty()) continue;
+    size_t colon = line.find(':');
+    if (colon == std::string_view::npos || !is_token(line.substr(0, colon))) {
+      why = "malformed header line";
+      return OutboundError::Invalid;
+    }
+    std::string_view name = line.substr(0, colon), value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    if (!is_field_value(value)) {
+      why = "malformed header value";
+      return OutboundError::Invalid;
+    }
+    const std::string lname = lower(name);
+    if (lname == "host" || lname == "content-length" || lname == "transfer-encoding" || lname == "connection") continue;
+    r.insert(name, value);
+  }
+  r.body().assign(req.body);
+  r.keep_alive(false);
+  r.prepare_payload();
+
+  const auto now = std::chrono::steady_clock::now();
+  if (now >= deadline) {
+    why = "no time left before the request's deadline";
+    return OutboundError::Failed;
+  }
+  net::io_context ioc;
+  beast::tcp_stream stream(ioc);
+  beast::error_code ec;
+  tcp::resolver resolver(ioc);
+  std::string host = url.host;
+  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  auto results = resolver.resolve(host, std::to_string(url.port), ec);
+  if (ec) {
+    why = "cannot resolve " + url.host + ": " + ec.message();
+    return OutboundError::Failed;
+  }
+  // tcp_stream's deadline applies to asynchronous operations only, so the exchange
+  // runs as a chain of them on a private io_context, driven to completion right here.
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(max_response_bytes);
+  parser.header_limit(64 * 1024);
+  stream.expires_at(deadline);
+  stream.async_connect(results, [&](beast::error_code e, const tcp::endpoint&) {
+    if ((ec = e)) return;
+    http::async_write(stream, r, [&](beast::error_code e2, size_t) {
+      if ((ec = e2)) return;
+      http::async_read(stream, buffer, parser, [&](beast::error_code e3, size_t) { ec = e3; });
+    });
+  });
+  ioc.run();
+  if (ec) {
+    why = ec == beast::error::timeout ? std::string("timed out") : ec.message();
+    if (ec == http::error::body_limit) why = "response larger than " + std::to_string(max_response_bytes) + " bytes";
+    return OutboundError::Failed;
+  }
+  out.status = parser.get().result_int();
+  out.body = std::move(parser.get().body());
+  stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+  return OutboundError::None;
+}
+
+}  // namespace skiff::host

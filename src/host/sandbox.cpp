@@ -1,0 +1,161 @@
+#include "host/sandbox.h"
+
+#include "host/wagi.h"
+
+namespace skiff::host {
+
+namespace http = boost::beast::http;
+using namespace skiff::engine;
+using Clock = std::chrono::steady_clock;
+
+std::string_view outcome_name(Outcome o) {
+  switch (o) {
+    case Outcome::Ok: return "ok";
+    case Outcome::GuestError: return "guest_error";
+    case Outcome::Trap: return "trap";
+    case Outcome::Timeout: return "timeout";
+    case Outcome::OutOfFuel: return "out_of_fuel";
+    case Outcome::Overloaded: return "overloaded";
+    case Outcome::HostError: return "host_error";
+  }
+  return "?";
+}
+
+namespace {
+
+// A 5xx the client sees; the detail goes to the log, not to the client.
+void fail(Response& resp, http::status status, std::string_view text) {
+  resp.clear();
+  resp.result(status);
+  resp.set(http::field::content_type, "text/plain; charset=utf-8");
+  resp.body().assign(text);
+  resp.body().push_back('\n');
+}
+
+}  // namespace
+
+Sandbox::Sandbox(runtime::MemoryPool& pool, runtime::Watchdog& watchdog)
+    : m_resolve(platform::Beneath().mode()),
+      m_pool(pool),
+      m_watchdog(watchdog),
+      m_stdout(kMaxResponseBytes),
+      m_stderr(kMaxStderrBytes) {}
+
+HandleResult Sandbox::handle(const App& app, std::string_view route_prefix, const Request& req, const PeerInfo& peer,
+                             Response& resp) {
+  HandleResult hr;
+  const AppConfig& cfg = app.config();
+  const AppLimits& lim = cfg.limits;
+  const bool native = app.handler() == HandlerKind::Native;
+  resp.result(http::status::ok);
+  resp.version(req.version());
+  if (app.builtin()) {
+    resp.set(http::field::content_type, "text/plain; charset=utf-8");
+    resp.body().assign(App::kBuiltinHelloBody);
+    return hr;
+  }
+
+  RequestContext rc;
+  rc.app = &app;
+  rc.request = &req;
+  rc.response = &resp;
+  rc.response_limit = kMaxResponseBytes;
+  rc.deadline = Clock::now() + std::chrono::nanoseconds(lim.timeout_ns);
+
+  // The guest's WASI view: the manifest's environment, for WAGI the CGI variables and
+  // arguments, the body as stdin, stdout and stderr captured, the files read-only at "/".
+  m_stdout.clear();
+  m_stderr.clear();
+  wasi::MemoryInput in({reinterpret_cast<const uint8_t*>(req.body().data()), req.body().size()});
+  wasi::WasiConfig wc;
+  wc.env.reserve(cfg.env.size() + 24);
+  for (const auto& [k, v] : cfg.env) wc.env.push_back(k + "=" + v);
+  if (native) {
+    wc.args = {cfg.name};
+  } else {
+    wc.args = cgi_arguments(cfg.name, req.target());
+    cgi_environment(req, peer, route_prefix, wc.env);
+  }
+  wc.stdin_stream = &in;
+  wc.stdout_stream = &m_stdout;
+  wc.stderr_stream = &m_stderr;
+  if (app.files_fd() >= 0) wc.borrowed_dirs.push_back({app.files_fd(), "/", true});
+  wc.resolve = m_resolve;
+  auto ctx = wasi::WasiCtx::create(std::move(wc));
+  if (!ctx) {
+    hr.outcome = Outcome::HostError;
+    hr.detail = ctx.error().to_string();
+    fail(resp, http::status::internal_server_error, "internal error");
+    return hr;
+  }
+
+  runtime::StoreLimits sl;
+  sl.max_memory_pages = static_cast<uint32_t>(std::min<uint64_t>(lim.memory_bytes / ir::kPageSize, ir::kMaxPages32));
+  runtime::Store store(sl, &m_pool);
+  store.set_host_slot(wasi::kWasiSlot, ctx->get());
+  store.set_host_slot(kRequestSlot, &rc);
+  if (lim.fuel) store.set_fuel(lim.fuel);
+  runtime::Watchdog::Ticket deadline = m_watchdog.arm(store, rc.deadline);
+
+  const auto t0 = Clock::now();
+  auto inst = interp::instantiate(m_machine, store, app.pre());
+  hr.instantiate_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  Result<void> ran = ok();
+  if (!inst) {
+    ran = std::move(inst).error();
+  } else {
+    std::optional<runtime::Extern> entry = (*inst)->find_export(native ? App::kNativeExport : "_start");
+    // App::load checked the export; a missing one here is a bug, not a guest error.
+    SKIFF_ASSERT(entry && entry->func, "the app's entry point was checked at load");
+    // A WASI reactor (clang -mexec-model=reactor) sets up its libc in _initialize.
+    if (native && app.has_initialize()) {
+      std::optional<runtime::Extern> init = (*inst)->find_export("_initialize");
+      ran = m_machine.call(store, *init->func, {}, {});
+    }
+    if (ran) ran = m_machine.call(store, *entry->func, {}, {});
+  }
+  deadline.disarm();
+  hr.guest_stderr = std::move(m_stderr.data());
+  m_stderr.data().clear();
+
+  if (!ran) {
+    const Error& e = ran.error();
+    if (e.code() == ErrorCode::WasiExit && (*ctx)->exit_code() == 0) {
+      // proc_exit(0): a normal end (what a C main returning 0 does).
+    } else if (e.code() == ErrorCode::WasiExit) {
+      hr.outcome = Outcome::GuestError;
+      hr.detail = "exit code " + std::to_string(*(*ctx)->exit_code());
+      fail(resp, http::status::internal_server_error, "internal error: the handler failed");
+      return hr;
+    } else {
+      hr.detail = e.to_string();
+      if (e.phase() == Phase::Trap) {
+        std::string bt = m_machine.format_backtrace();
+        if (!bt.empty()) hr.detail += "\n" + bt;
+      }
+      if (e.code() == ErrorCode::TrapDeadline) {
+        hr.outcome = Outcome::Timeout;
+        fail(resp, http::status::gateway_timeout, "gateway timeout: the handler ran out of time");
+      } else if (e.code() == ErrorCode::TrapOutOfFuel) {
+        hr.outcome = Outcome::OutOfFuel;
+        fail(resp, http::status::internal_server_error, "internal error: the handler ran out of fuel");
+      } else {
+        hr.outcome = e.phase() == Phase::Trap ? Outcome::Trap : Outcome::GuestError;
+        fail(resp, http::status::internal_server_error, "internal error: the handler failed");
+      }
+      return hr;
+    }
+  }
+  if (!native) {
+    auto parsed = parse_cgi_output(m_stdout.data(), resp);
+    if (!parsed) {
+      hr.outcome = Outcome::GuestError;
+      hr.detail = "bad CGI response: " + std::string(parsed.error().context());
+      fail(resp, http::status::internal_server_error, "internal error: the handler's response is malformed");
+      return hr;
+    }
+  }
+  return hr;
+}
+
+}  // namespace skiff::host

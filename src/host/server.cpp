@@ -1,0 +1,631 @@
+#include "host/server.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <atomic>
+#include <chrono>
+#include <ctime>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include "engine/runtime/memory_pool.h"
+#include "engine/runtime/watchdog.h"
+#include "host/app.h"
+#include "host/dispatcher.h"
+#include "host/kv_store.h"
+#include "host/log.h"
+#include "host/metrics.h"
+#include "host/sandbox.h"
+
+namespace skiff::host {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = net::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+Error serve_error(const std::string& why) { return Error(ErrorCode::ServeError, kNoOffset, why); }
+
+Result<tcp::endpoint> parse_listen(const std::string& text) {
+  std::string host, port;
+  if (!text.empty() && text.front() == '[') {
+    size_t end = text.find("]:");
+    if (end == std::string::npos) return serve_error("bad listen address \"" + text + "\" (want HOST:PORT or [V6]:PORT)");
+    host = text.substr(1, end - 1);
+    port = text.substr(end + 2);
+  } else {
+    size_t colon = text.rfind(':');
+    if (colon == std::string::npos) return serve_error("bad listen address \"" + text + "\" (want HOST:PORT)");
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+  }
+  boost::system::error_code ec;
+  net::ip::address addr = net::ip::make_address(host == "localhost" ? "127.0.0.1" : host, ec);
+  char* end = nullptr;
+  unsigned long p = std::strtoul(port.c_str(), &end, 10);
+  if (ec || port.empty() || *end || p > 65535)
+    return serve_error("bad listen address \"" + text + "\" (want an IP address and a port 0-65535)");
+  return tcp::endpoint(addr, static_cast<uint16_t>(p));
+}
+
+// RFC 7231 IMF-fixdate, recomputed at most once a second per thread.
+const std::string& http_date() {
+  thread_local std::string cached;
+  thread_local std::time_t cached_at = 0;
+  std::time_t now = std::time(nullptr);
+  if (now != cached_at) {
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    char buf[64];
+    std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    cached = buf;
+    cached_at = now;
+  }
+  return cached;
+}
+
+std::string_view path_of(std::string_view target) { return target.substr(0, target.find('?')); }
+
+}  // namespace
+
+// One app as served: the app, its admission gate and its metric series.
+struct AppSlot {
+  std::unique_ptr<App> app;
+  std::unique_ptr<Dispatcher::Gate> gate;
+  Counter* by_class[5] = {};  // responses by status class 1xx..5xx
+  Counter* rejected = nullptr;
+  Counter* traps = nullptr;
+  Counter* timeouts = nullptr;
+  Histogram* latency = nullptr;
+  Histogram* instantiate = nullptr;
+  Gauge* active = nullptr;
+  Gauge* queued = nullptr;
+};
+
+class Session;
+
+struct Server::Impl {
+  Manifest manifest;
+  ServeOptions opts;
+  Log log;
+  Metrics metrics;
+  std::unique_ptr<KvStore> kv;
+  std::vector<AppSlot> apps;
+  std::unordered_map<const AppConfig*, AppSlot*> slot_of;
+  engine::runtime::MemoryPool pool;
+  engine::runtime::Watchdog watchdog;
+  std::optional<Dispatcher> dispatcher;
+
+  // Before the io_context: sessions still queued in it unregister here when it goes.
+  std::atomic<bool> draining{false};
+  std::mutex sessions_mutex;
+  std::unordered_map<Session*, std::weak_ptr<Session>> sessions;
+
+  net::io_context ioc;
+  tcp::acceptor acceptor{ioc};
+  tcp::endpoint bound;
+  unsigned io_threads = 1;
+
+  Counter* connections_total = nullptr;
+  Gauge* connections_open = nullptr;
+  Counter* host_responses[5] = {};  // the server's own: 400/404/405/413/431/503...
+
+  Impl(Manifest m, const ServeOptions& o) : manifest(std::move(m)), opts(o), log(o.log_fd) {}
+
+  void accept();
+  void begin_drain();
+  void wait_for_drain();
+  void count_host_response(unsigned status) {
+    if (status >= 100 && status < 600) host_responses[status / 100 - 1]->inc();
+  }
+  std::string render_metrics() {
+    for (AppSlot& s : apps) {
+      s.active->set(s.gate->active());
+      s.queued->set(s.gate->queued());
+    }
+    return metrics.render();
+  }
+};
+
+// One connection: read a request, route it, hand it to the dispatcher, write the
+// response, repeat while keep-alive. Everything runs on the connection's strand; the
+// worker that ran the guest posts the result back to it.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, Server::Impl& srv) : m_stream(std::move(socket)), m_srv(srv) {
+    boost::system::error_code ec;
+    auto remote = m_stream.socket().remote_endpoint(ec);
+    if (!ec) {
+      m_peer.remote_addr = remote.address().to_string();
+      m_peer.remote_port = remote.port();
+    }
+    auto local = m_stream.socket().local_endpoint(ec);
+    if (!ec) {
+      m_peer.local_addr = local.address().to_string();
+      m_peer.local_port = local.port();
+    }
+  }
+
+  ~Session() {
+    std::lock_guard lock(m_srv.sessions_mutex);
+    m_srv.sessions.erase(this);
+    m_srv.connections_open->add(-1);
+  }
+
+  void start() {
+    {
+      std::lock_guard lock(m_srv.sessions_mutex);
+      m_srv.sessions.emplace(this, weak_from_this());
+    }
+    m_srv.connections_total->inc();
+    m_srv.connections_open->add(1);
+    net::dispatch(m_stream.get_executor(), [self = shared_from_this()] { self->wait_for_request(); });
+  }
+
+  // From the drain: an idle connection closes now; a busy one after its response.
+  void close_if_idle() {
+    net::post(m_stream.get_executor(), [self = shared_from_this()] {
+      if (!self->m_busy) self->close();
+    });
+  }
+
+ private:
+  const ServerConfig& cfg() const { return m_srv.manifest.server; }
+
+  // Phase 1: the first byte of the next request (idle time), unless some is buffered.
+  void wait_for_request() {
+    m_busy = false;
+    if (m_srv.draining.load()) return close();
+    if (m_buffer.size() > 0) return read_header();
+    m_stream.expires_after(std::chrono::nanoseconds(m_served ? cfg().idle_timeout_ns : cfg().header_timeout_ns));
+    m_stream.async_read_some(m_buffer.prepare(4096), [self = shared_from_this()](beast::error_code ec, size_t n) {
+      if (ec) return self->close();  // idle timeout, EOF or reset: nothing to answer
+      self->m_buffer.commit(n);
+      self->read_header();
+    });
+  }
+
+  // Phase 2: the whole header within header_timeout of its first byte.
+  void read_header() {
+    m_busy = true;
+    m_header.emplace();
+    m_header->header_limit(static_cast<uint32_t>(cfg().max_header_bytes));
+    m_stream.expires_after(std::chrono::nanoseconds(cfg().header_timeout_ns));
+    http::async_read_header(m_stream, m_buffer, *m_header,
+                            [self = shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
+  }
+
+  void on_header(beast::error_code ec) {
+    if (ec == http::error::header_limit) return reply_error(http::status::request_header_fields_too_large, true);
+    if (ec == beast::error::timeout) return reply_error(http::status::request_timeout, true);
+    if (ec == http::error::end_of_stream || ec == net::error::eof || ec == net::error::connection_reset ||
+        ec == net::error::operation_aborted)
+      return close();
+    if (ec) return reply_error(http::status::bad_request, true);
+    m_started = Clock::now();
+    const auto& req = m_header->get();
+    std::string_view target = req.target();
+    if (target.empty() || target.front() != '/') return reply_error(http::status::bad_request, true);
+    std::string_view path = path_of(target);
+
+    if (path == "/healthz" || path == "/metrics") return host_endpoint(path);
+
+    RouteMatch match = match_route(m_srv.manifest, req.method_string(), path);
+    if (!match.app) return reply_error(http::status::not_found, false);
+    if (!match.method_allowed) return reply_error(http::status::method_not_allowed, false);
+    m_slot = m_srv.slot_of.at(match.app);
+    m_route = route_prefix_for(*match.app, path);
+
+    const uint64_t max_body = match.app->limits.max_body_bytes;
+    if (auto len = m_header->content_length(); len && *len > max_body)
+      return reply_error(http::status::payload_too_large, true);
+    m_parser.emplace(std::move(*m_header));
+    m_header.reset();
+    m_parser->body_limit(max_body);
+    if (beast::iequals(m_parser->get()[http::field::expect], "100-continue")) return send_continue();
+    read_body();
+  }
+
+  void send_continue() {
+    static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    net::async_write(m_stream, net::buffer(kContinue), [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) return self->close();
+      self->read_body();
+    });
+  }
+
+  void read_body() {
+    m_stream.expires_after(std::chrono::nanoseconds(cfg().header_timeout_ns));
+    http::async_read(m_stream, m_buffer, *m_parser, [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec == http::error::body_limit) return self->reply_error(http::status::payload_too_large, true);
+      if (ec == beast::error::timeout) return self->reply_error(http::status::request_timeout, true);
+      if (ec == http::error::end_of_stream || ec == net::error::eof || ec == net::error::connection_reset) return self->close();
+      if (ec) return self->reply_error(http::status::bad_request, true);
+      self->m_req = self->m_parser->release();
+      self->m_parser.reset();
+      self->dispatch();
+    });
+  }
+
+  void dispatch() {
+    m_stream.expires_never();  // the guest's own deadline bounds the wait
+    if (m_srv.draining.load()) return reply_error(http::status::service_unavailable, true);
+    m_resp = {};
+    Dispatcher::Admit admit = m_srv.dispatcher->submit(*m_slot->gate, [self = shared_from_this()](Sandbox& sb) {
+      HandleResult hr = sb.handle(*self->m_slot->app, self->m_route, self->m_req, self->m_peer, self->m_resp);
+      net::post(self->m_stream.get_executor(), [self, hr = std::move(hr)]() mutable { self->finish(std::move(hr)); });
+    });
+    if (admit == Dispatcher::Admit::Rejected) {
+      m_slot->rejected->inc();
+      HandleResult hr;
+      hr.outcome = Outcome::Overloaded;
+      m_resp = {};
+      m_resp.result(http::status::service_unavailable);
+      m_resp.set(http::field::retry_after, "1");
+      m_resp.set(http::field::content_type, "text/plain; charset=utf-8");
+      m_resp.body() = "service unavailable: the app is at its concurrency and queue limits\n";
+      finish(std::move(hr));
+    }
+  }
+
+  // A guest's (or the overload) response is ready: account for it and write it.
+  void finish(HandleResult hr) {
+    const AppSlot& s = *m_slot;
+    const unsigned status = m_resp.result_int();
+    if (status >= 100 && status < 600) s.by_class[status / 100 - 1]->inc();
+    if (hr.outcome == Outcome::Trap) s.traps->inc();
+    if (hr.outcome == Outcome::Timeout) s.timeouts->inc();
+    if (hr.outcome != Outcome::Overloaded) s.instantiate->observe(hr.instantiate_seconds);
+    const double seconds = std::chrono::duration<double>(Clock::now() - m_started).count();
+    s.latency->observe(seconds);
+    const std::string& app = s.app->name();
+    if (!hr.guest_stderr.empty()) {
+      std::string f = "\"level\":\"info\",\"app\":";
+      json_quote(f, app);
+      f += ",\"stderr\":";
+      json_quote(f, hr.guest_stderr);
+      m_srv.log.write(f);
+    }
+    if (hr.outcome != Outcome::Ok) {
+      std::string f = "\"level\":\"error\",\"app\":";
+      json_quote(f, app);
+      f += ",\"outcome\":\"";
+      f += outcome_name(hr.outcome);
+      f += "\",\"detail\":";
+      json_quote(f, hr.detail);
+      m_srv.log.write(f);
+    }
+    if (m_srv.opts.access_log) access_log(app, status, seconds, hr.outcome);
+    write_response(m_req.keep_alive());
+  }
+
+  void access_log(std::string_view app, unsigned status, double seconds, Outcome outcome) {
+    std::string f = "\"level\":\"info\",\"app\":";
+    json_quote(f, app);
+    f += ",\"method\":";
+    json_quote(f, m_req.method_string());
+    f += ",\"target\":";
+    json_quote(f, m_req.target());
+    f += ",\"status\":" + std::to_string(status);
+    f += ",\"bytes\":" + std::to_string(m_resp.body().size());
+    char dur[32];
+    std::snprintf(dur, sizeof dur, "%.3f", seconds * 1e3);
+    f += ",\"ms\":";
+    f += dur;
+    f += ",\"outcome\":\"";
+    f += outcome_name(outcome);
+    f += "\",\"remote\":";
+    json_quote(f, m_peer.remote_addr);
+    m_srv.log.write(f);
+  }
+
+  void host_endpoint(std::string_view path) {
+    const auto& req = m_header->get();
+    m_req = {};
+    m_req.version(req.version());
+    m_req.keep_alive(req.keep_alive());
+    m_resp = {};
+    // A body on these is not expected; the connection closes rather than parse it.
+    const bool has_body = m_header->content_length().value_or(0) > 0 || m_header->chunked();
+    if (req.method() != http::verb::get && req.method() != http::verb::head) {
+      m_resp.result(http::status::method_not_allowed);
+      m_resp.set(http::field::allow, "GET, HEAD");
+    } else if (path == "/healthz") {
+      const bool draining = m_srv.draining.load();
+      m_resp.result(draining ? http::status::service_unavailable : http::status::ok);
+      m_resp.set(http::field::content_type, "text/plain; charset=utf-8");
+      m_resp.body() = draining ? "draining\n" : "ok\n";
+    } else {
+      m_resp.result(http::status::ok);
+      m_resp.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+      m_resp.body() = m_srv.render_metrics();
+    }
+    m_srv.count_host_response(m_resp.result_int());
+    m_header.reset();
+    write_response(m_req.keep_alive() && !has_body);
+  }
+
+  // The server's own answer to a request it does not pass on (or cannot read).
+  void reply_error(http::status status, bool close_after) {
+    const unsigned version = m_header ? m_header->get().version() : m_parser ? m_parser->get().version() : 11;
+    const bool keep = !close_after && (m_header ? m_header->get().keep_alive() : false);
+    // A request whose body is not read leaves the connection unusable.
+    const bool body_pending = m_header && (m_header->content_length().value_or(0) > 0 || m_header->chunked());
+    m_req = {};
+    m_req.version(version);
+    m_resp = {};
+    m_resp.result(status);
+    m_resp.set(http::field::content_type, "text/plain; charset=utf-8");
+    m_resp.body() = std::to_string(static_cast<unsigned>(status)) + " " + std::string(http::obsolete_reason(status)) + "\n";
+    if (status == http::status::service_unavailable) m_resp.set(http::field::retry_after, "1");
+    if (status == http::status::method_not_allowed) m_resp.set(http::field::allow, allowed_methods());
+    m_srv.count_host_response(static_cast<unsigned>(status));
+    if (m_srv.opts.access_log) {
+      std::string f = "\"level\":\"info\",\"app\":null,\"status\":" + std::to_string(static_cast<unsigned>(status));
+      f += ",\"target\":";
+      json_quote(f, m_header ? std::string_view(m_header->get().target()) : std::string_view());
+      f += ",\"remote\":";
+      json_quote(f, m_peer.remote_addr);
+      m_srv.log.write(f);
+    }
+    m_header.reset();
+    m_parser.reset();
+    write_response(keep && !body_pending);
+  }
+
+  std::string allowed_methods() const {
+    if (!m_header) return "";
+    RouteMatch m = match_route(m_srv.manifest, m_header->get().method_string(), path_of(m_header->get().target()));
+    if (!m.app) return "";
+    std::string out;
+    for (const Route& r : m.app->routes)
+      for (const std::string& meth : r.methods)
+        if (out.find(meth) == std::string::npos) out += (out.empty() ? "" : ", ") + meth;
+    return out;
+  }
+
+  static std::string route_prefix_for(const AppConfig& app, std::string_view path) {
+    std::string_view best;
+    for (const Route& r : app.routes) {
+      std::string_view p = r.prefix;
+      bool hit = p == "/" || path == p || (path.starts_with(p) && path.size() > p.size() && path[p.size()] == '/');
+      if (hit && p.size() >= best.size()) best = p;
+    }
+    return std::string(best);
+  }
+
+  void write_response(bool keep_alive) {
+    m_busy = true;
+    keep_alive = keep_alive && !m_srv.draining.load();
+    m_resp.version(m_req.version() == 10 ? 10 : 11);
+    m_resp.set(http::field::server, "skiff");
+    m_resp.set(http::field::date, http_date());
+    m_resp.keep_alive(keep_alive);
+    if (m_req.method() == http::verb::head) {
+      m_resp.prepare_payload();
+      m_resp.body().clear();
+    } else {
+      m_resp.prepare_payload();
+    }
+    ++m_served;
+    m_stream.expires_after(std::chrono::nanoseconds(cfg().header_timeout_ns));  // a client that stops reading
+    http::async_write(m_stream, m_resp, [self = shared_from_this(), keep_alive](beast::error_code ec, size_t) {
+      if (ec || !keep_alive) return self->close();
+      self->m_req = {};
+      self->m_resp = {};
+      self->wait_for_request();
+    });
+  }
+
+  void close() {
+    m_busy = false;
+    beast::error_code ec;
+    m_stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    m_stream.close();
+  }
+
+  beast::tcp_stream m_stream;
+  Server::Impl& m_srv;
+  beast::flat_buffer m_buffer;
+  std::optional<http::request_parser<http::empty_body>> m_header;
+  std::optional<http::request_parser<http::string_body>> m_parser;
+  Request m_req;
+  Response m_resp;
+  PeerInfo m_peer;
+  AppSlot* m_slot = nullptr;
+  std::string m_route;
+  Clock::time_point m_started;
+  uint64_t m_served = 0;
+  bool m_busy = false;
+};
+
+void Server::Impl::accept() {
+  acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+    if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
+    if (!ec) {
+      socket.set_option(tcp::no_delay(true), ec);
+      std::make_shared<Session>(std::move(socket), *this)->start();
+    } else if (ec == net::error::no_descriptors || ec == net::error::no_buffer_space) {
+      // Out of descriptors: back off briefly instead of spinning on accept.
+      auto t = std::make_shared<net::steady_timer>(ioc, std::chrono::milliseconds(50));
+      t->async_wait([this, t](beast::error_code) { accept(); });
+      return;
+    }
+    accept();
+  });
+}
+
+void Server::Impl::begin_drain() {
+  if (draining.exchange(true)) return;
+  {
+    std::string f = "\"level\":\"info\",\"event\":\"draining\"";
+    log.write(f);
+  }
+  net::post(acceptor.get_executor(), [this] {
+    beast::error_code ec;
+    acceptor.close(ec);
+  });
+  std::vector<std::shared_ptr<Session>> live;
+  {
+    std::lock_guard lock(sessions_mutex);
+    for (auto& [p, w] : sessions)
+      if (auto s = w.lock()) live.push_back(std::move(s));
+  }
+  for (auto& s : live) s->close_if_idle();
+}
+
+// Polls until every connection is gone or the drain timeout passes, then stops the io.
+void Server::Impl::wait_for_drain() {
+  const auto give_up = Clock::now() + std::chrono::nanoseconds(manifest.server.drain_timeout_ns);
+  auto timer = std::make_shared<net::steady_timer>(ioc);
+  auto check = std::make_shared<std::function<void()>>();
+  *check = [this, timer, give_up, check] {
+    size_t open;
+    {
+      std::lock_guard lock(sessions_mutex);
+      open = sessions.size();
+    }
+    if (open == 0 || Clock::now() >= give_up) {
+      if (open) {
+        std::string f = "\"level\":\"error\",\"event\":\"drain timeout\",\"connections\":" + std::to_string(open);
+        log.write(f);
+      }
+      ioc.stop();
+      *check = nullptr;  // breaks the cycle
+      return;
+    }
+    timer->expires_after(std::chrono::milliseconds(10));
+    timer->async_wait([check](beast::error_code) {
+      if (*check) (*check)();
+    });
+  };
+  (*check)();
+}
+
+Server::Server(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+
+Server::~Server() {
+  if (!m_impl) return;
+  m_impl->ioc.stop();
+  m_impl->dispatcher.reset();  // finishes what is running; its posts go nowhere
+}
+
+Result<std::unique_ptr<Server>> Server::create(Manifest manifest, const ServeOptions& opts) {
+  auto impl = std::make_unique<Impl>(std::move(manifest), opts);
+  Impl& s = *impl;
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  s.io_threads = opts.threads ? opts.threads : s.manifest.server.threads ? s.manifest.server.threads : cores;
+  const unsigned workers = opts.workers ? opts.workers : s.manifest.server.workers ? s.manifest.server.workers : cores;
+
+  if (std::any_of(s.manifest.apps.begin(), s.manifest.apps.end(), [](const AppConfig& a) { return a.kv; })) {
+    const std::string& dir = s.manifest.server.state_dir;
+    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+      return serve_error("cannot create state_dir " + dir + ": " + std::strerror(errno));
+    auto kv = KvStore::open(dir + "/kv.sqlite3");
+    if (!kv) return serve_error("key-value store: " + std::string(kv.error().context()));
+    s.kv = std::move(*kv);
+  }
+
+  s.connections_total = &s.metrics.counter("skiff_connections_total", "Connections accepted");
+  s.connections_open = &s.metrics.gauge("skiff_connections_open", "Connections open now");
+  for (unsigned c = 1; c <= 5; ++c)
+    s.host_responses[c - 1] = &s.metrics.counter("skiff_host_responses_total",
+                                                 "Responses the server gave itself (errors, /healthz, /metrics)",
+                                                 {{"code", std::to_string(c) + "xx"}});
+  s.apps.reserve(s.manifest.apps.size());
+  for (const AppConfig& ac : s.manifest.apps) {
+    SKIFF_TRY_ASSIGN(std::unique_ptr<App> app, App::load(ac, s.kv.get()));
+    AppSlot slot;
+    slot.app = std::move(app);
+    slot.gate = std::make_unique<Dispatcher::Gate>(ac.limits.max_concurrent, ac.limits.max_queue);
+    const Labels l{{"app", ac.name}};
+    for (unsigned c = 1; c <= 5; ++c)
+      slot.by_class[c - 1] = &s.metrics.counter("skiff_requests_total", "Requests answered by an app, by status class",
+                                                {{"app", ac.name}, {"code", std::to_string(c) + "xx"}});
+    slot.rejected = &s.metrics.counter("skiff_rejected_total", "Requests refused with 503 at the app's limits", l);
+    slot.traps = &s.metrics.counter("skiff_traps_total", "Requests whose guest trapped", l);
+    slot.timeouts = &s.metrics.counter("skiff_timeouts_total", "Requests whose guest ran out of time (504)", l);
+    slot.latency = &s.metrics.histogram("skiff_request_seconds", "Time from a request's headers to its response", l,
+                                        Histogram::latency_buckets());
+    slot.instantiate = &s.metrics.histogram("skiff_instantiate_seconds", "Time to instantiate a fresh sandbox", l,
+                                            Histogram::latency_buckets());
+    slot.active = &s.metrics.gauge("skiff_instances_active", "Sandboxes running now", l);
+    slot.queued = &s.metrics.gauge("skiff_requests_queued", "Requests waiting for a sandbox", l);
+    s.apps.push_back(std::move(slot));
+  }
+  // match_route returns pointers into the manifest: point them at the same objects.
+  for (AppSlot& slot : s.apps)
+    for (const AppConfig& ac : s.manifest.apps)
+      if (ac.name == slot.app->name()) s.slot_of[&ac] = &slot;
+
+  SKIFF_TRY_ASSIGN(tcp::endpoint ep, parse_listen(opts.listen.empty() ? s.manifest.server.listen : opts.listen));
+  beast::error_code ec;
+  s.acceptor.open(ep.protocol(), ec);
+  if (!ec) s.acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) s.acceptor.bind(ep, ec);
+  if (!ec) s.acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) return serve_error("cannot listen on " + ep.address().to_string() + ":" + std::to_string(ep.port()) + ": " +
+                             ec.message());
+  s.bound = s.acceptor.local_endpoint(ec);
+  s.dispatcher.emplace(workers, s.pool, s.watchdog);
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+std::string Server::address() const {
+  const auto& ep = m_impl->bound;
+  return ep.address().is_v6() ? "[" + ep.address().to_string() + "]:" + std::to_string(ep.port())
+                              : ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
+uint16_t Server::port() const { return m_impl->bound.port(); }
+const Manifest& Server::manifest() const { return m_impl->manifest; }
+Metrics& Server::metrics() { return m_impl->metrics; }
+
+void Server::stop() {
+  Impl* s = m_impl.get();
+  net::post(s->ioc, [s] {
+    s->begin_drain();
+    s->wait_for_drain();
+  });
+}
+
+void Server::run(bool handle_signals) {
+  Impl& s = *m_impl;
+  std::optional<net::signal_set> signals;
+  if (handle_signals) {
+    signals.emplace(s.ioc, SIGTERM, SIGINT);
+    signals->async_wait([this](beast::error_code ec, int) {
+      if (!ec) stop();
+    });
+  }
+  s.accept();
+  std::vector<std::thread> threads;
+  for (unsigned i = 1; i < s.io_threads; ++i) threads.emplace_back([&s] { s.ioc.run(); });
+  s.ioc.run();
+  for (std::thread& t : threads) t.join();
+  s.log.flush();
+}
+
+}  // namespace skiff::host

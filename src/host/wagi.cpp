@@ -1,0 +1,167 @@
+#include "host/wagi.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+
+#include <boost/beast/http/field.hpp>
+
+#include "host/http_syntax.h"
+
+namespace skiff::host {
+
+namespace http = boost::beast::http;
+
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+std::string percent_decode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      int hi = hex_value(s[i + 1]), lo = hex_value(s[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out.push_back(static_cast<char>(hi * 16 + lo));
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(s[i]);
+  }
+  return out;
+}
+
+Error bad_output(const std::string& why) { return Error(ErrorCode::InvalidArgument, kNoOffset, why); }
+
+}  // namespace
+
+void cgi_environment(const Request& req, const PeerInfo& peer, std::string_view route_prefix,
+                     std::vector<std::string>& env) {
+  std::string_view target = req.target();
+  const size_t q = target.find('?');
+  std::string_view path = target.substr(0, q);
+  std::string_view query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
+  // SCRIPT_NAME is the route ("" for the root route, as CGI wants no trailing '/');
+  // PATH_INFO is what follows it.
+  std::string_view script = route_prefix == "/" ? std::string_view() : route_prefix;
+  std::string_view raw_info = path.substr(std::min(path.size(), script.size()));
+
+  std::string host(req[http::field::host]);
+  std::string server_name = host;
+  if (!host.empty() && host.front() != '[') {
+    if (size_t colon = host.rfind(':'); colon != std::string::npos) server_name = host.substr(0, colon);
+  } else if (size_t end = host.find(']'); end != std::string::npos) {
+    server_name = host.substr(0, end + 1);
+  }
+  if (server_name.empty()) server_name = peer.local_addr;
+
+  auto put = [&](std::string_view name, std::string_view value) {
+    std::string line;
+    line.reserve(name.size() + 1 + value.size());
+    line.append(name).push_back('=');
+    line.append(value);
+    env.push_back(std::move(line));
+  };
+  put("GATEWAY_INTERFACE", "CGI/1.1");
+  put("SERVER_SOFTWARE", "skiff");
+  put("SERVER_PROTOCOL", req.version() == 10 ? "HTTP/1.0" : "HTTP/1.1");
+  put("SERVER_NAME", server_name);
+  put("SERVER_PORT", std::to_string(peer.local_port));
+  put("REQUEST_METHOD", req.method_string());
+  put("SCRIPT_NAME", script);
+  put("PATH_INFO", percent_decode(raw_info));
+  put("PATH_TRANSLATED", percent_decode(raw_info));
+  put("QUERY_STRING", query);
+  put("REMOTE_ADDR", peer.remote_addr);
+  put("REMOTE_HOST", peer.remote_addr);
+  put("REMOTE_PORT", std::to_string(peer.remote_port));
+  if (auto ct = req.find(http::field::content_type); ct != req.end()) put("CONTENT_TYPE", ct->value());
+  put("CONTENT_LENGTH", std::to_string(req.body().size()));
+  put("X_MATCHED_ROUTE", route_prefix);
+  put("X_RAW_PATH_INFO", raw_info);
+  put("X_FULL_URL", "http://" + (host.empty() ? peer.local_addr + ":" + std::to_string(peer.local_port) : host) +
+                        std::string(target));
+
+  // HTTP_* for every header but the two CGI gives its own variables; repeated ones joined.
+  const size_t first = env.size();
+  for (const auto& f : req) {
+    if (f.name() == http::field::content_type || f.name() == http::field::content_length) continue;
+    std::string name = "HTTP_";
+    for (char c : f.name_string())
+      name.push_back(c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+    name.push_back('=');
+    auto same = std::find_if(env.begin() + static_cast<std::ptrdiff_t>(first), env.end(),
+                             [&](const std::string& e) { return e.starts_with(name); });
+    if (same != env.end()) {
+      same->append(", ").append(f.value());
+    } else {
+      env.push_back(name.append(f.value()));
+    }
+  }
+}
+
+std::vector<std::string> cgi_arguments(std::string_view program, std::string_view target) {
+  std::vector<std::string> args{std::string(program)};
+  const size_t q = target.find('?');
+  if (q == std::string_view::npos) return args;
+  std::string_view query = target.substr(q + 1);
+  if (query.empty() || query.find('=') != std::string_view::npos) return args;
+  size_t start = 0;
+  while (start <= query.size()) {
+    size_t plus = query.find('+', start);
+    if (plus == std::string_view::npos) plus = query.size();
+    args.push_back(percent_decode(query.substr(start, plus - start)));
+    start = plus + 1;
+  }
+  return args;
+}
+
+Result<void> parse_cgi_output(std::string_view out, Response& resp) {
+  bool have_status = false, have_location = false, any = false;
+  size_t pos = 0;
+  for (;;) {
+    const size_t nl = out.find('\n', pos);
+    if (nl == std::string_view::npos)
+      return bad_output(any ? "the CGI header block does not end (no blank line)"
+                            : "the output does not start with a CGI header block");
+    std::string_view line = out.substr(pos, nl - pos);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    pos = nl + 1;
+    if (line.empty()) break;
+    const size_t colon = line.find(':');
+    if (colon == std::string_view::npos || !is_token(line.substr(0, colon)))
+      return bad_output("malformed CGI header line \"" + std::string(line.substr(0, 80)) + "\"");
+    std::string_view name = line.substr(0, colon);
+    std::string_view value = trim_ows(line.substr(colon + 1));
+    if (value.find('\0') != std::string_view::npos) return bad_output("NUL in CGI header " + std::string(name));
+    any = true;
+    if (iequals(name, "Status")) {
+      unsigned code = 0;
+      size_t i = 0;
+      while (i < value.size() && i < 3 && std::isdigit(static_cast<unsigned char>(value[i])))
+        code = code * 10 + static_cast<unsigned>(value[i++] - '0');
+      if (i != 3 || code < 100 || code > 599 || (i < value.size() && value[i] != ' '))
+        return bad_output("bad CGI Status \"" + std::string(value.substr(0, 40)) + "\"");
+      resp.result(code);
+      if (i < value.size()) resp.reason(trim_ows(value.substr(i)));
+      have_status = true;
+      continue;
+    }
+    // The server owns framing: a guest cannot set these.
+    if (iequals(name, "Content-Length") || iequals(name, "Transfer-Encoding") || iequals(name, "Connection")) continue;
+    if (iequals(name, "Location")) have_location = true;
+    resp.insert(name, value);
+  }
+  if (!have_status) resp.result(have_location ? http::status::found : http::status::ok);
+  resp.body().assign(out.substr(pos));
+  return ok();
+}
+
+}  // namespace skiff::host
