@@ -1,6 +1,7 @@
 #include "host/abi.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <string>
 #include <string_view>
@@ -250,7 +251,12 @@ Result<void> http_request(void*, Caller& caller, uint64_t* s) {
   SKIFF_TRY_ASSIGN(req.body, c.in(u32(s[6]), u32(s[7])));
   std::string why;
   c.ctx->outbound = {};
-  const OutboundError e = http_send(req, c.ctx->app->config().allowed_hosts, c.ctx->deadline,
+  // The call ends a little before the request does (a tenth of its timeout, at most
+  // 100 ms), so that a guest whose upstream does not answer gets SKIFF_EHOST with time left
+  // to answer its own client, instead of being stopped by the deadline as the call returns.
+  const auto timeout = std::chrono::nanoseconds(c.ctx->app->config().limits.timeout_ns);
+  const auto reserve = std::min<std::chrono::nanoseconds>(timeout / 10, std::chrono::milliseconds(100));
+  const OutboundError e = http_send(req, c.ctx->app->config().allowed_hosts, c.ctx->deadline - reserve,
                                     c.ctx->app->config().limits.max_body_bytes, c.ctx->outbound, why);
   switch (e) {
     case OutboundError::None: ret(s, static_cast<int32_t>(c.ctx->outbound.status)); break;

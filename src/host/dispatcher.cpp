@@ -44,6 +44,27 @@ Dispatcher::Admit Dispatcher::submit(Gate& gate, Job job) {
   return Admit::Running;
 }
 
+bool Dispatcher::try_enter(Gate& gate) {
+  std::lock_guard lock(gate.m_mutex);
+  if (gate.m_active >= gate.m_max_concurrent || !gate.m_waiting.empty()) return false;
+  ++gate.m_active;
+  return true;
+}
+
+void Dispatcher::leave(Gate& gate) {
+  Job next;
+  {
+    std::lock_guard lock(gate.m_mutex);
+    if (gate.m_waiting.empty()) {
+      --gate.m_active;
+      return;
+    }
+    next = std::move(gate.m_waiting.front());
+    gate.m_waiting.pop_front();
+  }
+  enqueue({&gate, std::move(next)});
+}
+
 void Dispatcher::enqueue(Task t) {
   {
     std::lock_guard lock(m_mutex);
@@ -65,18 +86,7 @@ void Dispatcher::work(unsigned) {
     }
     t.job(sandbox);
     t.job = nullptr;
-    // The app's slot passes to its next waiting request, if any.
-    Job next;
-    {
-      std::lock_guard lock(t.gate->m_mutex);
-      if (t.gate->m_waiting.empty()) {
-        --t.gate->m_active;
-      } else {
-        next = std::move(t.gate->m_waiting.front());
-        t.gate->m_waiting.pop_front();
-      }
-    }
-    if (next) enqueue({t.gate, std::move(next)});
+    leave(*t.gate);  // the app's slot passes to its next waiting request, if any
   }
 }
 

@@ -5,8 +5,9 @@
 // submit() says Rejected so the server answers 503 instead of piling up work. One app
 // at its cap never takes workers from the others beyond its `max_concurrent`.
 //
-// The io threads only parse and write HTTP; guest code never runs on them, so a slow
-// guest cannot stall connections that have nothing to do with it.
+// The server runs short requests on its io threads (try_enter/leave: no hand-off, no
+// context switch) and everything else on the workers, so a slow guest never stalls the
+// connections of other apps for long (server.cpp decides which is which).
 
 #include <condition_variable>
 #include <cstdint>
@@ -53,6 +54,12 @@ class Dispatcher {
 
   // Rejected: `job` was not taken (it is not run and is destroyed).
   Admit submit(Gate& gate, Job job);
+  // For running a request on the calling thread (an io thread, for an app whose
+  // requests are short): takes one of the gate's slots if one is free and nobody is
+  // waiting. After the run, leave() gives the slot back, or passes it to the gate's next
+  // waiting request, which then runs on a worker.
+  bool try_enter(Gate& gate);
+  void leave(Gate& gate);
   unsigned workers() const { return static_cast<unsigned>(m_threads.size()); }
 
  private:

@@ -162,7 +162,17 @@ OutboundError http_send(const OutboundRequest& req, const std::vector<std::strin
     if ((ec = e)) return;
     http::async_write(stream, r, [&](beast::error_code e2, size_t) {
       if ((ec = e2)) return;
-      http::async_read(stream, buffer, parser, [&](beast::error_code e3, size_t) { ec = e3; });
+      // Boost 1.74's response parser ignores body_limit for a Content-Length body (and the
+      // string body reserves that length: a huge one throws bad_alloc), so the header's
+      // length is checked here before any body is read.
+      http::async_read_header(stream, buffer, parser, [&](beast::error_code e3, size_t) {
+        if ((ec = e3)) return;
+        if (auto n = parser.content_length(); n && *n > max_response_bytes) {
+          ec = http::error::body_limit;
+          return;
+        }
+        http::async_read(stream, buffer, parser, [&](beast::error_code e4, size_t) { ec = e4; });
+      });
     });
   });
   ioc.run();

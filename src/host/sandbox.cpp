@@ -155,6 +155,12 @@ HandleResult Sandbox::handle(const App& app, std::string_view route_prefix, cons
       return hr;
     }
   }
+  // A 1xx is never a final response (RFC 9110 §15.2): the client would wait for another.
+  if (resp.result_int() < 200) {
+    hr.outcome = Outcome::GuestError;
+    hr.detail = "status " + std::to_string(resp.result_int()) + " is not a final response";
+    fail(resp, http::status::internal_server_error, "internal error: the handler's response is malformed");
+  }
   return hr;
 }
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <limits>
 #include <atomic>
 #include <chrono>
 #include <ctime>
@@ -18,7 +19,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -102,6 +102,34 @@ struct AppSlot {
   Histogram* instantiate = nullptr;
   Gauge* active = nullptr;
   Gauge* queued = nullptr;
+
+  // Requests of an app run inline on the io thread that read them (no hand-off to a
+  // worker, no context switch) once the app has shown it is quick: after kLearn
+  // requests, while its recent run time -- a maximum decaying by 1/8 per request --
+  // stays under kInlineMax. An app that loops or blocks is therefore served by the
+  // workers, where it cannot stall the io thread's other connections for long.
+  static constexpr uint32_t kLearn = 8;
+  static constexpr uint64_t kInlineMax = 1'000'000;  // ns
+  std::atomic<uint64_t> recent_ns{0};
+  std::atomic<uint32_t> completed{0};
+  bool runs_inline() const {
+    return completed.load(std::memory_order_relaxed) >= kLearn && recent_ns.load(std::memory_order_relaxed) < kInlineMax;
+  }
+  void record(uint64_t ns) {
+    // Racy read-modify-write on purpose: an estimate, not a count.
+    const uint64_t decayed = recent_ns.load(std::memory_order_relaxed);
+    recent_ns.store(std::max(ns, decayed - decayed / 8), std::memory_order_relaxed);
+    if (completed.load(std::memory_order_relaxed) < kLearn) completed.fetch_add(1, std::memory_order_relaxed);
+  }
+};
+
+// One io thread: its own io_context (no strands, no locks between connections), its own
+// listening socket on the shared port (SO_REUSEPORT: the kernel spreads connections),
+// and a sandbox for the requests it runs inline.
+struct Loop {
+  net::io_context ioc{1};
+  tcp::acceptor acceptor{ioc};
+  std::optional<Sandbox> sandbox;
 };
 
 class Session;
@@ -112,7 +140,7 @@ struct Server::Impl {
   Log log;
   Metrics metrics;
   std::unique_ptr<KvStore> kv;
-  std::vector<AppSlot> apps;
+  std::vector<std::unique_ptr<AppSlot>> apps;
   std::unordered_map<const AppConfig*, AppSlot*> slot_of;
   engine::runtime::MemoryPool pool;
   engine::runtime::Watchdog watchdog;
@@ -123,10 +151,8 @@ struct Server::Impl {
   std::mutex sessions_mutex;
   std::unordered_map<Session*, std::weak_ptr<Session>> sessions;
 
-  net::io_context ioc;
-  tcp::acceptor acceptor{ioc};
+  std::vector<std::unique_ptr<Loop>> loops;  // [0] also handles signals, stop() and the drain
   tcp::endpoint bound;
-  unsigned io_threads = 1;
 
   Counter* connections_total = nullptr;
   Gauge* connections_open = nullptr;
@@ -134,16 +160,19 @@ struct Server::Impl {
 
   Impl(Manifest m, const ServeOptions& o) : manifest(std::move(m)), opts(o), log(o.log_fd) {}
 
-  void accept();
+  void accept(Loop& loop);
+  void stop_loops() {
+    for (auto& l : loops) l->ioc.stop();
+  }
   void begin_drain();
   void wait_for_drain();
   void count_host_response(unsigned status) {
     if (status >= 100 && status < 600) host_responses[status / 100 - 1]->inc();
   }
   std::string render_metrics() {
-    for (AppSlot& s : apps) {
-      s.active->set(s.gate->active());
-      s.queued->set(s.gate->queued());
+    for (auto& s : apps) {
+      s->active->set(s->gate->active());
+      s->queued->set(s->gate->queued());
     }
     return metrics.render();
   }
@@ -154,7 +183,7 @@ struct Server::Impl {
 // worker that ran the guest posts the result back to it.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, Server::Impl& srv) : m_stream(std::move(socket)), m_srv(srv) {
+  Session(tcp::socket socket, Server::Impl& srv, Loop& loop) : m_stream(std::move(socket)), m_srv(srv), m_loop(loop) {
     boost::system::error_code ec;
     auto remote = m_stream.socket().remote_endpoint(ec);
     if (!ec) {
@@ -181,12 +210,12 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     m_srv.connections_total->inc();
     m_srv.connections_open->add(1);
-    net::dispatch(m_stream.get_executor(), [self = shared_from_this()] { self->wait_for_request(); });
+    wait_for_request();
   }
 
   // From the drain: an idle connection closes now; a busy one after its response.
   void close_if_idle() {
-    net::post(m_stream.get_executor(), [self = shared_from_this()] {
+    net::post(m_loop.ioc, [self = shared_from_this()] {
       if (!self->m_busy) self->close();
     });
   }
@@ -212,6 +241,10 @@ class Session : public std::enable_shared_from_this<Session> {
     m_busy = true;
     m_header.emplace();
     m_header->header_limit(static_cast<uint32_t>(cfg().max_header_bytes));
+    // The app's max_body is checked once the route is known (413); Beast's default limit
+    // (1 MiB) would refuse a larger Content-Length here first, as a 400. (Not boost::none:
+    // Boost 1.74 compares the length with the optional, and any length > none.)
+    m_header->body_limit(std::numeric_limits<uint64_t>::max());
     m_stream.expires_after(std::chrono::nanoseconds(cfg().header_timeout_ns));
     http::async_read_header(m_stream, m_buffer, *m_header,
                             [self = shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
@@ -273,9 +306,15 @@ class Session : public std::enable_shared_from_this<Session> {
     m_stream.expires_never();  // the guest's own deadline bounds the wait
     if (m_srv.draining.load()) return reply_error(http::status::service_unavailable, true);
     m_resp = {};
-    Dispatcher::Admit admit = m_srv.dispatcher->submit(*m_slot->gate, [self = shared_from_this()](Sandbox& sb) {
-      HandleResult hr = sb.handle(*self->m_slot->app, self->m_route, self->m_req, self->m_peer, self->m_resp);
-      net::post(self->m_stream.get_executor(), [self, hr = std::move(hr)]() mutable { self->finish(std::move(hr)); });
+    Dispatcher& d = *m_srv.dispatcher;
+    if (m_slot->runs_inline() && d.try_enter(*m_slot->gate)) {
+      HandleResult hr = run_guest(*m_loop.sandbox);
+      d.leave(*m_slot->gate);
+      return finish(std::move(hr));
+    }
+    Dispatcher::Admit admit = d.submit(*m_slot->gate, [self = shared_from_this()](Sandbox& sb) {
+      HandleResult hr = self->run_guest(sb);
+      net::post(self->m_loop.ioc, [self, hr = std::move(hr)]() mutable { self->finish(std::move(hr)); });
     });
     if (admit == Dispatcher::Admit::Rejected) {
       m_slot->rejected->inc();
@@ -288,6 +327,13 @@ class Session : public std::enable_shared_from_this<Session> {
       m_resp.body() = "service unavailable: the app is at its concurrency and queue limits\n";
       finish(std::move(hr));
     }
+  }
+
+  HandleResult run_guest(Sandbox& sb) {
+    const auto t0 = Clock::now();
+    HandleResult hr = sb.handle(*m_slot->app, m_route, m_req, m_peer, m_resp);
+    m_slot->record(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count()));
+    return hr;
   }
 
   // A guest's (or the overload) response is ready: account for it and write it.
@@ -346,6 +392,7 @@ class Session : public std::enable_shared_from_this<Session> {
     m_req = {};
     m_req.version(req.version());
     m_req.keep_alive(req.keep_alive());
+    if (req.method() == http::verb::head) m_req.method(http::verb::head);  // no body in the answer
     m_resp = {};
     // A body on these is not expected; the connection closes rather than parse it.
     const bool has_body = m_header->content_length().value_or(0) > 0 || m_header->chunked();
@@ -371,10 +418,15 @@ class Session : public std::enable_shared_from_this<Session> {
   void reply_error(http::status status, bool close_after) {
     const unsigned version = m_header ? m_header->get().version() : m_parser ? m_parser->get().version() : 11;
     const bool keep = !close_after && (m_header ? m_header->get().keep_alive() : false);
-    // A request whose body is not read leaves the connection unusable.
-    const bool body_pending = m_header && (m_header->content_length().value_or(0) > 0 || m_header->chunked());
+    // A request whose body is not read leaves the connection unusable. (A header that
+    // did not parse has no length to ask for: Beast asserts is_header_done().)
+    const bool body_pending = m_header && m_header->is_header_done() &&
+                              (m_header->content_length().value_or(0) > 0 || m_header->chunked());
+    const bool head = m_header ? m_header->get().method() == http::verb::head
+                               : m_parser && m_parser->get().method() == http::verb::head;
     m_req = {};
     m_req.version(version);
+    if (head) m_req.method(http::verb::head);  // no body in the answer
     m_resp = {};
     m_resp.result(status);
     m_resp.set(http::field::content_type, "text/plain; charset=utf-8");
@@ -395,14 +447,17 @@ class Session : public std::enable_shared_from_this<Session> {
     write_response(keep && !body_pending);
   }
 
+  // Allow (RFC 9110 §10.2.1): the methods of the route the path matched, not of the app's others.
   std::string allowed_methods() const {
     if (!m_header) return "";
-    RouteMatch m = match_route(m_srv.manifest, m_header->get().method_string(), path_of(m_header->get().target()));
+    const std::string_view path = path_of(m_header->get().target());
+    RouteMatch m = match_route(m_srv.manifest, m_header->get().method_string(), path);
     if (!m.app) return "";
+    const std::string prefix = route_prefix_for(*m.app, path);
     std::string out;
     for (const Route& r : m.app->routes)
-      for (const std::string& meth : r.methods)
-        if (out.find(meth) == std::string::npos) out += (out.empty() ? "" : ", ") + meth;
+      if (r.prefix == prefix)
+        for (const std::string& meth : r.methods) out += (out.empty() ? "" : ", ") + meth;
     return out;
   }
 
@@ -423,12 +478,14 @@ class Session : public std::enable_shared_from_this<Session> {
     m_resp.set(http::field::server, "skiff");
     m_resp.set(http::field::date, http_date());
     m_resp.keep_alive(keep_alive);
-    if (m_req.method() == http::verb::head) {
-      m_resp.prepare_payload();
-      m_resp.body().clear();
-    } else {
-      m_resp.prepare_payload();
-    }
+    // 1xx, 204 and 304 have no body and no Content-Length (RFC 9110 §8.6, §15.3.5, §15.4.5),
+    // whatever a guest wrote; Beast's prepare_payload throws on a body there.
+    const unsigned status = m_resp.result_int();
+    const bool bodiless = status < 200 || status == 204 || status == 304;
+    if (bodiless) m_resp.body().clear();
+    m_resp.prepare_payload();
+    if (bodiless) m_resp.content_length(boost::none);
+    if (m_req.method() == http::verb::head) m_resp.body().clear();
     ++m_served;
     m_stream.expires_after(std::chrono::nanoseconds(cfg().header_timeout_ns));  // a client that stops reading
     http::async_write(m_stream, m_resp, [self = shared_from_this(), keep_alive](beast::error_code ec, size_t) {
@@ -448,6 +505,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   beast::tcp_stream m_stream;
   Server::Impl& m_srv;
+  Loop& m_loop;
   beast::flat_buffer m_buffer;
   std::optional<http::request_parser<http::empty_body>> m_header;
   std::optional<http::request_parser<http::string_body>> m_parser;
@@ -461,19 +519,19 @@ class Session : public std::enable_shared_from_this<Session> {
   bool m_busy = false;
 };
 
-void Server::Impl::accept() {
-  acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
-    if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
+void Server::Impl::accept(Loop& loop) {
+  loop.acceptor.async_accept([this, &loop](beast::error_code ec, tcp::socket socket) {
+    if (ec == net::error::operation_aborted || !loop.acceptor.is_open()) return;
     if (!ec) {
       socket.set_option(tcp::no_delay(true), ec);
-      std::make_shared<Session>(std::move(socket), *this)->start();
+      std::make_shared<Session>(std::move(socket), *this, loop)->start();
     } else if (ec == net::error::no_descriptors || ec == net::error::no_buffer_space) {
       // Out of descriptors: back off briefly instead of spinning on accept.
-      auto t = std::make_shared<net::steady_timer>(ioc, std::chrono::milliseconds(50));
-      t->async_wait([this, t](beast::error_code) { accept(); });
+      auto t = std::make_shared<net::steady_timer>(loop.ioc, std::chrono::milliseconds(50));
+      t->async_wait([this, &loop, t](beast::error_code) { accept(loop); });
       return;
     }
-    accept();
+    accept(loop);
   });
 }
 
@@ -483,10 +541,13 @@ void Server::Impl::begin_drain() {
     std::string f = "\"level\":\"info\",\"event\":\"draining\"";
     log.write(f);
   }
-  net::post(acceptor.get_executor(), [this] {
-    beast::error_code ec;
-    acceptor.close(ec);
-  });
+  for (auto& l : loops) {
+    Loop* lp = l.get();
+    net::post(lp->ioc, [lp] {
+      beast::error_code ec;
+      lp->acceptor.close(ec);
+    });
+  }
   std::vector<std::shared_ptr<Session>> live;
   {
     std::lock_guard lock(sessions_mutex);
@@ -499,7 +560,7 @@ void Server::Impl::begin_drain() {
 // Polls until every connection is gone or the drain timeout passes, then stops the io.
 void Server::Impl::wait_for_drain() {
   const auto give_up = Clock::now() + std::chrono::nanoseconds(manifest.server.drain_timeout_ns);
-  auto timer = std::make_shared<net::steady_timer>(ioc);
+  auto timer = std::make_shared<net::steady_timer>(loops[0]->ioc);
   auto check = std::make_shared<std::function<void()>>();
   *check = [this, timer, give_up, check] {
     size_t open;
@@ -512,7 +573,7 @@ void Server::Impl::wait_for_drain() {
         std::string f = "\"level\":\"error\",\"event\":\"drain timeout\",\"connections\":" + std::to_string(open);
         log.write(f);
       }
-      ioc.stop();
+      stop_loops();
       *check = nullptr;  // breaks the cycle
       return;
     }
@@ -528,7 +589,7 @@ Server::Server(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 
 Server::~Server() {
   if (!m_impl) return;
-  m_impl->ioc.stop();
+  m_impl->stop_loops();
   m_impl->dispatcher.reset();  // finishes what is running; its posts go nowhere
 }
 
@@ -536,7 +597,7 @@ Result<std::unique_ptr<Server>> Server::create(Manifest manifest, const ServeOpt
   auto impl = std::make_unique<Impl>(std::move(manifest), opts);
   Impl& s = *impl;
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  s.io_threads = opts.threads ? opts.threads : s.manifest.server.threads ? s.manifest.server.threads : cores;
+  const unsigned io_threads = opts.threads ? opts.threads : s.manifest.server.threads ? s.manifest.server.threads : cores;
   const unsigned workers = opts.workers ? opts.workers : s.manifest.server.workers ? s.manifest.server.workers : cores;
 
   if (std::any_of(s.manifest.apps.begin(), s.manifest.apps.end(), [](const AppConfig& a) { return a.kv; })) {
@@ -557,38 +618,48 @@ Result<std::unique_ptr<Server>> Server::create(Manifest manifest, const ServeOpt
   s.apps.reserve(s.manifest.apps.size());
   for (const AppConfig& ac : s.manifest.apps) {
     SKIFF_TRY_ASSIGN(std::unique_ptr<App> app, App::load(ac, s.kv.get()));
-    AppSlot slot;
-    slot.app = std::move(app);
-    slot.gate = std::make_unique<Dispatcher::Gate>(ac.limits.max_concurrent, ac.limits.max_queue);
+    auto slot = std::make_unique<AppSlot>();
+    slot->app = std::move(app);
+    slot->gate = std::make_unique<Dispatcher::Gate>(ac.limits.max_concurrent, ac.limits.max_queue);
     const Labels l{{"app", ac.name}};
     for (unsigned c = 1; c <= 5; ++c)
-      slot.by_class[c - 1] = &s.metrics.counter("skiff_requests_total", "Requests answered by an app, by status class",
+      slot->by_class[c - 1] = &s.metrics.counter("skiff_requests_total", "Requests answered by an app, by status class",
                                                 {{"app", ac.name}, {"code", std::to_string(c) + "xx"}});
-    slot.rejected = &s.metrics.counter("skiff_rejected_total", "Requests refused with 503 at the app's limits", l);
-    slot.traps = &s.metrics.counter("skiff_traps_total", "Requests whose guest trapped", l);
-    slot.timeouts = &s.metrics.counter("skiff_timeouts_total", "Requests whose guest ran out of time (504)", l);
-    slot.latency = &s.metrics.histogram("skiff_request_seconds", "Time from a request's headers to its response", l,
+    slot->rejected = &s.metrics.counter("skiff_rejected_total", "Requests refused with 503 at the app's limits", l);
+    slot->traps = &s.metrics.counter("skiff_traps_total", "Requests whose guest trapped", l);
+    slot->timeouts = &s.metrics.counter("skiff_timeouts_total", "Requests whose guest ran out of time (504)", l);
+    slot->latency = &s.metrics.histogram("skiff_request_seconds", "Time from a request's headers to its response", l,
                                         Histogram::latency_buckets());
-    slot.instantiate = &s.metrics.histogram("skiff_instantiate_seconds", "Time to instantiate a fresh sandbox", l,
+    slot->instantiate = &s.metrics.histogram("skiff_instantiate_seconds", "Time to instantiate a fresh sandbox", l,
                                             Histogram::latency_buckets());
-    slot.active = &s.metrics.gauge("skiff_instances_active", "Sandboxes running now", l);
-    slot.queued = &s.metrics.gauge("skiff_requests_queued", "Requests waiting for a sandbox", l);
+    slot->active = &s.metrics.gauge("skiff_instances_active", "Sandboxes running now", l);
+    slot->queued = &s.metrics.gauge("skiff_requests_queued", "Requests waiting for a sandbox", l);
     s.apps.push_back(std::move(slot));
   }
   // match_route returns pointers into the manifest: point them at the same objects.
-  for (AppSlot& slot : s.apps)
+  for (auto& slot : s.apps)
     for (const AppConfig& ac : s.manifest.apps)
-      if (ac.name == slot.app->name()) s.slot_of[&ac] = &slot;
+      if (ac.name == slot->app->name()) s.slot_of[&ac] = slot.get();
 
   SKIFF_TRY_ASSIGN(tcp::endpoint ep, parse_listen(opts.listen.empty() ? s.manifest.server.listen : opts.listen));
-  beast::error_code ec;
-  s.acceptor.open(ep.protocol(), ec);
-  if (!ec) s.acceptor.set_option(net::socket_base::reuse_address(true), ec);
-  if (!ec) s.acceptor.bind(ep, ec);
-  if (!ec) s.acceptor.listen(net::socket_base::max_listen_connections, ec);
-  if (ec) return serve_error("cannot listen on " + ep.address().to_string() + ":" + std::to_string(ep.port()) + ": " +
-                             ec.message());
-  s.bound = s.acceptor.local_endpoint(ec);
+  using reuse_port = net::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+  for (unsigned i = 0; i < io_threads; ++i) {
+    auto loop = std::make_unique<Loop>();
+    loop->sandbox.emplace(s.pool, s.watchdog);
+    beast::error_code ec;
+    // Every loop listens on the port the first one got (port 0: the kernel's choice).
+    const tcp::endpoint at = i == 0 ? ep : s.bound;
+    loop->acceptor.open(at.protocol(), ec);
+    if (!ec) loop->acceptor.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) loop->acceptor.set_option(reuse_port(true), ec);
+    if (!ec) loop->acceptor.bind(at, ec);
+    if (!ec) loop->acceptor.listen(net::socket_base::max_listen_connections, ec);
+    if (ec)
+      return serve_error("cannot listen on " + at.address().to_string() + ":" + std::to_string(at.port()) + ": " +
+                         ec.message());
+    if (i == 0) s.bound = loop->acceptor.local_endpoint(ec);
+    s.loops.push_back(std::move(loop));
+  }
   s.dispatcher.emplace(workers, s.pool, s.watchdog);
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
@@ -605,7 +676,7 @@ Metrics& Server::metrics() { return m_impl->metrics; }
 
 void Server::stop() {
   Impl* s = m_impl.get();
-  net::post(s->ioc, [s] {
+  net::post(s->loops[0]->ioc, [s] {
     s->begin_drain();
     s->wait_for_drain();
   });
@@ -615,15 +686,15 @@ void Server::run(bool handle_signals) {
   Impl& s = *m_impl;
   std::optional<net::signal_set> signals;
   if (handle_signals) {
-    signals.emplace(s.ioc, SIGTERM, SIGINT);
+    signals.emplace(s.loops[0]->ioc, SIGTERM, SIGINT);
     signals->async_wait([this](beast::error_code ec, int) {
       if (!ec) stop();
     });
   }
-  s.accept();
+  for (auto& l : s.loops) s.accept(*l);
   std::vector<std::thread> threads;
-  for (unsigned i = 1; i < s.io_threads; ++i) threads.emplace_back([&s] { s.ioc.run(); });
-  s.ioc.run();
+  for (size_t i = 1; i < s.loops.size(); ++i) threads.emplace_back([l = s.loops[i].get()] { l->ioc.run(); });
+  s.loops[0]->ioc.run();
   for (std::thread& t : threads) t.join();
   s.log.flush();
 }

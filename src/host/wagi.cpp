@@ -140,7 +140,10 @@ Result<void> parse_cgi_output(std::string_view out, Response& resp) {
       return bad_output("malformed CGI header line \"" + std::string(line.substr(0, 80)) + "\"");
     std::string_view name = line.substr(0, colon);
     std::string_view value = trim_ows(line.substr(colon + 1));
-    if (value.find('\0') != std::string_view::npos) return bad_output("NUL in CGI header " + std::string(name));
+    // A CR inside a value would reach the client as a line break to some parsers (a header
+    // or response of the guest's own making); the ABI refuses it too.
+    if (!is_field_value(value))
+      return bad_output("NUL or CR in CGI header " + std::string(name));
     any = true;
     if (iequals(name, "Status")) {
       unsigned code = 0;

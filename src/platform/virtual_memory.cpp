@@ -104,6 +104,10 @@ Result<ImageFile> ImageFile::create(const uint8_t* bytes, size_t len) {
   // Sealed: no one, this process included, can change what instances map.
   if (::fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0)
     return os_error("seal image", errno);
+  if (size) {
+    void* p = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
+    if (p != MAP_FAILED) image.m_data = static_cast<const uint8_t*>(p);
+  }
   return image;
 }
 
@@ -114,20 +118,26 @@ ImageFile::ImageFile(int fd, size_t size) : m_fd(fd), m_size(size) {
 
 ImageFile::ImageFile(ImageFile&& other) noexcept
     : m_fd(std::exchange(other.m_fd, -1)), m_size(std::exchange(other.m_size, 0)),
-      m_id(std::exchange(other.m_id, 0)) {}
+      m_id(std::exchange(other.m_id, 0)), m_data(std::exchange(other.m_data, nullptr)) {}
 
 ImageFile& ImageFile::operator=(ImageFile&& other) noexcept {
   if (this != &other) {
-    if (m_fd >= 0) ::close(m_fd);
+    unmap();
     m_fd = std::exchange(other.m_fd, -1);
     m_size = std::exchange(other.m_size, 0);
     m_id = std::exchange(other.m_id, 0);
+    m_data = std::exchange(other.m_data, nullptr);
   }
   return *this;
 }
 
-ImageFile::~ImageFile() {
+void ImageFile::unmap() {
+  if (m_data) ::munmap(const_cast<uint8_t*>(m_data), m_size);
+  m_data = nullptr;
   if (m_fd >= 0) ::close(m_fd);
+  m_fd = -1;
 }
+
+ImageFile::~ImageFile() { unmap(); }
 
 }  // namespace skiff::platform

@@ -68,12 +68,18 @@ class ImageFile {
   // image in a pooled reservation's layout.
   uint64_t id() const { return m_id; }
   size_t size() const { return m_size; }  // page-aligned
+  // The image's bytes, read-only (a shared mapping of the sealed file: no copy), or
+  // null if it could not be mapped. Restoring a page an instance changed copies from
+  // here (MemoryPool).
+  const uint8_t* data() const { return m_data; }
 
  private:
   ImageFile(int fd, size_t size);
+  void unmap();
   int m_fd = -1;
   size_t m_size = 0;
   uint64_t m_id = 0;
+  const uint8_t* m_data = nullptr;
 };
 
 }  // namespace skiff::platform

@@ -731,19 +731,22 @@ void scribble(Machine& machine, Store& store, Instance& in) {
 // inaccessible (PROT_NONE, not resident); growing again gives zero pages. Instances of
 // other modules reusing the reservation -- another image, no data, a smaller initial
 // memory -- see only their own initial memory, and the first module afterwards too.
-// Each of the pool's ways of finding the changed pages runs the whole sequence.
-class PooledMemory : public ::testing::TestWithParam<MemoryPool::Cleanup> {};
+// Each of the pool's ways of finding the changed pages runs the whole sequence, both
+// restoring changed pages in place (copied back from the image, zeroed) and discarding
+// them (keep_resident = 0).
+struct PoolMode {
+  MemoryPool::Cleanup cleanup;
+  size_t keep_resident;
+  const char* name;
+};
+class PooledMemory : public ::testing::TestWithParam<PoolMode> {};
 INSTANTIATE_TEST_SUITE_P(Cleanups, PooledMemory,
-                         ::testing::Values(MemoryPool::Cleanup::Best, MemoryPool::Cleanup::PerPage,
-                                           MemoryPool::Cleanup::Whole),
-                         [](const ::testing::TestParamInfo<MemoryPool::Cleanup>& p) {
-                           switch (p.param) {
-                             case MemoryPool::Cleanup::Best: return "Best";
-                             case MemoryPool::Cleanup::PerPage: return "PerPage";
-                             case MemoryPool::Cleanup::Whole: return "Whole";
-                           }
-                           return "?";
-                         });
+                         ::testing::Values(PoolMode{MemoryPool::Cleanup::Best, 1 << 20, "BestRestore"},
+                                           PoolMode{MemoryPool::Cleanup::Best, 0, "BestDiscard"},
+                                           PoolMode{MemoryPool::Cleanup::PerPage, 1 << 20, "PerPageRestore"},
+                                           PoolMode{MemoryPool::Cleanup::PerPage, 0, "PerPageDiscard"},
+                                           PoolMode{MemoryPool::Cleanup::Whole, 0, "Whole"}),
+                         [](const ::testing::TestParamInfo<PoolMode>& p) { return std::string(p.param.name); });
 TEST_P(PooledMemory, IsPristineOnReuse) {
   IsoModule a("pre_iso_a"), b("pre_iso_b"), none("pre_iso_none"), small("pre_iso_small");
   ASSERT_TRUE(a.pre && b.pre && none.pre && small.pre);
@@ -753,7 +756,7 @@ TEST_P(PooledMemory, IsPristineOnReuse) {
   EXPECT_EQ(a.pristine[0], 'I');
   EXPECT_EQ(a.pristine[65636], 'A');
 
-  MemoryPool pool(4096, GetParam());
+  MemoryPool pool(4096, GetParam().cleanup, GetParam().keep_resident);
   Machine machine;
   uint8_t* base = nullptr;
   {

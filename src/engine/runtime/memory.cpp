@@ -16,7 +16,8 @@ Result<std::unique_ptr<Memory>> Memory::create(const ir::MemType& type, uint32_t
   const uint64_t initial = type.limits.min * ir::kPageSize;
   if (image && image->size() > initial)
     return Error(ErrorCode::InvalidArgument, kNoOffset, "memory image larger than the initial memory");
-  const MemoryPool::Layout layout{image ? image->id() : 0, image ? image->size() : 0, static_cast<size_t>(initial)};
+  const MemoryPool::Layout layout{image ? image->id() : 0, image ? image->size() : 0, static_cast<size_t>(initial),
+                                  image ? image->data() : nullptr};
   MemoryPool::Slot slot;
   if (pool) {
     SKIFF_TRY_ASSIGN(slot, pool->acquire(kReservationBytes, layout));

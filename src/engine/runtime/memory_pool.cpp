@@ -7,11 +7,13 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <vector>
 
 namespace skiff::engine::runtime {
 
-MemoryPool::MemoryPool(size_t max_idle, Cleanup cleanup) : m_max_idle(max_idle) {
+MemoryPool::MemoryPool(size_t max_idle, Cleanup cleanup, size_t keep_resident)
+    : m_max_idle(max_idle), m_keep_resident(keep_resident) {
   if (cleanup != Cleanup::Whole) m_pagemap = ::open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
   if (cleanup == Cleanup::PerPage) m_has_scan.store(false, std::memory_order_relaxed);
 }
@@ -34,10 +36,34 @@ struct PmScanArg {
 constexpr uint64_t kPageIsFile = 1 << 2, kPageIsPresent = 1 << 3, kPageIsSwapped = 1 << 4;
 constexpr unsigned long kPagemapScan = _IOWR('f', 16, PmScanArg);
 
-// Discards the pages of [base, base+len) that are present or swapped and not the image
-// file's own: everything an instance changed. Returns false if the kernel has no
-// PAGEMAP_SCAN (or refuses it), leaving the memory untouched.
-bool scan_and_discard(int pagemap, uint8_t* base, size_t len, bool& ok) {
+// Puts changed ranges of a memory back to the layout's content: copied from the image
+// or zeroed in place while the budget lasts (the pages stay resident: no fault for the
+// next instance, no TLB shootdown), discarded after that.
+struct Restorer {
+  uint8_t* base;
+  const MemoryPool::Layout& layout;
+  size_t budget;
+  bool ok = true;
+
+  void operator()(size_t off, size_t len) {
+    if (len <= budget && (off >= layout.image_bytes || layout.image)) {
+      budget -= len;
+      const size_t end = off + len;
+      const size_t image_end = std::min(end, layout.image_bytes);
+      if (off < image_end) std::memcpy(base + off, layout.image + off, image_end - off);
+      const size_t zero_from = std::max(off, image_end);
+      if (zero_from < end) std::memset(base + zero_from, 0, end - zero_from);
+      return;
+    }
+    if (::madvise(base + off, len, MADV_DONTNEED) != 0) ok = false;
+  }
+};
+
+// Finds the pages of [base, base+len) that are present or swapped and not the image
+// file's own -- everything an instance changed -- and hands each range to `restore`.
+// Returns false if the kernel has no PAGEMAP_SCAN (or refuses it), leaving the memory
+// untouched.
+bool scan_changes(int pagemap, uint8_t* base, size_t len, Restorer& restore) {
   PageRegion regions[32];
   PmScanArg arg{};
   arg.size = sizeof arg;
@@ -49,14 +75,11 @@ bool scan_and_discard(int pagemap, uint8_t* base, size_t len, bool& ok) {
   arg.category_mask = kPageIsFile;  // not a file page...
   arg.category_anyof_mask = kPageIsPresent | kPageIsSwapped;  // ...that exists
   arg.return_mask = kPageIsPresent | kPageIsSwapped;
-  ok = true;
   for (;;) {
     const int n = ::ioctl(pagemap, kPagemapScan, &arg);
     if (n < 0) return false;
-    for (int i = 0; i < n; ++i) {
-      if (::madvise(reinterpret_cast<void*>(regions[i].start), regions[i].end - regions[i].start, MADV_DONTNEED) != 0)
-        ok = false;
-    }
+    for (int i = 0; i < n; ++i)
+      restore(regions[i].start - reinterpret_cast<uintptr_t>(base), regions[i].end - regions[i].start);
     if (arg.walk_end >= arg.end) return true;
     arg.start = arg.walk_end;
   }
@@ -68,9 +91,9 @@ bool MemoryPool::discard_changes(const platform::Reservation& r, const Layout& l
   const size_t ps = platform::page_size();
   const size_t pages = layout.initial / ps;
   if (m_pagemap < 0) return ::madvise(r.base(), layout.initial, MADV_DONTNEED) == 0;
+  Restorer restore{r.base(), layout, m_keep_resident};
   if (m_has_scan.load(std::memory_order_relaxed)) {
-    bool ok = true;
-    if (scan_and_discard(m_pagemap, r.base(), layout.initial, ok)) return ok;
+    if (scan_changes(m_pagemap, r.base(), layout.initial, restore)) return restore.ok;
     m_has_scan.store(false, std::memory_order_relaxed);  // an older kernel: per-page entries
   }
   // One 64-bit entry per page: bit 63 present, 62 swapped, 61 file page (a private
@@ -100,10 +123,10 @@ bool MemoryPool::discard_changes(const platform::Reservation& r, const Layout& l
     }
     size_t end = i + 1;
     while (end < pages && changed(end)) ++end;
-    if (::madvise(r.base() + i * ps, (end - i) * ps, MADV_DONTNEED) != 0) return false;
+    restore(i * ps, (end - i) * ps);
     i = end;
   }
-  return true;
+  return restore.ok;
 }
 
 Result<MemoryPool::Slot> MemoryPool::acquire(size_t bytes, const Layout& layout) {

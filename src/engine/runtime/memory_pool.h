@@ -33,7 +33,10 @@ class MemoryPool {
     uint64_t image_id = 0;
     size_t image_bytes = 0;
     size_t initial = 0;
-    friend bool operator==(const Layout&, const Layout&) = default;
+    const uint8_t* image = nullptr;  // the image's bytes (ImageFile::data), if readable
+    friend bool operator==(const Layout& a, const Layout& b) {
+      return a.image_id == b.image_id && a.image_bytes == b.image_bytes && a.initial == b.initial;
+    }
   };
 
   // How a released reservation finds what its instance changed. Best picks the first
@@ -43,8 +46,12 @@ class MemoryPool {
   enum class Cleanup { Best, PerPage, Whole };
 
   // Keeps at most `max_idle` reservations waiting (address space, plus the page tables
-  // of their initial memory).
-  explicit MemoryPool(size_t max_idle = 4096, Cleanup cleanup = Cleanup::Best);
+  // of their initial memory). Up to `keep_resident` bytes of changed pages per release
+  // are restored in place (copied back from the image, or zeroed) instead of discarded:
+  // no page faults for the next instance and, above all, no TLB shootdown -- a discard
+  // in a process running on several cores interrupts every one of them, which costs more
+  // than copying a few pages back. Beyond the budget, pages are discarded.
+  explicit MemoryPool(size_t max_idle = 4096, Cleanup cleanup = Cleanup::Best, size_t keep_resident = 1 << 20);
   ~MemoryPool();
   MemoryPool(const MemoryPool&) = delete;
   MemoryPool& operator=(const MemoryPool&) = delete;
@@ -65,10 +72,12 @@ class MemoryPool {
     platform::Reservation reservation;
     Layout layout;  // initial == 0: clean
   };
-  // Discards the pages of [0, layout.initial) the instance changed.
+  // Brings the pages of [0, layout.initial) the instance changed back to the layout's
+  // content: restored in place within the keep_resident budget, discarded beyond it.
   bool discard_changes(const platform::Reservation& r, const Layout& layout);
 
   size_t m_max_idle;
+  size_t m_keep_resident;
   int m_pagemap = -1;  // /proc/self/pagemap, or -1
   std::atomic<bool> m_has_scan{true};  // the kernel answers PAGEMAP_SCAN
   mutable std::mutex m_mutex;

@@ -15,15 +15,15 @@ Watchdog::~Watchdog() {
 
 Watchdog::Ticket Watchdog::arm(Store& store, Clock::time_point deadline) {
   Ticket::Key key;
-  bool earliest;
+  bool sooner;
   {
     std::lock_guard lock(m_mutex);
     key = {deadline, m_next_id++};
     m_pending.emplace(key, &store);
-    earliest = m_pending.begin()->first == key;
+    sooner = deadline < m_sleep_until;
     if (!m_thread.joinable()) m_thread = std::thread([this] { run(); });
   }
-  if (earliest) m_wake.notify_all();  // the thread may be sleeping towards a later one
+  if (sooner) m_wake.notify_all();  // the thread is sleeping towards a later time
   return Ticket(this, key);
 }
 
@@ -34,9 +34,13 @@ uint64_t Watchdog::fired() const {
 
 void Watchdog::run() {
   std::unique_lock lock(m_mutex);
+  // With nothing pending the thread still looks again after a while rather than sleep
+  // until woken: deadlines armed meanwhile further out than that need no wake-up.
+  constexpr auto kIdleRecheck = std::chrono::milliseconds(100);
   while (!m_stopping) {
     if (m_pending.empty()) {
-      m_wake.wait(lock);
+      m_sleep_until = Clock::now() + kIdleRecheck;
+      m_wake.wait_until(lock, m_sleep_until);
       continue;
     }
     auto first = m_pending.begin();
@@ -44,6 +48,7 @@ void Watchdog::run() {
     // the lock is released may have erased the entry (and its key) by then.
     const Clock::time_point deadline = first->first.first;
     if (Clock::now() < deadline) {
+      m_sleep_until = deadline;
       m_wake.wait_until(lock, deadline);
       continue;  // woken early: a new earliest deadline, a disarm, or the end
     }

@@ -65,6 +65,9 @@ class Watchdog {
   std::map<Ticket::Key, Store*> m_pending;  // by deadline, then arming order
   uint64_t m_next_id = 0;
   uint64_t m_fired = 0;
+  // When the thread wakes next by itself. arm() wakes it only for a deadline before
+  // that, so a stream of requests with the same timeout costs no wake-ups.
+  Clock::time_point m_sleep_until = Clock::time_point::min();
   bool m_stopping = false;
   std::thread m_thread;
 };
