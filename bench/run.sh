@@ -8,6 +8,8 @@ build=${1:-$here/../build/release}
 "$here/validate.sh" "$build"
 # Instantiation: instantiate+call+teardown beside node, density, whole-process hello.
 "$here/instantiate.sh" "$build"
+# skiff serve under wrk, beside a native handler in the same server and nginx.
+"$here/serve.sh" "$build"
 # CPU workloads: native gcc -O2, node (V8), wabt's wasm-interp (rebuilt with WASI from
 # Debian's source package), and skiff (`skiff run`).
 "$here/cpu/build.sh"
