@@ -140,6 +140,16 @@ Result<void> response_header(void*, Caller& caller, uint64_t* s) {
     ret(s, kInvalid);
     return ok();
   }
+  // Headers count against the response limit as the body does ("Name: value\r\n" each):
+  // otherwise a guest could pile up any amount of them in the host's memory.
+  const uint64_t size = name.size() + value.size() + 4;
+  const uint64_t room =
+      c.ctx->response_limit - std::min<uint64_t>(c.ctx->response->body().size(), c.ctx->response_limit);
+  if (size > room) {
+    ret(s, kTooLarge);
+    return ok();
+  }
+  c.ctx->response_limit -= size;
   c.ctx->response->insert(name, value);
   ret(s, 0);
   return ok();
@@ -203,6 +213,7 @@ Result<void> kv_get(void*, Caller& caller, uint64_t* s) {
 
 Result<void> kv_set(void*, Caller& caller, uint64_t* s) {
   SKIFF_TRY_ASSIGN(Call c, begin(caller, "kv_set"));
+  c.ctx->effect();
   SKIFF_TRY_ASSIGN(std::string_view key, c.in(u32(s[0]), u32(s[1])));
   SKIFF_TRY_ASSIGN(std::string_view value, c.in(u32(s[2]), u32(s[3])));
   int32_t code;
@@ -215,6 +226,7 @@ Result<void> kv_set(void*, Caller& caller, uint64_t* s) {
 
 Result<void> kv_delete(void*, Caller& caller, uint64_t* s) {
   SKIFF_TRY_ASSIGN(Call c, begin(caller, "kv_delete"));
+  c.ctx->effect();
   SKIFF_TRY_ASSIGN(std::string_view key, c.in(u32(s[0]), u32(s[1])));
   int32_t code;
   KvStore* kv = kv_of(c, code);
@@ -244,6 +256,7 @@ Result<void> kv_list(void*, Caller& caller, uint64_t* s) {
 
 Result<void> http_request(void*, Caller& caller, uint64_t* s) {
   SKIFF_TRY_ASSIGN(Call c, begin(caller, "http_request"));
+  c.ctx->effect();  // a request elsewhere may change something there
   OutboundRequest req;
   SKIFF_TRY_ASSIGN(req.method, c.in(u32(s[0]), u32(s[1])));
   SKIFF_TRY_ASSIGN(req.url, c.in(u32(s[2]), u32(s[3])));

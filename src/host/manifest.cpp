@@ -811,7 +811,9 @@ RouteMatch match_route(const Manifest& m, std::string_view method, std::string_v
   match.method_allowed =
       best->methods.empty() ||
       std::any_of(best->methods.begin(), best->methods.end(), [&](const std::string& allowed) {
-        return equals_ignoring_case(allowed, method);
+        // HEAD is GET without the body (RFC 9110 §9.3.2): a route that allows GET allows it.
+        return equals_ignoring_case(allowed, method) ||
+               (allowed == "GET" && equals_ignoring_case(method, "HEAD"));
       });
   return match;
 }

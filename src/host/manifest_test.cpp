@@ -222,6 +222,15 @@ TEST(Manifest, NonAsciiOnlyInStringsAndComments) {
   EXPECT_EQ(m.apps[0].env[3].second, "\"\xc3\xa9");
 }
 
+TEST(Manifest, HeadIsAllowedWhereGetIs) {
+  const Manifest m = parse_ok("[[app]]\nname = \"a\"\nmodule = \"a.wasm\"\n"
+                              "routes = [{ prefix = \"/g\", methods = [\"GET\"] }, { prefix = \"/p\", methods = [\"POST\"] }]\n");
+  EXPECT_TRUE(match_route(m, "HEAD", "/g").method_allowed);
+  EXPECT_TRUE(match_route(m, "head", "/g/x").method_allowed);
+  EXPECT_FALSE(match_route(m, "HEAD", "/p").method_allowed);
+  EXPECT_FALSE(match_route(m, "GET", "/p").method_allowed);
+}
+
 TEST(Manifest, UnknownKeyIsAnErrorWithLine) {
   const std::string app = kApp;
   expect_errors({

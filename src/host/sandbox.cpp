@@ -17,6 +17,7 @@ std::string_view outcome_name(Outcome o) {
     case Outcome::OutOfFuel: return "out_of_fuel";
     case Outcome::Overloaded: return "overloaded";
     case Outcome::HostError: return "host_error";
+    case Outcome::Retry: return "retry";
   }
   return "?";
 }
@@ -41,8 +42,17 @@ Sandbox::Sandbox(runtime::MemoryPool& pool, runtime::Watchdog& watchdog)
       m_stdout(kMaxResponseBytes),
       m_stderr(kMaxStderrBytes) {}
 
+void RequestContext::effect() {
+  effects = true;
+  if (!cut_short) return;
+  cut_short = false;
+  *ticket = watchdog->arm(*store, deadline);
+  // The budget's deadline may have fired already; the run goes on to the real one.
+  store->clear_interrupt();
+}
+
 HandleResult Sandbox::handle(const App& app, std::string_view route_prefix, const Request& req, const PeerInfo& peer,
-                             Response& resp) {
+                             Response& resp, std::chrono::nanoseconds inline_budget) {
   HandleResult hr;
   const AppConfig& cfg = app.config();
   const AppLimits& lim = cfg.limits;
@@ -95,7 +105,12 @@ HandleResult Sandbox::handle(const App& app, std::string_view route_prefix, cons
   store.set_host_slot(wasi::kWasiSlot, ctx->get());
   store.set_host_slot(kRequestSlot, &rc);
   if (lim.fuel) store.set_fuel(lim.fuel);
-  runtime::Watchdog::Ticket deadline = m_watchdog.arm(store, rc.deadline);
+  const auto budget_end = Clock::now() + inline_budget;
+  rc.cut_short = inline_budget.count() > 0 && budget_end < rc.deadline;
+  runtime::Watchdog::Ticket deadline = m_watchdog.arm(store, rc.cut_short ? budget_end : rc.deadline);
+  rc.watchdog = &m_watchdog;
+  rc.ticket = &deadline;
+  rc.store = &store;
 
   const auto t0 = Clock::now();
   auto inst = interp::instantiate(m_machine, store, app.pre());
@@ -115,6 +130,10 @@ HandleResult Sandbox::handle(const App& app, std::string_view route_prefix, cons
     if (ran) ran = m_machine.call(store, *entry->func, {}, {});
   }
   deadline.disarm();
+  if (!ran && ran.error().code() == ErrorCode::TrapDeadline && rc.cut_short) {
+    hr.outcome = Outcome::Retry;  // nothing of this run is kept: the worker starts afresh
+    return hr;
+  }
   hr.guest_stderr = std::move(m_stderr.data());
   m_stderr.data().clear();
 

@@ -15,6 +15,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -111,8 +112,12 @@ struct AppSlot {
   // requests, while its recent run time -- a maximum decaying by 1/8 per request --
   // stays under kInlineMax. An app that loops or blocks is therefore served by the
   // workers, where it cannot stall the io thread's other connections for long.
+  // An inline run that passes kInlineBudget before any effect outside its sandbox is
+  // abandoned and run again on a worker (RequestContext::effect): a quick app that turns
+  // slow holds its io thread's other connections up that long, not for its timeout.
   static constexpr uint32_t kLearn = 8;
   static constexpr uint64_t kInlineMax = 1'000'000;  // ns
+  static constexpr std::chrono::nanoseconds kInlineBudget = std::chrono::milliseconds(5);
   std::atomic<uint64_t> recent_ns{0};
   std::atomic<uint32_t> completed{0};
   bool runs_inline() const {
@@ -311,9 +316,12 @@ class Session : public std::enable_shared_from_this<Session> {
     m_resp = {};
     Dispatcher& d = *m_srv.dispatcher;
     if (m_slot->runs_inline() && d.try_enter(*m_slot->gate)) {
-      HandleResult hr = run_guest(*m_loop.sandbox);
+      HandleResult hr = run_guest(*m_loop.sandbox, AppSlot::kInlineBudget);
       d.leave(*m_slot->gate);
-      return finish(std::move(hr));
+      if (hr.outcome != Outcome::Retry) return finish(std::move(hr));
+      // Over the budget with nothing done outside its sandbox: the io thread lets go and
+      // a worker runs the request afresh (the app now counts as slow).
+      m_resp = {};
     }
     Dispatcher::Admit admit = d.submit(*m_slot->gate, [self = shared_from_this()](Sandbox& sb) {
       HandleResult hr = self->run_guest(sb);
@@ -332,9 +340,9 @@ class Session : public std::enable_shared_from_this<Session> {
     }
   }
 
-  HandleResult run_guest(Sandbox& sb) {
+  HandleResult run_guest(Sandbox& sb, std::chrono::nanoseconds inline_budget = {}) {
     const auto t0 = Clock::now();
-    HandleResult hr = sb.handle(*m_slot->app, m_route, m_req, m_peer, m_resp);
+    HandleResult hr = sb.handle(*m_slot->app, m_route, m_req, m_peer, m_resp, inline_budget);
     m_slot->record(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count()));
     return hr;
   }
@@ -507,7 +515,9 @@ class Session : public std::enable_shared_from_this<Session> {
     m_out += m_resp.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
     m_out += std::to_string(m_resp.result_int());
     m_out += ' ';
-    m_out += m_resp.reason();
+    // Beast has no phrase for codes it does not know (a guest's 299, say).
+    std::string_view reason = m_resp.reason();
+    m_out += reason.empty() || reason == "<unknown-status>" ? std::string_view("Unknown") : reason;
     m_out += "\r\n";
     for (const auto& f : m_resp) {
       m_out += f.name_string();
@@ -733,6 +743,11 @@ void Server::run(bool handle_signals) {
     });
   }
   for (auto& l : s.loops) s.accept(*l);
+  // Once the drain has closed the acceptors, a loop whose only connection waits for a
+  // worker has nothing pending and its run() would return: the worker's answer, posted
+  // to it later, would never be written. The loops run until stop_loops().
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> keep_running;
+  for (auto& l : s.loops) keep_running.push_back(net::make_work_guard(l->ioc));
   std::vector<std::thread> threads;
   for (size_t i = 1; i < s.loops.size(); ++i) threads.emplace_back([l = s.loops[i].get()] { l->ioc.run(); });
   s.loops[0]->ioc.run();

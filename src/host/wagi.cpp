@@ -90,9 +90,12 @@ void cgi_environment(const Request& req, const PeerInfo& peer, std::string_view 
                         std::string(target));
 
   // HTTP_* for every header but the two CGI gives its own variables; repeated ones joined.
+  // A header whose name has '_' is left out (as nginx and Apache do): "X_User" and
+  // "X-User" would both be HTTP_X_USER, and a client could forge what a proxy in front set.
   const size_t first = env.size();
   for (const auto& f : req) {
     if (f.name() == http::field::content_type || f.name() == http::field::content_length) continue;
+    if (f.name_string().find('_') != std::string_view::npos) continue;
     std::string name = "HTTP_";
     for (char c : f.name_string())
       name.push_back(c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c))));

@@ -1,0 +1,86 @@
+#include "host/wagi.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+// Covers the CGI translation in isolation (tests/serve runs it end to end): the exact
+// variables for a request through a route (SCRIPT_NAME, PATH_INFO decoded and raw,
+// QUERY_STRING, headers as HTTP_* joined when repeated, none for a name with '_'),
+// indexed-query arguments, and CGI output: Status with and without a reason, Location
+// without Status, framing headers dropped, and every malformed form refused.
+
+namespace skiff::host {
+namespace {
+
+namespace http = boost::beast::http;
+
+std::vector<std::string> env_of(const Request& req, std::string_view route) {
+  std::vector<std::string> env;
+  cgi_environment(req, PeerInfo{"10.0.0.7", 40001, "127.0.0.1", 8080}, route, env);
+  return env;
+}
+
+bool has(const std::vector<std::string>& env, const std::string& kv) {
+  return std::find(env.begin(), env.end(), kv) != env.end();
+}
+
+TEST(Wagi, EnvironmentOfARequestThroughARoute) {
+  Request req{http::verb::post, "/api/a%20b/c?x=1", 11};
+  req.set(http::field::host, "example.test:8080");
+  req.set(http::field::content_type, "text/plain");
+  req.insert("X-Tag", "one");
+  req.insert("X-Tag", "two");
+  req.insert("X_User", "forged");
+  req.body() = "hello";
+  auto env = env_of(req, "/api");
+  for (const char* kv : {"REQUEST_METHOD=POST", "SCRIPT_NAME=/api", "PATH_INFO=/a b/c", "X_RAW_PATH_INFO=/a%20b/c",
+                         "QUERY_STRING=x=1", "CONTENT_TYPE=text/plain", "CONTENT_LENGTH=5",
+                         "SERVER_NAME=example.test", "SERVER_PORT=8080", "SERVER_PROTOCOL=HTTP/1.1",
+                         "REMOTE_ADDR=10.0.0.7", "REMOTE_PORT=40001", "HTTP_X_TAG=one, two",
+                         "HTTP_HOST=example.test:8080", "X_MATCHED_ROUTE=/api",
+                         "X_FULL_URL=http://example.test:8080/api/a%20b/c?x=1"})
+    EXPECT_TRUE(has(env, kv)) << kv;
+  EXPECT_FALSE(std::any_of(env.begin(), env.end(), [](const std::string& e) { return e.starts_with("HTTP_X_USER="); }));
+  EXPECT_FALSE(std::any_of(env.begin(), env.end(), [](const std::string& e) { return e.starts_with("HTTP_CONTENT"); }));
+  // The root route: SCRIPT_NAME is empty and PATH_INFO the whole path.
+  env = env_of(Request{http::verb::get, "/x", 11}, "/");
+  EXPECT_TRUE(has(env, "SCRIPT_NAME="));
+  EXPECT_TRUE(has(env, "PATH_INFO=/x"));
+}
+
+TEST(Wagi, IndexedQueriesBecomeArguments) {
+  EXPECT_EQ(cgi_arguments("app", "/p?a+b%2Bc+"), (std::vector<std::string>{"app", "a", "b+c", ""}));
+  EXPECT_EQ(cgi_arguments("app", "/p?k=v+w"), std::vector<std::string>{"app"});
+  EXPECT_EQ(cgi_arguments("app", "/p"), std::vector<std::string>{"app"});
+}
+
+TEST(Wagi, OutputBecomesTheResponse) {
+  Response r;
+  ASSERT_TRUE(parse_cgi_output("Status: 404 Gone Fishing\r\nX-A:  b \nContent-Length: 99\n\nbody\n", r).ok());
+  EXPECT_EQ(r.result_int(), 404u);
+  EXPECT_EQ(r.reason(), "Gone Fishing");
+  EXPECT_EQ(r["X-A"], "b");
+  EXPECT_EQ(r.count(http::field::content_length), 0u);
+  EXPECT_EQ(r.body(), "body\n");
+  Response l;
+  ASSERT_TRUE(parse_cgi_output("Location: /elsewhere\n\n", l).ok());
+  EXPECT_EQ(l.result_int(), 302u);
+  Response d;
+  ASSERT_TRUE(parse_cgi_output("Content-Type: text/plain\n\n", d).ok());
+  EXPECT_EQ(d.result_int(), 200u);
+}
+
+TEST(Wagi, MalformedOutputIsRefused) {
+  for (const char* bad : {"", "no header block", "Content-Type: a\nno blank line", "Bad Name: x\n\n",
+                          "Status: 42\n\n", "Status: 600\n\n", "Status: 20x\n\n", "X: a\rb\n\n",
+                          std::string("X: a\0b\n\n", 8).c_str()}) {
+    Response r;
+    EXPECT_FALSE(parse_cgi_output(bad, r).ok()) << bad;
+  }
+  Response r;
+  EXPECT_FALSE(parse_cgi_output(std::string_view("X: a\0b\n\n", 8), r).ok());
+}
+
+}  // namespace
+}  // namespace skiff::host

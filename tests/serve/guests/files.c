@@ -1,0 +1,52 @@
+// files: a WAGI guest that reads the app's files directory (mounted read-only at "/")
+// and tries to change it. One line per operation: "NAME ok" or "NAME errno=N".
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void report(const char *name, int rc) {
+  if (rc >= 0) printf("%s ok\n", name);
+  else printf("%s errno=%d\n", name, errno);
+}
+
+int main(void) {
+  printf("Content-Type: text/plain\n\n");
+  char buf[256] = {0};
+  FILE *f = fopen("/hello.txt", "r");
+  if (f) {
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = 0;
+    fclose(f);
+    printf("read ok %s", buf);
+  } else {
+    printf("read errno=%d\n", errno);
+  }
+  f = fopen("/sub/inner.txt", "r");
+  if (f) {
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = 0;
+    fclose(f);
+    printf("read_sub ok %s", buf);
+  } else {
+    printf("read_sub errno=%d\n", errno);
+  }
+  int fd = open("/hello.txt", O_WRONLY);
+  report("open_write", fd);
+  if (fd >= 0) {
+    report("write", (int)write(fd, "pwned\n", 6));
+    close(fd);
+  }
+  fd = open("/hello.txt", O_WRONLY | O_TRUNC);
+  report("open_trunc", fd);
+  fd = open("/new.txt", O_WRONLY | O_CREAT, 0644);
+  report("create", fd);
+  report("mkdir", mkdir("/newdir", 0755));
+  report("unlink", unlink("/hello.txt"));
+  report("rename", rename("/hello.txt", "/moved.txt"));
+  report("open_outside", open("/../secret.txt", O_RDONLY));
+  report("open_outside_sub", open("/sub/../../secret.txt", O_RDONLY));
+  return 0;
+}
