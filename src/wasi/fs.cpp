@@ -249,7 +249,7 @@ Errno WasiCtx::Calls::fd_fdstat_get(WasiCtx& c, Guest& g, U32 fd, U32 ptr) {
   if (!e) return Errno::Badf;
   uint8_t* p = g.bytes(ptr, layout::kFdstat);
   if (!p) return Errno::Fault;
-  int fl = ::fcntl(e->host, F_GETFL);
+  int fl = e->stream ? -1 : ::fcntl(e->host, F_GETFL);  // a Stream has no descriptor flags
   uint16_t flags = 0;
   if (fl >= 0) {
     if (fl & O_APPEND) flags |= kFdflagAppend;

@@ -30,10 +30,11 @@ std::shared_ptr<const interp::CompiledModule> echo_module() {
 }
 
 struct Streams {
+  std::string input;  // MemoryInput borrows its bytes: kept here
   MemoryInput in;
   MemoryOutput out, err;
-  explicit Streams(const std::string& input, size_t out_limit = SIZE_MAX)
-      : in({reinterpret_cast<const uint8_t*>(input.data()), input.size()}), out(out_limit) {}
+  explicit Streams(std::string bytes, size_t out_limit = SIZE_MAX)
+      : input(std::move(bytes)), in({reinterpret_cast<const uint8_t*>(input.data()), input.size()}), out(out_limit) {}
   WasiConfig config() {
     WasiConfig c;
     c.args = {"echo"};
