@@ -164,6 +164,7 @@ struct Server::Impl {
 
   Counter* connections_total = nullptr;
   Gauge* connections_open = nullptr;
+  Gauge* pool_idle = nullptr;  // linear-memory reservations waiting in the MemoryPool
   Counter* host_responses[5] = {};  // the server's own: 400/404/405/413/431/503...
 
   Impl(Manifest m, const ServeOptions& o) : manifest(std::move(m)), opts(o), log(o.log_fd) {}
@@ -182,6 +183,7 @@ struct Server::Impl {
       s->active->set(s->gate->active());
       s->queued->set(s->gate->queued());
     }
+    pool_idle->set(static_cast<int64_t>(pool.idle()));
     return metrics.render();
   }
 };
@@ -648,6 +650,8 @@ Result<std::unique_ptr<Server>> Server::create(Manifest manifest, const ServeOpt
 
   s.connections_total = &s.metrics.counter("skiff_connections_total", "Connections accepted");
   s.connections_open = &s.metrics.gauge("skiff_connections_open", "Connections open now");
+  s.pool_idle = &s.metrics.gauge("skiff_memory_pool_idle",
+                                 "Sandbox memories kept ready for reuse (reservations in the pool)");
   for (unsigned c = 1; c <= 5; ++c)
     s.host_responses[c - 1] = &s.metrics.counter("skiff_host_responses_total",
                                                  "Responses the server gave itself (errors, /healthz, /metrics)",

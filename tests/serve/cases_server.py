@@ -704,6 +704,10 @@ routes = ["/trap"]
     C.eq(metric(ms, "skiff_host_responses_total", code="4xx"), 1.0, "host 4xx (the 404)")
     C.eq(metric(ms, "skiff_connections_total"), 8.0 + 0, "connections accepted")
     C.eq(metric(ms, "skiff_connections_open"), 1.0, "connections open: this one")
+    # Every sandbox's memory went back to the pool: the requests ran one at a time, so one
+    # reservation per layout served them all (cgi and trap: two modules, two layouts).
+    C.check(1.0 <= metric(ms, "skiff_memory_pool_idle") <= 2.0,
+            f"pool occupancy: {metric(ms, 'skiff_memory_pool_idle')} memories idle")
     # Histograms: cumulative buckets ending in +Inf == _count, sum > 0.
     for name in ("skiff_request_seconds", "skiff_instantiate_seconds"):
         buckets = sorted(((float(dict(k[1])["le"]), v) for k, v in ms.items()
