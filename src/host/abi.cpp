@@ -175,7 +175,7 @@ Result<void> config_get(void*, Caller& caller, uint64_t* s) {
   SKIFF_TRY_ASSIGN(std::string_view key, c.in(u32(s[0]), u32(s[1])));
   SKIFF_TRY(c.out(u32(s[2]), u32(s[3])));
   const auto& config = c.ctx->app->config().config;
-  auto it = config.find(std::string(key));
+  auto it = config.find(key);
   if (it == config.end()) {
     ret(s, kNotFound);
     return ok();

@@ -36,6 +36,7 @@ Result<std::unique_ptr<App>> App::load(const AppConfig& config, KvStore* kv) {
   std::unique_ptr<App> app(new App(config));
   if (config.kv && !kv) return app_error(config, "kv = true but the server has no key-value store");
   app->m_kv = kv;
+  for (const auto& [k, v] : config.env) app->m_env.push_back(k + "=" + v);
   if (config.module.starts_with("builtin:")) {
     if (config.module != kBuiltinHello)
       return app_error(config, "unknown builtin handler \"" + config.module + "\" (there is builtin:hello)");

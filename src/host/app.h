@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/result.h"
 #include "engine/interp/interpreter.h"
@@ -47,6 +48,8 @@ class App {
   // A native handler built as a WASI reactor exports `_initialize` (no parameters, no
   // results), called in each fresh instance before skiff_handle.
   bool has_initialize() const { return m_has_initialize; }
+  // The manifest's environment as "KEY=VALUE", built once for every request.
+  const std::vector<std::string>& env() const { return m_env; }
   // The files directory, or -1.
   int files_fd() const { return m_files_fd; }
   KvStore* kv() const { return m_kv; }
@@ -62,6 +65,7 @@ class App {
   std::shared_ptr<const engine::interp::CompiledModule> m_code;
   engine::runtime::Store m_host_store;  // the shared host functions
   std::shared_ptr<const engine::runtime::InstancePre> m_pre;
+  std::vector<std::string> m_env;
   int m_files_fd = -1;
   bool m_has_initialize = false;
   bool m_builtin = false;

@@ -806,6 +806,7 @@ RouteMatch match_route(const Manifest& m, std::string_view method, std::string_v
   RouteMatch match;
   if (!best) return match;
   match.app = best_app;
+  match.route = best;
   // The longest prefix decides alone: a shorter route that allows the method must not
   // take a path the longer one claims (405, not a surprise handler).
   match.method_allowed =

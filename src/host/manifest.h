@@ -67,7 +67,7 @@ struct AppConfig {
   bool kv = false;
   AppLimits limits;
   std::vector<std::pair<std::string, std::string>> env;  // in manifest order
-  std::map<std::string, std::string> config;
+  std::map<std::string, std::string, std::less<>> config;  // found by string_view, no copy
   uint32_t line = 0;  // where the [[app]] table starts, for later errors
 };
 
@@ -99,6 +99,7 @@ Result<Manifest> load_manifest(const std::string& path);
 // the path matched only routes that exclude the method (405 rather than 404).
 struct RouteMatch {
   const AppConfig* app = nullptr;
+  const Route* route = nullptr;  // the route of `app` that matched
   bool method_allowed = false;
 };
 RouteMatch match_route(const Manifest& m, std::string_view method, std::string_view path);

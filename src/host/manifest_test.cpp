@@ -122,7 +122,7 @@ routes = ["/"]
   EXPECT_EQ(a.limits.max_body_bytes, 2048u);
   using Env = std::vector<std::pair<std::string, std::string>>;
   EXPECT_EQ(a.env, (Env{{"ZED", "last letter"}, {"ALPHA", "a=b"}}));  // manifest order, not sorted
-  EXPECT_EQ(a.config, (std::map<std::string, std::string>{{"greeting", "hi"}, {"mode", ""}}));
+  EXPECT_EQ(a.config, (std::map<std::string, std::string, std::less<>>{{"greeting", "hi"}, {"mode", ""}}));
   EXPECT_EQ(a.line, 11u);
 
   const AppConfig& b = m.apps[1];
@@ -227,6 +227,9 @@ TEST(Manifest, HeadIsAllowedWhereGetIs) {
                               "routes = [{ prefix = \"/g\", methods = [\"GET\"] }, { prefix = \"/p\", methods = [\"POST\"] }]\n");
   EXPECT_TRUE(match_route(m, "HEAD", "/g").method_allowed);
   EXPECT_TRUE(match_route(m, "head", "/g/x").method_allowed);
+  ASSERT_NE(match_route(m, "head", "/g/x").route, nullptr);
+  EXPECT_EQ(match_route(m, "head", "/g/x").route->prefix, "/g");
+  EXPECT_EQ(match_route(m, "GET", "/p/y").route, &m.apps[0].routes[1]);
   EXPECT_FALSE(match_route(m, "HEAD", "/p").method_allowed);
   EXPECT_FALSE(match_route(m, "GET", "/p").method_allowed);
 }

@@ -78,8 +78,8 @@ HandleResult Sandbox::handle(const App& app, std::string_view route_prefix, cons
   m_stderr.clear();
   wasi::MemoryInput in({reinterpret_cast<const uint8_t*>(req.body().data()), req.body().size()});
   wasi::WasiConfig wc;
-  wc.env.reserve(cfg.env.size() + 24);
-  for (const auto& [k, v] : cfg.env) wc.env.push_back(k + "=" + v);
+  wc.env.reserve(app.env().size() + 24);
+  wc.env = app.env();
   if (native) {
     wc.args = {cfg.name};
   } else {

@@ -279,7 +279,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!match.app) return reply_error(http::status::not_found, false);
     if (!match.method_allowed) return reply_error(http::status::method_not_allowed, false);
     m_slot = m_srv.slot_of.at(match.app);
-    m_route = route_prefix_for(*match.app, path);
+    m_route = match.route->prefix;
 
     const uint64_t max_body = match.app->limits.max_body_bytes;
     if (auto len = m_header->content_length(); len && *len > max_body)
@@ -463,25 +463,11 @@ class Session : public std::enable_shared_from_this<Session> {
   // Allow (RFC 9110 §10.2.1): the methods of the route the path matched, not of the app's others.
   std::string allowed_methods() const {
     if (!m_header) return "";
-    const std::string_view path = path_of(m_header->get().target());
-    RouteMatch m = match_route(m_srv.manifest, m_header->get().method_string(), path);
-    if (!m.app) return "";
-    const std::string prefix = route_prefix_for(*m.app, path);
+    RouteMatch m = match_route(m_srv.manifest, m_header->get().method_string(), path_of(m_header->get().target()));
+    if (!m.route) return "";
     std::string out;
-    for (const Route& r : m.app->routes)
-      if (r.prefix == prefix)
-        for (const std::string& meth : r.methods) out += (out.empty() ? "" : ", ") + meth;
+    for (const std::string& meth : m.route->methods) out += (out.empty() ? "" : ", ") + meth;
     return out;
-  }
-
-  static std::string route_prefix_for(const AppConfig& app, std::string_view path) {
-    std::string_view best;
-    for (const Route& r : app.routes) {
-      std::string_view p = r.prefix;
-      bool hit = p == "/" || path == p || (path.starts_with(p) && path.size() > p.size() && path[p.size()] == '/');
-      if (hit && p.size() >= best.size()) best = p;
-    }
-    return std::string(best);
   }
 
   void write_response(bool keep_alive) {
