@@ -6,7 +6,10 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <linux/userfaultfd.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <utility>
 
@@ -72,9 +75,6 @@ Result<void> Reservation::map_image(const ImageFile& image, size_t len) {
     return Error(ErrorCode::InvalidArgument, kNoOffset, "image mapping outside the reservation or the image");
   void* p = ::mmap(m_base, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, image.fd(), 0);
   if (p == MAP_FAILED) return os_error("mmap image", errno);
-  // No fault-around: a read maps its own page, not 16 neighbours an instance may never
-  // touch (and that each reset would unmap again).
-  (void)::madvise(m_base, len, MADV_RANDOM);
   return ok();
 }
 
@@ -85,6 +85,50 @@ Result<void> Reservation::reset_range(size_t offset, size_t len) {
   void* p = ::mmap(m_base + offset, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED) return os_error("mmap reset", errno);
   return ok();
+}
+
+namespace {
+// Debian 12's headers predate these (linux/userfaultfd.h, Linux 6.7).
+constexpr uint64_t kUffdFeatureWpAsync = 1ull << 15;
+constexpr int kUffdUserModeOnly = 1;
+}  // namespace
+
+FaultAroundSwitch FaultAroundSwitch::open() {
+  // User-mode-only descriptors are allowed without privileges (vm.unprivileged_userfaultfd
+  // is about kernel-mode faults); we never need kernel faults reported.
+  const int fd = static_cast<int>(::syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK | kUffdUserModeOnly));
+  if (fd < 0) return FaultAroundSwitch();
+  uffdio_api api{};
+  api.api = UFFD_API;
+  api.features = kUffdFeatureWpAsync;
+  if (::ioctl(fd, UFFDIO_API, &api) != 0) {
+    ::close(fd);
+    return FaultAroundSwitch();
+  }
+  return FaultAroundSwitch(fd);
+}
+
+FaultAroundSwitch::FaultAroundSwitch(FaultAroundSwitch&& other) noexcept : m_fd(std::exchange(other.m_fd, -1)) {}
+
+FaultAroundSwitch& FaultAroundSwitch::operator=(FaultAroundSwitch&& other) noexcept {
+  if (this != &other) {
+    if (m_fd >= 0) ::close(m_fd);
+    m_fd = std::exchange(other.m_fd, -1);
+  }
+  return *this;
+}
+
+FaultAroundSwitch::~FaultAroundSwitch() {
+  if (m_fd >= 0) ::close(m_fd);
+}
+
+bool FaultAroundSwitch::turn_off(uint8_t* base, size_t len) const {
+  if (m_fd < 0 || len == 0) return false;
+  uffdio_register reg{};
+  reg.range.start = reinterpret_cast<uintptr_t>(base);
+  reg.range.len = len;
+  reg.mode = UFFDIO_REGISTER_MODE_WP;
+  return ::ioctl(m_fd, UFFDIO_REGISTER, &reg) == 0;
 }
 
 Result<ImageFile> ImageFile::create(const uint8_t* bytes, size_t len) {

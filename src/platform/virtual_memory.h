@@ -49,6 +49,38 @@ class Reservation {
   size_t m_size = 0;
 };
 
+// FaultAroundSwitch: turns off the kernel's fault-around for chosen mappings. A read fault
+// on a file mapping also maps up to 15 neighbouring pages; for a pooled memory, whose read
+// image pages stay mapped from one instance to the next, those extra entries buy nothing
+// and make every release's page-table scan longer (each present page costs the scan a
+// lookup of its struct page). Linux's only per-mapping switch is a userfaultfd
+// registration: write-protect mode with WP_ASYNC (Linux 6.7+), in which the kernel
+// resolves every fault itself, so nothing ever reads the descriptor, and pages are
+// never write-protected, so writes cost what they did. Where userfaultfd is missing or
+// refused (older kernel, seccomp), the switch does nothing. Owns the descriptor; the
+// registrations end with the mappings (or when the switch is destroyed).
+class FaultAroundSwitch {
+ public:
+  // A switch; check works() to know whether it does anything here.
+  static FaultAroundSwitch open();
+
+  FaultAroundSwitch() = default;
+  FaultAroundSwitch(FaultAroundSwitch&& other) noexcept;
+  FaultAroundSwitch& operator=(FaultAroundSwitch&& other) noexcept;
+  FaultAroundSwitch(const FaultAroundSwitch&) = delete;
+  FaultAroundSwitch& operator=(const FaultAroundSwitch&) = delete;
+  ~FaultAroundSwitch();
+
+  bool works() const { return m_fd >= 0; }
+  // Turns fault-around off for the pages [base, base+len) (page-aligned, mapped). Returns
+  // false if it could not (the mapping then behaves as before).
+  bool turn_off(uint8_t* base, size_t len) const;
+
+ private:
+  explicit FaultAroundSwitch(int fd) : m_fd(fd) {}
+  int m_fd = -1;
+};
+
 // ImageFile: bytes in an anonymous, sealed memory file (memfd), for mapping copy-on-write
 // into many reservations (a module's initial linear memory). Owns the descriptor.
 class ImageFile {

@@ -38,4 +38,21 @@ inline size_t resident_pages(const uint8_t* p, size_t len) {
   return n;
 }
 
+// How many host pages of [p, p+len) have a page-table entry in this process
+// (/proc/self/pagemap's present bit): unlike mincore, a file page counts only if this
+// mapping maps it. SIZE_MAX if pagemap cannot be read.
+inline size_t mapped_pages(const uint8_t* p, size_t len) {
+  const size_t ps = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  std::vector<uint64_t> entries(len / ps);
+  std::FILE* f = std::fopen("/proc/self/pagemap", "rb");
+  if (!f) return SIZE_MAX;
+  const bool ok = std::fseek(f, static_cast<long>(reinterpret_cast<uintptr_t>(p) / ps * 8), SEEK_SET) == 0 &&
+                  std::fread(entries.data(), 8, entries.size(), f) == entries.size();
+  std::fclose(f);
+  if (!ok) return SIZE_MAX;
+  size_t n = 0;
+  for (uint64_t e : entries) n += e >> 63;
+  return n;
+}
+
 }  // namespace skiff::test

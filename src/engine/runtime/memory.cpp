@@ -31,7 +31,10 @@ Result<std::unique_ptr<Memory>> Memory::create(const ir::MemType& type, uint32_t
   if (slot.prepared) return m;  // a pooled reservation already in this layout
   // The image covers [0, image size) copy-on-write; the rest of the initial pages start
   // as zeros (both in host pages: the image may end inside a wasm page).
-  if (image) SKIFF_TRY(m->m_reservation.map_image(*image, image->size()));
+  if (image) {
+    SKIFF_TRY(m->m_reservation.map_image(*image, image->size()));
+    if (pool) pool->image_mapped(m->m_reservation, image->size());
+  }
   const uint64_t mapped = image ? image->size() : 0;
   if (mapped < initial) SKIFF_TRY(m->m_reservation.commit(mapped, initial - mapped));
   return m;

@@ -14,7 +14,10 @@ namespace skiff::engine::runtime {
 
 MemoryPool::MemoryPool(size_t max_idle, Cleanup cleanup, size_t keep_resident)
     : m_max_idle(max_idle), m_keep_resident(keep_resident) {
-  if (cleanup != Cleanup::Whole) m_pagemap = ::open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+  if (cleanup != Cleanup::Whole) {
+    m_pagemap = ::open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+    if (m_pagemap >= 0) m_fault_around = platform::FaultAroundSwitch::open();
+  }
   if (cleanup == Cleanup::PerPage) m_has_scan.store(false, std::memory_order_relaxed);
 }
 

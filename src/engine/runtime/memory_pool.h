@@ -65,6 +65,14 @@ class MemoryPool {
   // Takes back a reservation in `layout` whose memory grew to `used` bytes (>= initial).
   void release(platform::Reservation r, const Layout& layout, size_t used);
 
+  // Called when a fresh reservation from acquire() has had the layout's image mapped:
+  // turns off fault-around there (platform::FaultAroundSwitch), since pages an instance
+  // reads stay mapped for the next one and neighbours mapped with them only lengthen each
+  // release's scan. Not with Cleanup::Whole, where every release unmaps them.
+  void image_mapped(const platform::Reservation& r, size_t image_bytes) const {
+    m_fault_around.turn_off(r.base(), image_bytes);
+  }
+
   size_t idle() const;
 
  private:
@@ -79,6 +87,7 @@ class MemoryPool {
   size_t m_max_idle;
   size_t m_keep_resident;
   int m_pagemap = -1;  // /proc/self/pagemap, or -1
+  platform::FaultAroundSwitch m_fault_around;
   std::atomic<bool> m_has_scan{true};  // the kernel answers PAGEMAP_SCAN
   mutable std::mutex m_mutex;
   std::vector<Idle> m_idle;

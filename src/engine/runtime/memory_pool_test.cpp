@@ -19,6 +19,7 @@ namespace {
 
 constexpr uint32_t kPage = 65536;
 
+using skiff::test::mapped_pages;
 using skiff::test::protection_at;
 using skiff::test::resident_pages;
 
@@ -151,6 +152,40 @@ TEST(MemoryPool, ZeroLayoutAndImageLayoutDoNotMix) {
     EXPECT_EQ(protection_at(base + kPage), "---p");
   }
   EXPECT_EQ(pool.idle(), 1u);
+}
+
+// Covers: MemoryPool::image_mapped (platform::FaultAroundSwitch): in a pooled memory, a
+// read of an image page maps that page only, not its neighbours, and the pages read stay
+// mapped across release and reuse while a written one is restored. Skipped where the
+// kernel has no userfaultfd with WP_ASYNC (before 6.7, or refused by seccomp).
+TEST(MemoryPool, ReadingAnImagePageMapsOnlyThatPage) {
+  if (!platform::FaultAroundSwitch::open().works())
+    GTEST_SKIP() << "no userfaultfd write-protect with WP_ASYNC here (Linux 6.7+): fault-around stays on";
+  const size_t ps = platform::page_size();
+  std::vector<uint8_t> bytes(64 * ps);
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<uint8_t>(i * 7 + 1);
+  auto image = platform::ImageFile::create(bytes.data(), bytes.size());
+  ASSERT_TRUE(image.ok()) << image.error().to_string();
+  const ir::MemType type{ir::Limits{8, 8}};  // 8 wasm pages: the image, then zeros
+  MemoryPool pool;
+  uint8_t* base = nullptr;
+  {
+    auto m = Memory::create(type, ir::kMaxPages32, &pool, &*image);
+    ASSERT_TRUE(m.ok()) << m.error().to_string();
+    base = (*m)->data();
+    EXPECT_EQ(mapped_pages(base, bytes.size()), 0u);
+    EXPECT_EQ(base[5], bytes[5]);
+    EXPECT_EQ(base[40 * ps + 9], bytes[40 * ps + 9]);
+    EXPECT_EQ(mapped_pages(base, bytes.size()), 2u);  // with fault-around: 16 or more
+    base[20 * ps] = 0xEE;  // a private copy of a page never read
+    EXPECT_EQ(base[20 * ps], 0xEE);
+    EXPECT_EQ(base[20 * ps + 1], bytes[20 * ps + 1]);
+    EXPECT_EQ(mapped_pages(base, bytes.size()), 3u);
+  }
+  auto m = Memory::create(type, ir::kMaxPages32, &pool, &*image);
+  ASSERT_TRUE(m.ok()) << m.error().to_string();
+  ASSERT_EQ((*m)->data(), base);
+  EXPECT_EQ(std::memcmp(base, bytes.data(), bytes.size()), 0);
 }
 
 } // namespace
