@@ -116,13 +116,19 @@ void Translator::close_fuel_region() {
 }
 
 Result<std::unique_ptr<CompiledFunc>> Translator::translate(uint32_t defined_index) {
-  m_code.clear();
+  // The code is built in the vector the function keeps, sized from the body (about a
+  // word per byte of wasm), so it is neither regrown on the way nor copied at the end:
+  // for a short-lived process those copies were fresh pages, each a fault.
+  const uint32_t body_bytes = m_module.codes[defined_index].body.size;
+  m_code = {};
+  m_code.reserve(body_bytes + body_bytes / 4 + 32);
   m_stack.clear();
   m_ctls.clear();
   SKIFF_TRY(m_walker.walk(defined_index));
   close_fuel_region();
   auto f = std::make_unique<CompiledFunc>();
-  f->code.assign(m_code.begin(), m_code.end());
+  f->code = std::move(m_code);
+  if (f->code.capacity() - f->code.size() > f->code.size() / 2 + 64) f->code.shrink_to_fit();
   f->defined_index = defined_index;
   uint32_t params = 0, results = 0;
   for (ValType t : m_type->params) params += slot_width(t);
