@@ -7,7 +7,7 @@
 #include <cstring>
 
 #include "host/abi.h"
-#include "platform/file.h"
+#include "engine/binary/module_file.h"
 #include "wasi/wasi.h"
 
 namespace skiff::host {
@@ -44,7 +44,7 @@ Result<std::unique_ptr<App>> App::load(const AppConfig& config, KvStore* kv) {
     return app;
   }
 
-  auto bytes = platform::read_file(config.module);
+  auto bytes = engine::binary::read_module_file(config.module);
   if (!bytes) return app_error(config, "cannot read module: " + std::string(bytes.error().context()));
   // Every request runs under a deadline; fuel only when the app sets a budget.
   interp::CodeOptions code;

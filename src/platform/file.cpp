@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <utility>
+
 namespace skiff::platform {
 
 namespace {
@@ -46,6 +48,49 @@ Result<std::vector<uint8_t>> read_file(const std::string& path) {
   out.resize(have);
   ::close(fd);
   return out;
+}
+
+Result<ReadableFile> ReadableFile::open(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return io_error(path, errno);
+  struct stat st;
+  const int e = ::fstat(fd, &st) != 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : 0;
+  if (e != 0) {
+    ::close(fd);
+    return io_error(path, e);
+  }
+  std::optional<uint64_t> size;
+  if (S_ISREG(st.st_mode)) size = static_cast<uint64_t>(st.st_size);
+  return ReadableFile(fd, path, size);
+}
+
+ReadableFile::ReadableFile(ReadableFile&& other) noexcept
+    : m_fd(std::exchange(other.m_fd, -1)), m_path(std::move(other.m_path)), m_size(other.m_size) {}
+
+ReadableFile& ReadableFile::operator=(ReadableFile&& other) noexcept {
+  if (this != &other) {
+    if (m_fd >= 0) ::close(m_fd);
+    m_fd = std::exchange(other.m_fd, -1);
+    m_path = std::move(other.m_path);
+    m_size = other.m_size;
+  }
+  return *this;
+}
+
+ReadableFile::~ReadableFile() {
+  if (m_fd >= 0) ::close(m_fd);
+}
+
+Result<size_t> ReadableFile::read_at(uint64_t offset, uint8_t* out, size_t n) const {
+  size_t have = 0;
+  while (have < n) {
+    ssize_t got = ::pread(m_fd, out + have, n - have, static_cast<off_t>(offset + have));
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) return io_error(m_path, errno);
+    if (got == 0) break;
+    have += static_cast<size_t>(got);
+  }
+  return have;
 }
 
 }  // namespace skiff::platform

@@ -2,6 +2,7 @@
 // Whole-file reads and writes for the CLI and tests (the OS boundary lives in platform/).
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,5 +12,31 @@ namespace skiff::platform {
 
 // Reads a regular file. Errors: IoError with "<path>: <strerror>" as context.
 Result<std::vector<uint8_t>> read_file(const std::string& path);
+
+// A file opened for reading parts of it at offsets (pread), for readers that can skip
+// what they do not need. Owns the descriptor.
+class ReadableFile {
+ public:
+  // Errors: IoError with "<path>: <strerror>" (a directory is EISDIR).
+  static Result<ReadableFile> open(const std::string& path);
+
+  ReadableFile(ReadableFile&& other) noexcept;
+  ReadableFile& operator=(ReadableFile&& other) noexcept;
+  ReadableFile(const ReadableFile&) = delete;
+  ReadableFile& operator=(const ReadableFile&) = delete;
+  ~ReadableFile();
+
+  // The size when opened; nullopt for what has none (a pipe, a device).
+  std::optional<uint64_t> size() const { return m_size; }
+  // Reads up to `n` bytes at `offset` into `out`; fewer only at the end of the file.
+  Result<size_t> read_at(uint64_t offset, uint8_t* out, size_t n) const;
+
+ private:
+  ReadableFile(int fd, std::string path, std::optional<uint64_t> size)
+      : m_fd(fd), m_path(std::move(path)), m_size(size) {}
+  int m_fd = -1;
+  std::string m_path;
+  std::optional<uint64_t> m_size;
+};
 
 }  // namespace skiff::platform

@@ -17,7 +17,7 @@
 #include "engine/runtime/linker.h"
 #include "engine/runtime/store.h"
 #include "engine/runtime/watchdog.h"
-#include "platform/file.h"
+#include "engine/binary/module_file.h"
 #include "wasi/wasi.h"
 
 namespace skiff::tools {
@@ -308,7 +308,7 @@ int run_module(const RunOptions& opts, std::ostream& out, std::ostream& err) {
     }
     limits.max_memory_pages = static_cast<uint32_t>(std::min<uint64_t>(*bytes / ir::kPageSize, ir::kMaxPages32));
   }
-  auto bytes = platform::read_file(path);
+  auto bytes = engine::binary::read_module_file(path);
   if (!bytes) {
     err << "skiff: " << bytes.error().context() << "\n";
     return kRunExitError;

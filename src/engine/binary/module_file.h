@@ -1,0 +1,28 @@
+#pragma once
+// read_module_file: a module's bytes from a file, without the custom sections at its end
+// that nothing in skiff reads. Toolchains put DWARF there (.debug_info, .debug_line...),
+// often most of the file: a hello built against Debian's wasi-libc is 113 KB of which
+// 89 KB is debug info. Reading it costs a short-lived `skiff run` a page fault per 4 KB
+// and a copy, for bytes the decoder would only skip.
+//
+// Which sections are left out: a run of custom sections at the end of the file, other
+// than "name" (function names for backtraces), which is kept wherever it is. Their
+// framing is checked first -- section size within the file, name length within the
+// section, name valid UTF-8 -- and if any check fails, or the file has no size (a pipe),
+// the whole file is read so the decoder reports the error exactly as it would have. So
+// a module decodes from read_module_file iff it decodes from platform::read_file, to the
+// same functions, with the same error. The module's custom-section list (`ir::Module::
+// sections`) lacks the sections left out, so tools that list sections read the whole file.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+
+namespace skiff::engine::binary {
+
+// Errors: IoError with "<path>: <strerror>", as platform::read_file.
+Result<std::vector<uint8_t>> read_module_file(const std::string& path);
+
+}  // namespace skiff::engine::binary

@@ -1,0 +1,171 @@
+#include "engine/binary/module_file.h"
+
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "engine/binary/decoder.h"
+#include "platform/file.h"
+#include "support/wasm_bytes.h"
+
+namespace skiff::engine::binary {
+namespace {
+
+using testing::Bytes;
+using testing::append;
+using testing::leb_u32;
+using testing::module;
+using testing::section;
+
+// A file in the temporary directory holding `bytes`, removed with the object.
+class TempFile {
+ public:
+  explicit TempFile(const Bytes& bytes) {
+    static int n = 0;
+    m_path = (std::filesystem::temp_directory_path() /
+              ("skiff-module-file-" + std::to_string(::getpid()) + "-" + std::to_string(n++) + ".wasm"))
+                 .string();
+    std::ofstream(m_path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
+                                                  static_cast<std::streamsize>(bytes.size()));
+  }
+  ~TempFile() { std::remove(m_path.c_str()); }
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+  const std::string& path() const { return m_path; }
+
+ private:
+  std::string m_path;
+};
+
+// A custom section: name, then payload.
+Bytes custom(const Bytes& name, const Bytes& payload) {
+  Bytes body = leb_u32(static_cast<uint32_t>(name.size()));
+  append(body, name);
+  append(body, payload);
+  return section(0, body);
+}
+Bytes str(const std::string& s) { return Bytes(s.begin(), s.end()); }
+
+// type () -> (); one function; its body `nop end`.
+const Bytes kType = section(1, {0x01, 0x60, 0x00, 0x00});
+const Bytes kFunc = section(3, {0x01, 0x00});
+const Bytes kCode = section(10, {0x01, 0x03, 0x00, 0x01, 0x0B});
+// A name section naming function 0 "f".
+const Bytes kNames = custom(str("name"), {0x01, 0x04, 0x01, 0x00, 0x01, 'f'});
+
+// What the decoder makes of `bytes` read both ways must agree: both succeed with the same
+// functions and function names, or both fail with the same error at the same offset.
+// Returns the size read_module_file kept.
+size_t expect_same_decode(const Bytes& bytes) {
+  TempFile file(bytes);
+  auto whole = platform::read_file(file.path());
+  auto part = read_module_file(file.path());
+  EXPECT_TRUE(whole.ok() && part.ok());
+  if (!whole.ok() || !part.ok()) return 0;
+  auto a = decode(*whole);
+  auto b = decode(*part);
+  EXPECT_EQ(a.ok(), b.ok());
+  if (a.ok() && b.ok()) {
+    EXPECT_EQ((*a)->funcs.size(), (*b)->funcs.size());
+    EXPECT_EQ((*a)->codes.size(), (*b)->codes.size());
+    EXPECT_EQ((*a)->names.functions.size(), (*b)->names.functions.size());
+    for (size_t i = 0; i < std::min((*a)->names.functions.size(), (*b)->names.functions.size()); ++i)
+      EXPECT_EQ((*a)->names.functions[i].name, (*b)->names.functions[i].name);
+  } else if (!a.ok() && !b.ok()) {
+    EXPECT_EQ(a.error().code(), b.error().code()) << a.error().to_string() << " vs " << b.error().to_string();
+    EXPECT_EQ(a.error().offset(), b.error().offset());
+  }
+  return part->size();
+}
+
+// Covers: trailing custom sections (debug info, producers) are left out; the module
+// still decodes to the same functions.
+TEST(ReadModuleFile, LeavesOutTrailingCustomSections) {
+  const Bytes prefix = module({kType, kFunc, kCode});
+  Bytes bytes = prefix;
+  append(bytes, custom(str(".debug_info"), Bytes(5000, 0xAB)));
+  append(bytes, custom(str("producers"), Bytes(100, 0x01)));
+  EXPECT_EQ(expect_same_decode(bytes), prefix.size());
+}
+
+// Covers: a "name" section after the debug sections is kept (backtraces use it), the
+// debug sections before it are not; a name section before them stays in place.
+TEST(ReadModuleFile, KeepsTheNameSection) {
+  const Bytes prefix = module({kType, kFunc, kCode});
+  Bytes after = prefix;
+  append(after, custom(str(".debug_line"), Bytes(3000, 0x11)));
+  append(after, kNames);
+  append(after, custom(str("target_features"), Bytes(10, 0x2B)));
+  EXPECT_EQ(expect_same_decode(after), prefix.size() + kNames.size());
+  TempFile file(after);
+  auto kept = read_module_file(file.path());
+  ASSERT_TRUE(kept.ok());
+  auto m = decode(*kept);
+  ASSERT_TRUE(m.ok()) << m.error().to_string();
+  ASSERT_EQ((*m)->names.functions.size(), 1u);
+  EXPECT_EQ((*m)->names.functions[0].name, "f");
+
+  Bytes before = prefix;
+  append(before, kNames);
+  append(before, custom(str(".debug_str"), Bytes(3000, 0x22)));
+  EXPECT_EQ(expect_same_decode(before), prefix.size() + kNames.size());
+}
+
+// Covers: custom sections followed by a known section are not trailing: kept.
+TEST(ReadModuleFile, KeepsCustomSectionsBeforeOtherSections) {
+  Bytes bytes = module({kType, custom(str("x"), Bytes(2000, 7)), kFunc, kCode});
+  EXPECT_EQ(expect_same_decode(bytes), bytes.size());
+}
+
+// Covers: trailing custom sections whose framing is wrong make the whole file be read,
+// so the decoder reports the same error at the same offset: a size past the end, a name
+// longer than its section, an overlong LEB, invalid UTF-8 in the name, an unknown
+// section id after them; and a module without trailing sections, a bare header, an
+// empty file.
+TEST(ReadModuleFile, MalformedTrailingSectionsGiveTheDecodersError) {
+  const Bytes prefix = module({kType, kFunc, kCode});
+  auto with = [&](std::initializer_list<Bytes> tail) {
+    Bytes b = prefix;
+    append(b, custom(str(".debug_info"), Bytes(500, 1)));
+    for (const Bytes& t : tail) append(b, t);
+    return b;
+  };
+  Bytes past_end = {0x00, 0x90, 0x4E, 0x01, 'a'};  // size 10000, 3 bytes there
+  EXPECT_EQ(expect_same_decode(with({past_end})), with({past_end}).size());
+  Bytes long_name = {0x00, 0x03, 0x09, 'a', 'b'};  // name of 9 bytes in a 3-byte section
+  EXPECT_EQ(expect_same_decode(with({long_name})), with({long_name}).size());
+  Bytes overlong = {0x00, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00};
+  EXPECT_EQ(expect_same_decode(with({overlong})), with({overlong}).size());
+  Bytes bad_utf8 = custom({0xC3, 0x28}, Bytes(50, 0));
+  EXPECT_EQ(expect_same_decode(with({bad_utf8})), with({bad_utf8}).size());
+  Bytes unknown_id = section(14, {0x00});
+  EXPECT_EQ(expect_same_decode(with({unknown_id})), with({unknown_id}).size());
+  Bytes no_name = {0x00, 0x00};  // a custom section too short for its name's length
+  EXPECT_EQ(expect_same_decode(with({no_name})), with({no_name}).size());
+  Bytes truncated_header = {0x00};
+  EXPECT_EQ(expect_same_decode(with({truncated_header})), with({truncated_header}).size());
+
+  EXPECT_EQ(expect_same_decode(prefix), prefix.size());
+  EXPECT_EQ(expect_same_decode(testing::kHeader), testing::kHeader.size());
+  EXPECT_EQ(expect_same_decode({}), 0u);
+  EXPECT_EQ(expect_same_decode({0x00, 0x61, 0x73}), 3u);
+}
+
+// Covers: a missing file and a directory are IoErrors naming the path.
+TEST(ReadModuleFile, MissingFileAndDirectoryAreErrors) {
+  auto missing = read_module_file("/nonexistent/skiff/module.wasm");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code(), ErrorCode::IoError);
+  EXPECT_NE(missing.error().context().find("/nonexistent/skiff/module.wasm"), std::string::npos);
+  auto dir = read_module_file(std::filesystem::temp_directory_path().string());
+  ASSERT_FALSE(dir.ok());
+  EXPECT_EQ(dir.error().code(), ErrorCode::IoError);
+}
+
+}  // namespace
+}  // namespace skiff::engine::binary
