@@ -1,12 +1,19 @@
-// libFuzzer target: decode + validate arbitrary bytes, one-shot and streamed.
-// Any crash, hang, sanitizer report or leak is a bug. The paths must also agree:
-// the same verdict and the same error code whatever the chunking, so the streaming
-// decoder cannot drift from the one-shot one.
+// libFuzzer target: decode + validate arbitrary bytes, one-shot and streamed, and read
+// back from a file through binary::read_module_file (which leaves out trailing custom
+// sections). Any crash, hang, sanitizer report or leak is a bug. The paths must also
+// agree: the same verdict and the same error code whatever the chunking, so the
+// streaming decoder cannot drift from the one-shot one, and whatever read_module_file
+// left out.
+
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string>
 
+#include "engine/binary/module_file.h"
 #include "engine/validate/validated_module.h"
 
 using namespace skiff;
@@ -43,5 +50,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   if (whole.ok() != streamed_ok) __builtin_trap();
   if (!whole.ok() && whole.error().code() != streamed_code) __builtin_trap();
+
+  // The same bytes as a file (one memory file, rewritten per input).
+  static const int fd = ::memfd_create("fuzz-module", MFD_CLOEXEC);
+  if (fd < 0 || ::ftruncate(fd, 0) != 0) return 0;
+  if (size && ::pwrite(fd, data, size, 0) != static_cast<ssize_t>(size)) return 0;
+  auto read = engine::binary::read_module_file("/proc/self/fd/" + std::to_string(fd));
+  if (!read.ok() || read->size() > size) __builtin_trap();
+  auto from_file = engine::validate::decode_and_validate(*read, opts);
+  if (whole.ok() != from_file.ok()) __builtin_trap();
+  if (!whole.ok() && whole.error().code() != from_file.error().code()) __builtin_trap();
   return 0;
 }

@@ -11,8 +11,10 @@
 // section, name valid UTF-8 -- and if any check fails, or the file has no size (a pipe),
 // the whole file is read so the decoder reports the error exactly as it would have. So
 // a module decodes from read_module_file iff it decodes from platform::read_file, to the
-// same functions, with the same error. The module's custom-section list (`ir::Module::
-// sections`) lacks the sections left out, so tools that list sections read the whole file.
+// same functions, with the same error code (the decode fuzzer checks this). Errors found
+// only at the module's end (function and code counts that differ) give the end of what
+// was read as their offset. The module's custom-section list (`ir::Module::sections`)
+// lacks the sections left out, so tools that list sections read the whole file.
 
 #include <cstdint>
 #include <string>
