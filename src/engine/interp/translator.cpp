@@ -120,15 +120,13 @@ Result<std::unique_ptr<CompiledFunc>> Translator::translate(uint32_t defined_ind
   // word per byte of wasm), so it is neither regrown on the way nor copied at the end:
   // for a short-lived process those copies were fresh pages, each a fault.
   const uint32_t body_bytes = m_module.codes[defined_index].body.size;
-  m_code = {};
-  m_code.reserve(body_bytes + body_bytes / 4 + 32);
+  m_code.start(body_bytes + body_bytes / 4 + 32);
   m_stack.clear();
   m_ctls.clear();
   SKIFF_TRY(m_walker.walk(defined_index));
   close_fuel_region();
   auto f = std::make_unique<CompiledFunc>();
-  f->code = std::move(m_code);
-  if (f->code.capacity() - f->code.size() > f->code.size() / 2 + 64) f->code.shrink_to_fit();
+  f->code = m_code.take();
   f->defined_index = defined_index;
   uint32_t params = 0, results = 0;
   for (ValType t : m_type->params) params += slot_width(t);
@@ -487,7 +485,7 @@ void Translator::on_br_table(std::span<const uint32_t> depths) {
   w(s);
   w(n);
   const uint32_t table = pos();
-  m_code.resize(m_code.size() + depths.size(), kNone);
+  m_code.resize(m_code.size + depths.size(), kNone);
   // Targets whose values must be moved get a stub (copies + jump) after the table,
   // one per distinct depth.
   m_br_scratch.clear();  // pairs: depth, stub position
