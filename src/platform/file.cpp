@@ -17,37 +17,8 @@ Error io_error(const std::string& path, int err) {
 }  // namespace
 
 Result<std::vector<uint8_t>> read_file(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return io_error(path, errno);
-  struct stat st;
-  if (::fstat(fd, &st) != 0) {
-    int e = errno;
-    ::close(fd);
-    return io_error(path, e);
-  }
-  if (S_ISDIR(st.st_mode)) {
-    ::close(fd);
-    return io_error(path, EISDIR);
-  }
-  // Straight into the result: no bounce buffer (whose pages and copy were a measurable
-  // share of a short `skiff run`). A file that grows while it is read keeps being read.
-  std::vector<uint8_t> out(S_ISREG(st.st_mode) ? static_cast<size_t>(st.st_size) + 1 : size_t{1} << 16);
-  size_t have = 0;
-  for (;;) {
-    if (have == out.size()) out.resize(out.size() * 2);
-    ssize_t n = ::read(fd, out.data() + have, out.size() - have);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int e = errno;
-      ::close(fd);
-      return io_error(path, e);
-    }
-    if (n == 0) break;
-    have += static_cast<size_t>(n);
-  }
-  out.resize(have);
-  ::close(fd);
-  return out;
+  SKIFF_TRY_ASSIGN(ReadableFile file, ReadableFile::open(path));
+  return file.read_all();
 }
 
 Result<ReadableFile> ReadableFile::open(const std::string& path) {
@@ -79,6 +50,27 @@ ReadableFile& ReadableFile::operator=(ReadableFile&& other) noexcept {
 
 ReadableFile::~ReadableFile() {
   if (m_fd >= 0) ::close(m_fd);
+}
+
+Result<std::vector<uint8_t>> ReadableFile::read_all() const {
+  // Straight into the result: no bounce buffer (whose pages and copy were a measurable
+  // share of a short `skiff run`). Read to the end whatever the size said: a file that
+  // grows while it is read keeps being read, and /proc files report size 0. Sequential
+  // reads from where the descriptor stands, so a pipe works too.
+  std::vector<uint8_t> out(m_size ? static_cast<size_t>(*m_size) + 1 : size_t{1} << 16);
+  size_t have = 0;
+  for (;;) {
+    if (have == out.size()) out.resize(out.size() * 2);
+    ssize_t n = ::read(m_fd, out.data() + have, out.size() - have);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return io_error(m_path, errno);
+    }
+    if (n == 0) break;
+    have += static_cast<size_t>(n);
+  }
+  out.resize(have);
+  return out;
 }
 
 Result<size_t> ReadableFile::read_at(uint64_t offset, uint8_t* out, size_t n) const {

@@ -101,19 +101,22 @@ FaultAroundSwitch FaultAroundSwitch::open() {
   uffdio_api api{};
   api.api = UFFD_API;
   api.features = kUffdFeatureWpAsync;
-  if (::ioctl(fd, UFFDIO_API, &api) != 0) {
+  // Kernels without WP_ASYNC refuse the unknown bit; check the grant all the same.
+  if (::ioctl(fd, UFFDIO_API, &api) != 0 || !(api.features & kUffdFeatureWpAsync)) {
     ::close(fd);
     return FaultAroundSwitch();
   }
-  return FaultAroundSwitch(fd);
+  return FaultAroundSwitch(fd, ::getpid());
 }
 
-FaultAroundSwitch::FaultAroundSwitch(FaultAroundSwitch&& other) noexcept : m_fd(std::exchange(other.m_fd, -1)) {}
+FaultAroundSwitch::FaultAroundSwitch(FaultAroundSwitch&& other) noexcept
+    : m_fd(std::exchange(other.m_fd, -1)), m_owner(other.m_owner) {}
 
 FaultAroundSwitch& FaultAroundSwitch::operator=(FaultAroundSwitch&& other) noexcept {
   if (this != &other) {
     if (m_fd >= 0) ::close(m_fd);
     m_fd = std::exchange(other.m_fd, -1);
+    m_owner = other.m_owner;
   }
   return *this;
 }
@@ -123,7 +126,9 @@ FaultAroundSwitch::~FaultAroundSwitch() {
 }
 
 bool FaultAroundSwitch::turn_off(uint8_t* base, size_t len) const {
-  if (m_fd < 0 || len == 0) return false;
+  // A userfaultfd acts on the address space of the process that opened it: after a
+  // fork, the child would register the parent's mappings.
+  if (m_fd < 0 || len == 0 || ::getpid() != m_owner) return false;
   uffdio_register reg{};
   reg.range.start = reinterpret_cast<uintptr_t>(base);
   reg.range.len = len;

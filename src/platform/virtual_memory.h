@@ -7,6 +7,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include <sys/types.h>
+
 #include "base/result.h"
 
 namespace skiff::platform {
@@ -71,14 +73,15 @@ class FaultAroundSwitch {
   FaultAroundSwitch& operator=(const FaultAroundSwitch&) = delete;
   ~FaultAroundSwitch();
 
-  bool works() const { return m_fd >= 0; }
+  bool works() const { return m_fd >= 0; }  // (in the process that opened it)
   // Turns fault-around off for the pages [base, base+len) (page-aligned, mapped). Returns
   // false if it could not (the mapping then behaves as before).
   bool turn_off(uint8_t* base, size_t len) const;
 
  private:
-  explicit FaultAroundSwitch(int fd) : m_fd(fd) {}
+  FaultAroundSwitch(int fd, pid_t owner) : m_fd(fd), m_owner(owner) {}
   int m_fd = -1;
+  pid_t m_owner = 0;  // the process whose address space the descriptor acts on
 };
 
 // ImageFile: bytes in an anonymous, sealed memory file (memfd), for mapping copy-on-write

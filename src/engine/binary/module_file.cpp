@@ -74,17 +74,26 @@ Plan plan_read(const platform::ReadableFile& file, uint64_t size) {
 
 Result<std::vector<uint8_t>> read_module_file(const std::string& path) {
   SKIFF_TRY_ASSIGN(platform::ReadableFile file, platform::ReadableFile::open(path));
-  if (!file.size() || *file.size() > kMaxModuleSize) return platform::read_file(path);
-  const Plan plan = plan_read(file, *file.size());
+  // Everything, through the descriptor already open (a FIFO opened twice would wait for
+  // a second writer): for what has no size, for what is too large to be a module, and
+  // for a size that is not where the file ends (procfs, a file still being written).
+  if (!file.size() || *file.size() > kMaxModuleSize) return file.read_all();
+  const uint64_t size = *file.size();
+  uint8_t past_end;
+  SKIFF_TRY_ASSIGN(size_t beyond, file.read_at(size, &past_end, 1));
+  if (beyond != 0) return file.read_all();
+  const Plan plan = plan_read(file, size);
   std::vector<uint8_t> out(static_cast<size_t>(plan.cut));
   SKIFF_TRY_ASSIGN(size_t got, file.read_at(0, out.data(), out.size()));
   out.resize(got);  // shorter if the file shrank meanwhile: the decoder will say so
   if (got != plan.cut) return out;
   for (const Range& r : plan.names) {
     const size_t at = out.size();
-    out.resize(at + static_cast<size_t>(r.end - r.begin));
-    SKIFF_TRY_ASSIGN(size_t n, file.read_at(r.begin, out.data() + at, out.size() - at));
+    const size_t want = static_cast<size_t>(r.end - r.begin);
+    out.resize(at + want);
+    SKIFF_TRY_ASSIGN(size_t n, file.read_at(r.begin, out.data() + at, want));
     out.resize(at + n);
+    if (n != want) break;  // the file shrank: stop at the short section, splice nothing after it
   }
   return out;
 }

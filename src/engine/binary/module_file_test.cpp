@@ -2,12 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 
 #include "engine/binary/decoder.h"
 #include "platform/file.h"
@@ -165,6 +167,32 @@ TEST(ReadModuleFile, MissingFileAndDirectoryAreErrors) {
   auto dir = read_module_file(std::filesystem::temp_directory_path().string());
   ASSERT_FALSE(dir.ok());
   EXPECT_EQ(dir.error().code(), ErrorCode::IoError);
+}
+
+// Covers: what has no size or a wrong one is read whole, through the one descriptor:
+// a FIFO whose writer wrote a module and went away (opening it a second time would wait
+// for another writer forever), and a procfs file whose size says 0.
+TEST(ReadModuleFile, PipesAndProcFilesAreReadWhole) {
+  const Bytes bytes = module({kType, kFunc, kCode, custom(str(".debug_info"), Bytes(3000, 9))});
+  const std::string fifo = (std::filesystem::temp_directory_path() /
+                            ("skiff-module-fifo-" + std::to_string(::getpid())))
+                               .string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  std::thread writer([&] {
+    std::ofstream(fifo, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
+                                                static_cast<std::streamsize>(bytes.size()));
+  });
+  auto piped = read_module_file(fifo);
+  writer.join();
+  std::remove(fifo.c_str());
+  ASSERT_TRUE(piped.ok()) << piped.error().to_string();
+  EXPECT_EQ(*piped, bytes);
+
+  auto proc = read_module_file("/proc/self/cmdline");
+  auto whole = platform::read_file("/proc/self/cmdline");
+  ASSERT_TRUE(proc.ok() && whole.ok());
+  EXPECT_FALSE(proc->empty());
+  EXPECT_EQ(*proc, *whole);
 }
 
 }  // namespace

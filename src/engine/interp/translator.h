@@ -13,6 +13,7 @@
 #include <memory>
 #include <vector>
 
+#include "base/assert.h"
 #include "base/result.h"
 #include "engine/interp/code.h"
 #include "engine/validate/func_walker.h"
@@ -102,8 +103,14 @@ class Translator {
       if (n > size) std::fill(words.begin() + static_cast<ptrdiff_t>(size), words.begin() + static_cast<ptrdiff_t>(n), fill);
       size = n;
     }
-    uint32_t& operator[](size_t i) { return words[i]; }
-    uint32_t operator[](size_t i) const { return words[i]; }
+    uint32_t& operator[](size_t i) {
+      SKIFF_ASSERT(i < size, "code word past the end");
+      return words[i];
+    }
+    uint32_t operator[](size_t i) const {
+      SKIFF_ASSERT(i < size, "code word past the end");
+      return words[i];
+    }
     // The finished code, its capacity trimmed when much is unused.
     std::vector<uint32_t> take() {
       words.resize(size);
@@ -111,7 +118,7 @@ class Translator {
       size = 0;
       return std::move(words);
     }
-    [[gnu::noinline]] void grow() { words.resize(words.size() * 2); }
+    [[gnu::noinline]] void grow() { words.resize(std::max<size_t>(16, words.size() * 2)); }
   };
 
   // Emission.

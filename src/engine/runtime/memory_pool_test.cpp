@@ -4,6 +4,8 @@
 
 #include "support/mappings.h"
 #include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstring>
@@ -159,13 +161,19 @@ TEST(MemoryPool, ZeroLayoutAndImageLayoutDoNotMix) {
 // mapped across release and reuse while a written one is restored. Skipped where the
 // kernel has no userfaultfd with WP_ASYNC (before 6.7, or refused by seccomp).
 TEST(MemoryPool, ReadingAnImagePageMapsOnlyThatPage) {
-  if (!platform::FaultAroundSwitch::open().works())
-    GTEST_SKIP() << "no userfaultfd write-protect with WP_ASYNC here (Linux 6.7+): fault-around stays on";
   const size_t ps = platform::page_size();
   std::vector<uint8_t> bytes(64 * ps);
   for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<uint8_t>(i * 7 + 1);
   auto image = platform::ImageFile::create(bytes.data(), bytes.size());
   ASSERT_TRUE(image.ok()) << image.error().to_string();
+  {  // Whether this kernel lets a private mapping of the image be registered at all.
+    auto scratch = platform::Reservation::reserve(bytes.size());
+    ASSERT_TRUE(scratch.ok());
+    ASSERT_TRUE(scratch->map_image(*image, bytes.size()).ok());
+    if (!platform::FaultAroundSwitch::open().turn_off(scratch->base(), bytes.size()))
+      GTEST_SKIP() << "no userfaultfd write-protect with WP_ASYNC here (Linux 6.7+, not refused by seccomp): "
+                      "fault-around stays on";
+  }
   const ir::MemType type{ir::Limits{8, 8}};  // 8 wasm pages: the image, then zeros
   MemoryPool pool;
   uint8_t* base = nullptr;
@@ -186,6 +194,29 @@ TEST(MemoryPool, ReadingAnImagePageMapsOnlyThatPage) {
   ASSERT_TRUE(m.ok()) << m.error().to_string();
   ASSERT_EQ((*m)->data(), base);
   EXPECT_EQ(std::memcmp(base, bytes.data(), bytes.size()), 0);
+}
+
+// Covers: a FaultAroundSwitch used in a forked child does nothing (a userfaultfd acts on
+// the address space of the process that opened it: the child would register the
+// parent's mappings) and says so.
+TEST(MemoryPool, FaultAroundSwitchDoesNothingAfterFork) {
+  const size_t ps = platform::page_size();
+  std::vector<uint8_t> bytes(4 * ps, 1);
+  auto image = platform::ImageFile::create(bytes.data(), bytes.size());
+  ASSERT_TRUE(image.ok());
+  auto r = platform::Reservation::reserve(bytes.size());
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE(r->map_image(*image, bytes.size()).ok());
+  const platform::FaultAroundSwitch sw = platform::FaultAroundSwitch::open();
+  if (!sw.works()) GTEST_SKIP() << "no userfaultfd with WP_ASYNC here (Linux 6.7+)";
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) _exit(sw.turn_off(r->base(), bytes.size()) ? 1 : 0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "turn_off claimed success in the child";
+  EXPECT_TRUE(sw.turn_off(r->base(), bytes.size()));  // and works in the parent
 }
 
 } // namespace
