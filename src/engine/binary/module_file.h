@@ -8,8 +8,10 @@
 // Which sections are left out: a run of custom sections at the end of the file, other
 // than "name" (function names for backtraces), which is kept wherever it is. Their
 // framing is checked first -- section size within the file, name length within the
-// section, name valid UTF-8 -- and if any check fails, or the file has no size (a pipe),
-// the whole file is read so the decoder reports the error exactly as it would have. So
+// section, name valid UTF-8 -- and if any check fails the whole file is read, so the
+// decoder reports the error exactly as it would have. What has no size (a pipe, a FIFO)
+// or a size that is not where it ends (procfs, a file still being written) is read whole
+// too, through the one descriptor opened. So
 // a module decodes from read_module_file iff it decodes from platform::read_file, to the
 // same functions, with the same error code (the decode fuzzer checks this). Errors found
 // only at the module's end (function and code counts that differ) give the end of what
