@@ -12,27 +12,24 @@ static void report(const char *name, int rc) {
   else printf("%s errno=%d\n", name, errno);
 }
 
+// Prints "NAME ok CONTENT" or "NAME errno=N" for reading `path`.
+static void read_and_print(const char *name, const char *path) {
+  char buf[256] = {0};
+  FILE *f = fopen(path, "r");
+  if (!f) {
+    printf("%s errno=%d\n", name, errno);
+    return;
+  }
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  buf[n] = 0;
+  fclose(f);
+  printf("%s ok %s", name, buf);
+}
+
 int main(void) {
   printf("Content-Type: text/plain\n\n");
-  char buf[256] = {0};
-  FILE *f = fopen("/hello.txt", "r");
-  if (f) {
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    buf[n] = 0;
-    fclose(f);
-    printf("read ok %s", buf);
-  } else {
-    printf("read errno=%d\n", errno);
-  }
-  f = fopen("/sub/inner.txt", "r");
-  if (f) {
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    buf[n] = 0;
-    fclose(f);
-    printf("read_sub ok %s", buf);
-  } else {
-    printf("read_sub errno=%d\n", errno);
-  }
+  read_and_print("read", "/hello.txt");
+  read_and_print("read_sub", "/sub/inner.txt");
   int fd = open("/hello.txt", O_WRONLY);
   report("open_write", fd);
   if (fd >= 0) {
