@@ -15,6 +15,8 @@ pkgs=(
   curl wrk                                # serve end-to-end tests and load benchmark
   nginx-light                             # bench/serve.sh's reference server (never started as a service)
   nodejs                                  # V8 baseline for benchmarks
+  llvm-19-dev                             # the LLVM tier (skiff-llvmc)
+  libssl-dev                              # SHA-256 of modules (compiled-code cache, artifacts)
 )
 
 missing=()

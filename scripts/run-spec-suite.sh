@@ -3,10 +3,12 @@
 # never committed: point SKIFF_SPEC_TESTSUITE at a checkout of WebAssembly/testsuite at
 # 3a04b2cf93bd8fce277458d419eea8d9c326345c (the commit Debian's wabt 1.0.32 pins).
 # Every core .wast is converted by wast2json; a conversion failure is a failure.
-# Usage: run-spec-suite.sh SKIFF_BINARY WORK_DIR     (exit 77 = skipped)
+# Usage: run-spec-suite.sh SKIFF_BINARY WORK_DIR [WAST_ARGS...]   (exit 77 = skipped)
+#   WAST_ARGS go to `skiff wast`, e.g. --tier llvm.
 set -uo pipefail
 skiff=$1
 work=$2
+shift 2
 suite=${SKIFF_SPEC_TESTSUITE:-}
 if [ -z "$suite" ]; then
   echo "skipped: SKIFF_SPEC_TESTSUITE is not set (a checkout of WebAssembly/testsuite at 3a04b2cf93bd8fce277458d419eea8d9c326345c)"
@@ -25,7 +27,7 @@ for f in "$suite"/*.wast; do
     convert_failures=$((convert_failures + 1))
   fi
 done
-"$skiff" wast "$work"/*.json | grep -v ': skipped'
+"$skiff" wast "$@" "$work"/*.json | grep -v ': skipped'
 status=${PIPESTATUS[0]}
 if [ "$convert_failures" -ne 0 ]; then
   echo "$convert_failures scripts could not be converted"

@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """Fails when a file includes a header from a layer above its own (STYLE.md §1):
 base <- platform <- engine <- {wasi, registry} <- host <- cluster <- tools, and inside
-engine: ir <- binary <- validate <- runtime <- {interp, llvm} <- api."""
+engine: ir <- binary <- validate <- runtime <- native <- {interp, llvm} <- api."""
 import pathlib
 import re
 import sys
 
 ORDER = ["base", "platform", "engine/ir", "engine/binary", "engine/validate", "engine/runtime",
-         "engine/interp", "engine/llvm", "engine/api", "wasi", "registry", "host", "cluster"]
+         "engine/native", "engine/interp", "engine/llvm", "engine/api", "wasi", "registry", "host", "cluster"]
 # Peers that must not include each other.
 PEERS = [{"engine/interp", "engine/llvm"}, {"wasi", "registry"}]
 
@@ -41,7 +41,9 @@ def main() -> int:
                 continue  # tools/ or third-party headers are checked by the build
             if ORDER.index(target) > ORDER.index(mine):
                 bad.append(f"{rel}:{lineno}: {mine} includes {m.group(1)} from higher layer {target}")
-            elif mine != target and {mine, target} in PEERS:
+            # A tier's tests may drive it through a peer (the LLVM tier's run through the
+            # interpreter's Machine, the one driver of calls); its code may not.
+            elif mine != target and {mine, target} in PEERS and not rel.endswith("_test.cpp"):
                 bad.append(f"{rel}:{lineno}: peer layers {mine} and {target} must not include each other")
     for b in bad:
         print(b)

@@ -12,8 +12,9 @@
 #                           the Asyncify-based setjmp/longjmp of compat/sjlj)
 #   zstd.wasm               libzstd package: the zstd command-line tool (single-threaded)
 #   minigzip.wasm           zlib package: test/minigzip.c (small module, for fixed overheads)
-# Targets native/lua and native/sqlite3-shell (built only when named) are the same two programs
-# built for the host, for tests that compare a run under skiff with a native one.
+# Targets native/lua, native/sqlite3-shell and native/sqlite-speedtest1 (built only when named)
+# are the same programs built for the host with the same settings ($NATIVE_CC -O2, default cc),
+# for tests that compare a run under skiff with a native one and bench/cpu's speedtest1 row.
 # Sources and intermediates go to OUTDIR/src and OUTDIR/obj, logs to OUTDIR/obj/logs.
 #
 # Idempotent: an output that exists, was built by the current build.sh + compat/ (a stamp
@@ -256,6 +257,8 @@ SQLITE_SHELL_FEATURES=(-DSQLITE_SECURE_DELETE -DSQLITE_ENABLE_COLUMN_METADATA
   -DSQLITE_USE_URI=1 -DSQLITE_MAX_SCHEMA_RETRY=25 -DSQLITE_ENABLE_PREUPDATE_HOOK
   -DSQLITE_ENABLE_SESSION -DSQLITE_ENABLE_STMTVTAB -DSQLITE_ENABLE_MATH_FUNCTIONS
   -DSQLITE_MAX_VARIABLE_NUMBER=250000)
+# speedtest1 adds only R-Tree (its rtree testset) to the WASI settings.
+SQLITE_SPEEDTEST1_FEATURES=(-DSQLITE_ENABLE_RTREE)
 
 build_sqlite_speedtest1() {
   up_to_date sqlite-speedtest1.wasm && return 0
@@ -263,7 +266,7 @@ build_sqlite_speedtest1() {
   log "building sqlite-speedtest1.wasm"
   local d=$obj/sqlite-speedtest1 logf=$logs/sqlite-speedtest1.log
   rm -rf "$d" && : >"$logf"
-  CF=("${CFLAGS_WASI[@]}" "${SQLITE_WASI_DEFS[@]}" -DSQLITE_ENABLE_RTREE -I"$SQLITE_AMAL")
+  CF=("${CFLAGS_WASI[@]}" "${SQLITE_WASI_DEFS[@]}" "${SQLITE_SPEEDTEST1_FEATURES[@]}" -I"$SQLITE_AMAL")
   (cd "$SQLITE_AMAL" && compile "$d" "$logf" sqlite3.c speedtest1.c "$compat/wasi_compat.c")
   link sqlite-speedtest1 "$logf" "$d"/*.o
   built sqlite-speedtest1.wasm
@@ -402,6 +405,16 @@ build_sqlite_shell_native() {
     "${SQLITE_WASI_DEFS[@]}" "${SQLITE_SHELL_FEATURES[@]}" sqlite3.c shell.c -lm
 }
 
+# SQLite options exactly as for sqlite-speedtest1.wasm (SQLITE_WASI_DEFS: no threads, no WAL,
+# no mmap, ...), so both do the same work; the WASI-only flags (_WASI_EMULATED_*, compat/) are
+# left out. sqlite3.c and speedtest1.c are separate translation units, as in the wasm build.
+build_sqlite_speedtest1_native() {
+  up_to_date native/sqlite-speedtest1 && return 0
+  sqlite_amalgamation
+  native_build sqlite-speedtest1 "$logs/sqlite-speedtest1-native.log" "$SQLITE_AMAL" \
+    "${SQLITE_WASI_DEFS[@]}" "${SQLITE_SPEEDTEST1_FEATURES[@]}" sqlite3.c speedtest1.c -lm
+}
+
 # --------------------------------------------------------------------------- smoke tests
 
 # Optional: runs each module once under Node's WASI to show it is a working program. Failures
@@ -437,10 +450,10 @@ smoke_tests() {
 # --------------------------------------------------------------------------- main
 
 MODULES=(sqlite-speedtest1 sqlite3-shell lua zstd minigzip)
-NATIVES=(native/lua native/sqlite3-shell)
+NATIVES=(native/lua native/sqlite3-shell native/sqlite-speedtest1)
 declare -A BUILDER=([sqlite-speedtest1]=build_sqlite_speedtest1 [sqlite3-shell]=build_sqlite_shell
   [lua]=build_lua [zstd]=build_zstd [minigzip]=build_minigzip [native/lua]=build_lua_native
-  [native/sqlite3-shell]=build_sqlite_shell_native)
+  [native/sqlite3-shell]=build_sqlite_shell_native [native/sqlite-speedtest1]=build_sqlite_speedtest1_native)
 
 targets=("${@:2}")
 [ "${#targets[@]}" -gt 0 ] || targets=("${MODULES[@]}")

@@ -3,6 +3,9 @@
 # Usage: bench/cpu/build.sh [OUTDIR]   (default build/bench-cpu, relative to the repo root)
 # A workload may add wasm-only flags with a "// WASM_CFLAGS: ..." line (e.g. -msimd128).
 # Up-to-date outputs (newer than their source and this script) are skipped.
+# The speedtest1 row (SQLite) is built by bench/corpus/build.sh in $BENCH_CORPUS (default
+# build/bench-corpus): sqlite-speedtest1.wasm and native/sqlite-speedtest1 ($CC_NATIVE -O2);
+# skipped when BENCH_ONLY leaves it out. If that fails, this warns and run.sh reports the row.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -39,3 +42,14 @@ for src in "${srcs[@]}"; do
     fi
 done
 echo "bench/cpu: $((${#srcs[@]} - 1)) workloads + startup in $out (built $built, up to date $skipped)"
+
+if [[ -z ${BENCH_ONLY:-} || " $BENCH_ONLY " == *" speedtest1 "* ]]; then
+    corpus=${BENCH_CORPUS:-$root/build/bench-corpus} log=$out/corpus-build.log
+    if NATIVE_CC=$CC_NATIVE "$root/bench/corpus/build.sh" "$corpus" sqlite-speedtest1 \
+        native/sqlite-speedtest1 >"$log" 2>&1; then
+        echo "bench/cpu: speedtest1 (SQLite, sqlite-speedtest1.wasm + native/sqlite-speedtest1) in $corpus"
+    else
+        echo "bench/cpu/build.sh: warning: bench/corpus/build.sh $corpus sqlite-speedtest1" \
+            "native/sqlite-speedtest1 failed (log: $log); row speedtest1 will say missing" >&2
+    fi
+fi

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # CPU benchmarks: wall time of each workload natively, in node (V8), in wabt's wasm-interp
 # and (with --skiff) in skiff; every engine must print native's checksum.
-# Usage: bench/cpu/run.sh [--skiff PATH] [--wasm-interp PATH] [--full] [OUTDIR]
+# Usage: bench/cpu/run.sh [--skiff PATH] [--wasm-interp PATH] [--corpus DIR] [--full] [OUTDIR]
 #   OUTDIR        build directory (default build/bench-cpu); build.sh runs first
 #   --skiff PATH  measure `PATH run FILE.wasm SIZE`; else the column is n/a
 #   --wasm-interp PATH  a WASI-enabled wasm-interp (default: OUTDIR/wabt/wasm-interp from
 #                 build-wabt-wasi.sh, else the one on PATH; n/a if it lacks WASI)
+#   --corpus DIR  bench/corpus output holding the speedtest1 row's programs (default
+#                 $BENCH_CORPUS, else build/bench-corpus); build.sh builds them there
 #   --full        run each workload at its default size (no size argument) instead of
 #                 its BENCH_SIZE line (sized so wasm-interp finishes in seconds)
 # Env: BENCH_RUNS (default 3, median taken), BENCH_TIMEOUT (seconds per run, default 120),
@@ -20,6 +22,7 @@ while (($#)); do
     case $1 in
     --skiff) [[ $# -ge 2 ]] || die "--skiff needs a path"; skiff=$2; shift 2 ;;
     --wasm-interp) [[ $# -ge 2 ]] || die "--wasm-interp needs a path"; interp=$2; shift 2 ;;
+    --corpus) [[ $# -ge 2 ]] || die "--corpus needs a directory"; BENCH_CORPUS=$2; shift 2 ;;
     --full) full=1; shift ;;
     -h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) die "unknown option $1" ;;
@@ -29,6 +32,18 @@ done
 out=${out:-$root/build/bench-cpu}
 runs=${BENCH_RUNS:-3} limit=${BENCH_TIMEOUT:-120}
 [[ $runs =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive integer"
+export BENCH_CORPUS=${BENCH_CORPUS:-$root/build/bench-corpus}
+corpus=$BENCH_CORPUS
+
+# Real programs from bench/corpus, after the C workloads: NAME, then its --size at the default
+# size and with --full. speedtest1: SQLite's speedtest1 (test set "main") on an in-memory
+# database (--memdb: no files, so no preopens), with --verify, which makes it print a hash of
+# every query result ("Verification Hash: BYTES HEX") at the end.
+programs=(speedtest1)
+declare -A prog_size=([speedtest1]=2) prog_full_size=([speedtest1]=12)
+prog_args() { echo --memdb --verify --size "$2"; }  # prog_args NAME SIZE
+declare -A prog_native=([speedtest1]=$corpus/native/sqlite-speedtest1)
+declare -A prog_wasm=([speedtest1]=$corpus/sqlite-speedtest1.wasm)
 
 "$here/build.sh" "$out" || die "build failed"
 command -v node >/dev/null || die "node not found"
@@ -45,13 +60,17 @@ fi
 
 tmp=$(mktemp -d) && trap 'rm -rf "$tmp"' EXIT
 
-# run_engine ENGINE NAME SIZE -> prints "MS" or timeout/error:...; stdout of last run in $tmp/out
+# run_once ENGINE NAME SIZE -> prints "MS" or timeout/error:...; stdout of last run in $tmp/out
 run_once() {
-    local engine=$1 name=$2 size=$3 wasm=$out/wasm/$2.wasm
+    local engine=$1 name=$2 size=$3 wasm=$out/wasm/$2.wasm native=$out/native/$2
     local -a cmd args=()
     [[ -n $size ]] && args=("$size")
+    if [[ -n ${prog_wasm[$name]:-} ]]; then
+        wasm=${prog_wasm[$name]} native=${prog_native[$name]}
+        read -ra args <<<"$(prog_args "$name" "$size")"
+    fi
     case $engine in
-    native) cmd=("$out/native/$name") ;;
+    native) cmd=("$native") ;;
     node) cmd=(node --experimental-wasi-unstable-preview1 --no-warnings "$here/node_wasi.mjs" "$wasm") ;;
     wasm-interp) cmd=("$interp" --wasi "$wasm") ; ((${#args[@]})) && args=(-- "${args[@]}") ;;
     skiff) cmd=("$skiff" run "$wasm") ;;
@@ -61,8 +80,28 @@ run_once() {
     rc=$?
     local t1=$EPOCHREALTIME
     if ((rc == 124)); then echo timeout; return; fi
+    # Only wabt says this, for a WASI call it lacks (before build-wabt-wasi.sh added three).
+    if [[ $engine == wasm-interp ]] && grep -q '^unknown wasi API import' "$tmp/err"; then
+        echo unsupported; return
+    fi
     if ((rc != 0)); then echo "error(exit $rc)"; return; fi
     awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f\n", (b - a) * 1000 }'
+}
+
+# check NAME -> the line of $tmp/out that every engine must print as native did. C workloads:
+# their checksum line. speedtest1: the output with each test's time (" 0.123s" at line end)
+# removed, i.e. version, test names and counts, TOTAL, and the verification hash; shown as a
+# hash of that text plus the verification hash (empty if the latter is missing).
+check() {
+    if [[ $1 == speedtest1 ]]; then
+        local v
+        v=$(sed -n 's/^Verification Hash: //p' "$tmp/out")
+        [[ -n $v ]] || return 0
+        echo "checksum $(sed -E 's/[[:space:]]+[0-9]+\.[0-9]{3}s$//' "$tmp/out" | sha256sum | cut -c1-16)" \
+            "($(grep -c '^ *[0-9]\{3\} - ' "$tmp/out") tests, verification hash $v)"
+    else
+        grep -m1 '^checksum' "$tmp/out"
+    fi
 }
 
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
@@ -70,12 +109,20 @@ median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]
 engines=(native node wasm-interp skiff)
 declare -A ms ratio geo
 names=() failed=0
-for src in "$here/startup.c" "$here"/workloads/*.c; do
+for src in "$here/startup.c" "$here"/workloads/*.c "${programs[@]}"; do
     name=$(basename "$src" .c)
     if [[ -n ${BENCH_ONLY:-} && $name != startup && " $BENCH_ONLY " != *" $name "* ]]; then continue; fi
     names+=("$name")
     size=""
-    ((full)) || size=$(sed -n 's|^// BENCH_SIZE: *\([0-9]*\).*|\1|p' "$src" | head -n1)
+    if [[ -n ${prog_size[$name]:-} ]]; then
+        if ((full)); then size=${prog_full_size[$name]}; else size=${prog_size[$name]}; fi
+        if [[ ! -x ${prog_native[$name]} || ! -f ${prog_wasm[$name]} ]]; then
+            echo "error: $name: ${prog_native[$name]} or ${prog_wasm[$name]} is missing (build.sh: bench/corpus/build.sh failed?)" >&2
+            ms[$name,native]=missing; sizes[${#names[@]}]=$size; failed=1; continue
+        fi
+    else
+        ((full)) || size=$(sed -n 's|^// BENCH_SIZE: *\([0-9]*\).*|\1|p' "$src" | head -n1)
+    fi
     sizes[${#names[@]}]=${size:-default}
     expect=""
     for engine in "${engines[@]}"; do
@@ -86,7 +133,7 @@ for src in "$here/startup.c" "$here"/workloads/*.c; do
         for ((r = 0; r < runs; r++)); do
             t=$(run_once "$engine" "$name" "$size")
             if [[ ! $t =~ ^[0-9.]+$ ]]; then status=$t; break; fi
-            sum=$(grep -m1 '^checksum' "$tmp/out")
+            sum=$(check "$name")
             if [[ $engine == native ]]; then
                 [[ -n $sum ]] || { status="error(no checksum)"; break; }
                 expect=$sum
@@ -100,7 +147,7 @@ for src in "$here/startup.c" "$here"/workloads/*.c; do
         if [[ -n $status ]]; then
             ms[$name,$engine]=$status
             [[ $status == error* ]] && { echo "error: $name on $engine: $status: $(head -c 300 "$tmp/err")" >&2; }
-            [[ $status != timeout ]] && failed=1
+            [[ $status != timeout && $status != unsupported ]] && failed=1
             [[ $engine == native ]] && break
             continue
         fi
@@ -111,14 +158,14 @@ done
 
 is_num() { [[ $1 =~ ^[0-9.]+$ ]]; }
 # Table.
-printf '\n%-8s %8s %10s' workload size "native ms"
+printf '\n%-10s %8s %10s' workload size "native ms"
 for e in "${engines[@]:1}"; do printf ' | %11s %8s' "$e ms" ratio; done
 printf '\n'
 declare -A logsum count
 for name in "${names[@]}"; do
     i=0; for n2 in "${names[@]}"; do i=$((i + 1)); [[ $n2 == "$name" ]] && break; done
     nat=${ms[$name,native]:-error}
-    printf '%-8s %8s %10s' "$name" "${sizes[$i]}" "$nat"
+    printf '%-10s %8s %10s' "$name" "${sizes[$i]}" "$nat"
     for e in "${engines[@]:1}"; do
         v=${ms[$name,$e]:-n/a} rt=-
         if is_num "$v" && is_num "$nat"; then
@@ -132,9 +179,9 @@ for name in "${names[@]}"; do
         printf ' | %11s %8s' "$v" "$rt"
     done
     printf '\n'
-    [[ $name == startup ]] && printf -- '%.0s-' {1..98} && printf '\n'
+    [[ $name == startup ]] && printf -- '%.0s-' {1..100} && printf '\n'
 done
-printf '%-8s %8s %10s' geomean "" ""
+printf '%-10s %8s %10s' geomean "" ""
 for e in "${engines[@]:1}"; do
     g=-
     ((${count[$e]:-0})) && g=$(awk -v s="${logsum[$e]}" -v n="${count[$e]}" 'BEGIN { printf "%.2f", exp(s / n) }')

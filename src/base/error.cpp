@@ -37,6 +37,7 @@ std::string_view phase_name(Phase phase) {
     case Phase::Host: return "host";
     case Phase::Registry: return "registry";
     case Phase::Cluster: return "cluster";
+    case Phase::Compile: return "compile";
   }
   return "?";
 }

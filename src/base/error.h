@@ -11,7 +11,7 @@
 
 namespace skiff {
 
-enum class Phase : uint8_t { Io, Decode, Validate, Link, Instantiate, Trap, Wasi, Host, Registry, Cluster };
+enum class Phase : uint8_t { Io, Decode, Validate, Link, Instantiate, Trap, Wasi, Host, Registry, Cluster, Compile };
 
 enum class ErrorCode : uint16_t {
 #define SKIFF_ERROR(name, phase, msg) name,

@@ -21,6 +21,24 @@ Result<std::vector<uint8_t>> read_file(const std::string& path) {
   return file.read_all();
 }
 
+Result<void> write_file(const std::string& path, std::span<const uint8_t> bytes) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return io_error(path, errno);
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int e = n < 0 ? errno : EIO;
+      ::close(fd);
+      return io_error(path, e);
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::close(fd) != 0) return io_error(path, errno);
+  return ok();
+}
+
 Result<ReadableFile> ReadableFile::open(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return io_error(path, errno);

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,9 @@ namespace skiff::platform {
 
 // Reads a regular file. Errors: IoError with "<path>: <strerror>" as context.
 Result<std::vector<uint8_t>> read_file(const std::string& path);
+
+// Creates or truncates `path` (mode 0644) and writes `bytes`. Errors: IoError as above.
+Result<void> write_file(const std::string& path, std::span<const uint8_t> bytes);
 
 // A file opened for reading parts of it at offsets (pread), for readers that can skip
 // what they do not need. Owns the descriptor.

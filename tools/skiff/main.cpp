@@ -9,6 +9,7 @@
 #include "engine/binary/decoder.h"
 #include "engine/validate/validated_module.h"
 #include "platform/file.h"
+#include "skiff/compile.h"
 #include "skiff/inspect.h"
 #include "skiff/run.h"
 #include "skiff/serve.h"
@@ -99,6 +100,9 @@ int run(int argc, char** argv) {
   wast->add_option("SCRIPT", scripts, "wast2json .json files")->required();
   wast->add_flag("--strict-messages", wopts.strict_messages, "Fail rejections whose message differs from the suite's");
   wast->add_flag("-v,--verbose", wopts.verbose, "Print message mismatches and skipped commands");
+  std::string wast_tier = "interp";
+  wast->add_option("--tier", wast_tier, "Which tier runs the modules' functions: interp or llvm")
+      ->check(CLI::IsMember({"interp", "llvm"}));
 
   tools::RunOptions ropts;
   std::string invoke;
@@ -123,6 +127,22 @@ int run(int argc, char** argv) {
                       "Stop the guest (trap \"all fuel consumed\") after about N wasm instructions, deterministically");
   run_cmd->add_option("--max-memory", ropts.max_memory,
                       "Cap each linear memory at SIZE (64K pages): 64M, 1G; memory.grow past it returns -1");
+  run_cmd->add_option("--tier", ropts.tier,
+                      "Which tier runs the module: interp (translate on first call) or llvm (compile first, "
+                      "with skiff-llvmc)");
+  run_cmd->add_option("--target-cpu", ropts.target_cpu,
+                      "LLVM tier: the CPU to compile for: native (this machine, the default), portable (any "
+                      "x86-64), or an LLVM CPU name");
+
+  tools::CompileCliOptions copts;
+  auto* compile_cmd = app.add_subcommand(
+      "compile", "Compile a module ahead of time with the LLVM tier into an artifact that `skiff run` loads");
+  compile_cmd->add_option("FILE", copts.path, "WebAssembly binary")->required();
+  compile_cmd->add_option("-o,--output", copts.output, "The artifact to write (default: FILE with .skf)");
+  compile_cmd->add_option("--target-cpu", copts.target_cpu,
+                          "native (this CPU's extensions, the default) or portable (any x86-64)");
+  compile_cmd->add_flag("--interruptible", copts.interruptible, "Code that `skiff run --timeout` can stop");
+  compile_cmd->add_flag("--fuel-metering", copts.fuel, "Code that `skiff run --fuel` can meter");
 
   tools::ServeCliOptions sopts;
   auto* serve_cmd = app.add_subcommand(
@@ -169,7 +189,11 @@ int run(int argc, char** argv) {
   }
   if (*inspect) return cmd_inspect(path, as_json);
   if (*validate) return cmd_validate(path);
-  if (*wast) return cmd_wast(scripts, wopts);
+  if (*compile_cmd) return tools::compile_module(copts, std::cout, std::cerr);
+  if (*wast) {
+    wopts.llvm = wast_tier == "llvm";
+    return cmd_wast(scripts, wopts);
+  }
   if (*serve_cmd) return tools::serve(sopts);
   if (*run_cmd) {
     if (*invoke_opt) ropts.invoke = invoke;

@@ -308,6 +308,11 @@ int run_module(const RunOptions& opts, std::ostream& out, std::ostream& err) {
     }
     limits.max_memory_pages = static_cast<uint32_t>(std::min<uint64_t>(*bytes / ir::kPageSize, ir::kMaxPages32));
   }
+  const std::optional<interp::Tier> tier = interp::parse_tier(opts.tier);
+  if (!tier) {
+    err << "skiff run: --tier: expected interp or llvm, got \"" << opts.tier << "\"\n";
+    return kRunExitUsage;
+  }
   auto bytes = engine::binary::read_module_file(path);
   if (!bytes) {
     err << "skiff: " << bytes.error().context() << "\n";
@@ -316,6 +321,17 @@ int run_module(const RunOptions& opts, std::ostream& out, std::ostream& err) {
   interp::CodeOptions code;
   code.interruptible = timeout_ns.has_value();
   code.fuel = opts.fuel.has_value();
+  // An artifact from `skiff compile` carries the module and its compiled code.
+  std::optional<engine::native::Artifact> artifact;
+  if (engine::native::is_artifact(*bytes)) {
+    auto a = engine::native::parse_artifact(*bytes);
+    if (!a) {
+      report_error(err, path, a.error());
+      return kRunExitError;
+    }
+    artifact = std::move(*a);
+    *bytes = artifact->wasm;
+  }
   auto compiled = interp::compile(std::move(*bytes), {}, code);
   if (!compiled) {
     report_error(err, path, compiled.error());
@@ -323,6 +339,20 @@ int run_module(const RunOptions& opts, std::ostream& out, std::ostream& err) {
   }
   const interp::CompiledModule& cm = **compiled;
   const ir::Module& m = cm.module();
+  if (artifact) {
+    if (auto r = interp::attach_artifact(cm, *artifact); !r) {
+      report_error(err, path, r.error());
+      return kRunExitError;
+    }
+  } else if (*tier == interp::Tier::Llvm) {
+    interp::NativeOptions nopts;
+    nopts.cpu = opts.target_cpu;
+    nopts.cache_dir = engine::native::ArtifactCache::default_dir();
+    if (auto r = interp::compile_native(cm, nopts); !r) {
+      report_error(err, path, r.error());
+      return kRunExitError;
+    }
+  }
 
   // The function to call, checked before anything runs (the start function included).
   std::string name = opts.invoke.value_or("_start");

@@ -518,7 +518,9 @@ class ScriptState {
   // Decodes and validates `file` (beside the script).
   Result<std::shared_ptr<const interp::CompiledModule>> compile(const std::string& file) const {
     SKIFF_TRY_ASSIGN(std::vector<uint8_t> bytes, platform::read_file((m_dir / file).string()));
-    return interp::compile(bytes);
+    SKIFF_TRY_ASSIGN(std::shared_ptr<const interp::CompiledModule> cm, interp::compile(bytes));
+    if (m_opts.llvm) SKIFF_TRY(interp::compile_native(*cm));
+    return cm;
   }
 
   // Compiles `file`, resolves its imports and instantiates it, running its start

@@ -20,6 +20,7 @@ namespace skiff::tools {
 struct WastOptions {
   bool strict_messages = false;  // a rejection with a different message is a failure
   bool verbose = false;          // print message mismatches, spectest prints, trap backtraces
+  bool llvm = false;             // --tier llvm: modules' functions compiled by the LLVM tier
 };
 
 struct WastSummary {

@@ -14,12 +14,18 @@
 #include "engine/interp/interpreter.h"
 #include "engine/interp/numeric.h"
 #include "engine/interp/simd.h"
+#include "engine/native/native_module.h"
 
 namespace skiff::engine::interp {
 
 namespace {
 
 using namespace xop_detail;  // U32 ... V128: the operand types ops.def names
+
+// How compiled code calls a function the interpreter runs (native::SlotCaller).
+Result<void> slot_call(void* machine, runtime::Store& store, const runtime::FuncInstance& f, uint64_t* slots) {
+  return static_cast<Machine*>(machine)->call_slots(store, f, slots);
+}
 
 // Slot reads and writes. Scalars are written as whole 8-byte slots (i32/f32 zero-
 // extended), so a later 8-byte copy of the slot never stalls on a partial store.
@@ -276,6 +282,24 @@ L_CallIndirect: {
   nfp = fp + ip[5];
   next_ip = ip + 6;
   goto call_instance;
+}
+
+  // A body the LLVM tier compiled: its stub runs it through the slot ABI on this frame.
+L_EnterNative: {
+  m->m_csp = csp;
+  m->m_free = fp + func->frame_slots;
+  m->m_backtrace_fresh = false;
+  native::VmCtx* ctx = native::context(*inst, *cm->native_code(), &slot_call);
+  const void* code = reinterpret_cast<const void*>(static_cast<uintptr_t>(imm<U64>(ip + 2)));
+  {
+    Result<void> r = native::call(*ctx, code, fp, m, &m->m_native_trace);
+    if (!r) [[unlikely]] {
+      trap_error = std::move(r);
+      goto host_failed;
+    }
+  }
+  RELOAD_MEMORY_SIZE();
+  goto L_Return;
 }
 
   // A call through a FuncInstance: host, or wasm in this or another instance.
@@ -636,7 +660,10 @@ L_I8x16Shuffle: {
 
 host_failed:
   // A nested run (host -> wasm) that trapped has recorded the deeper frames.
-  if (m->m_backtrace_fresh) goto unwind;
+  if (m->m_backtrace_fresh) {
+    m->m_native_trace.clear();
+    goto unwind;
+  }
   goto trap_with_error;
 trap:
   trap_error = Error(trap_code);

@@ -14,18 +14,26 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <string_view>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "base/result.h"
 #include "engine/interp/code.h"
+#include "engine/native/artifact.h"
+#include "engine/native/compiler_process.h"
 #include "engine/runtime/instance_pre.h"
 #include "engine/runtime/store.h"
 #include "platform/virtual_memory.h"
 #include "engine/runtime/value.h"
 #include "engine/validate/module_env.h"
 #include "engine/validate/validated_module.h"
+
+namespace skiff::engine::native {
+class NativeModule;
+}
 
 namespace skiff::engine::interp {
 
@@ -60,6 +68,12 @@ class CompiledModule {
   // Translates every body now (ahead of time), e.g. before timing or serving.
   Result<void> translate_all() const;
 
+  // Hands the bodies `code` compiled (the LLVM tier) to it: each becomes a stub that
+  // enters the compiled code, whoever calls it. Before the module runs anything; the
+  // rest are still translated here when first called.
+  void attach_native(std::shared_ptr<const native::NativeModule> code) const;
+  const native::NativeModule* native_code() const { return m_native.get(); }
+
  private:
   Result<const CompiledFunc*> translate(uint32_t defined_index) const;
 
@@ -72,7 +86,32 @@ class CompiledModule {
   // One translator for every lazy translation: its buffers are grown once, not per body
   // (fresh heap pages are a large share of a short run's cost).
   mutable std::unique_ptr<Translator> m_translator;
+  mutable std::shared_ptr<const native::NativeModule> m_native;
 };
+
+// Which tier runs a module's functions.
+enum class Tier { Interp, Llvm };
+// Parses "interp" / "llvm"; nullopt for anything else.
+std::optional<Tier> parse_tier(std::string_view name);
+
+struct NativeOptions {
+  std::string cpu;        // "" or "native": this CPU's features; "portable": baseline x86-64
+  std::string cache_dir;  // the compiled-code cache ("": none); native::ArtifactCache
+};
+// The artifact settings string for `module`'s code options (artifacts and the cache).
+std::string native_settings(const CompiledModule& module);
+// The CPU features `cpu` stands for. Error InvalidArgument for an unknown name.
+Result<std::string> native_features(const std::string& cpu);
+
+// Gives `module` the LLVM tier's code: from the cache when it holds it, else compiled
+// (in the skiff-llvmc process) and then cached. Functions that tier does not compile
+// stay here. `artifact_out` receives the artifact (for `skiff compile`). Errors:
+// CompilerUnavailable, CompileFailed, MalformedObject.
+Result<native::CompileReport> compile_native(const CompiledModule& module, const NativeOptions& opts = {},
+                                             native::Artifact* artifact_out = nullptr);
+// Gives `module` (compiled from `artifact.wasm`) the artifact's code, after checking the
+// artifact fits this skiff, this CPU and the module's code options (ArtifactMismatch).
+Result<void> attach_artifact(const CompiledModule& module, const native::Artifact& artifact);
 
 // Decodes, validates and wraps a module.
 Result<std::shared_ptr<const CompiledModule>> compile(std::span<const uint8_t> bytes,
@@ -154,6 +193,9 @@ class Machine {
   bool m_backtrace_fresh = false;
   size_t m_backtrace_depth = 0;  // frames active at the last trap (the backtrace keeps 64)
   std::vector<BacktraceFrame> m_backtrace;
+  // Compiled frames of the last trap in compiled code (defined indices, innermost
+  // first), put in front of the interpreter's frames by capture_backtrace.
+  std::vector<uint32_t> m_native_trace;
 };
 
 // Store::instantiate with this module's code, then the start function (if any) on

@@ -5,6 +5,7 @@
 
 #include "engine/interp/code.h"
 #include "engine/interp/interpreter.h"
+#include "engine/native/native_module.h"
 #include "engine/interp/translator.h"
 #include "engine/validate/module_validator.h"
 
@@ -26,6 +27,92 @@ CompiledModule::CompiledModule(validate::ValidatedModule vm, CodeOptions code)
 }
 
 CompiledModule::~CompiledModule() = default;
+
+std::optional<Tier> parse_tier(std::string_view name) {
+  if (name == "interp") return Tier::Interp;
+  if (name == "llvm") return Tier::Llvm;
+  return std::nullopt;
+}
+
+std::string native_settings(const CompiledModule& module) {
+  return std::string("opt=2 interruptible=") + (module.code_options().interruptible ? "1" : "0") +
+         " fuel=" + (module.code_options().fuel ? "1" : "0");
+}
+
+Result<std::string> native_features(const std::string& cpu) {
+  if (cpu.empty() || cpu == "native") return native::host_features();
+  if (cpu == "portable") return std::string();
+  return Error(ErrorCode::InvalidArgument, kNoOffset,
+               "unknown target CPU \"" + cpu + "\" (expected native or portable)");
+}
+
+Result<native::CompileReport> compile_native(const CompiledModule& module, const NativeOptions& opts,
+                                             native::Artifact* artifact_out) {
+  SKIFF_TRY_ASSIGN(std::string features, native_features(opts.cpu));
+  const std::string settings = native_settings(module);
+  const std::vector<uint8_t>& wasm = module.module().bytes;
+  const native::Sha256 hash = native::sha256(wasm);
+  const native::ArtifactCache cache(opts.cache_dir);
+  native::CompileReport report;
+  std::optional<native::Artifact> cached = cache.load(hash, features, settings);
+  if (!cached) {
+    SKIFF_TRY_ASSIGN(std::string compiler, native::find_compiler());
+    native::CompileRequest req;
+    req.features = features;
+    req.interruptible = module.code_options().interruptible;
+    req.fuel = module.code_options().fuel;
+    SKIFF_TRY_ASSIGN(std::vector<uint8_t> object, native::run_compiler(compiler, wasm, req, &report));
+    native::Artifact a;
+    a.info = native::ArtifactInfo{hash, native::kCodeFormatVersion, std::string(native::kSkiffVersion), features, settings};
+    a.wasm = wasm;
+    a.object = std::move(object);
+    // A cache that cannot be written (read-only home) only costs the next run a compile.
+    (void)cache.store(a);
+    cached = std::move(a);
+  }
+  SKIFF_TRY_ASSIGN(std::shared_ptr<const native::NativeModule> code,
+                   native::NativeModule::load(cached->object, module.module().defined_funcs()));
+  report.compiled = code->compiled_count();
+  report.functions = module.module().defined_funcs();
+  module.attach_native(std::move(code));
+  if (artifact_out) *artifact_out = std::move(*cached);
+  return report;
+}
+
+Result<void> attach_artifact(const CompiledModule& module, const native::Artifact& artifact) {
+  SKIFF_TRY(native::check_artifact(artifact, native_settings(module)));
+  SKIFF_TRY_ASSIGN(std::shared_ptr<const native::NativeModule> code,
+                   native::NativeModule::load(artifact.object, module.module().defined_funcs()));
+  module.attach_native(std::move(code));
+  return ok();
+}
+
+void CompiledModule::attach_native(std::shared_ptr<const native::NativeModule> code) const {
+  const ir::Module& m = m_vm.module();
+  std::lock_guard lock(m_mutex);
+  for (uint32_t i = 0; i < m.defined_funcs(); ++i) {
+    const void* entry = code->slot_entry(i);
+    if (!entry) continue;
+    const ir::FuncType& t = m.func_type(ir::FuncIdx(m.imported_funcs + i));
+    uint32_t params = 0, results = 0;
+    for (ir::ValType v : t.params) params += slot_width(v);
+    for (ir::ValType v : t.results) results += slot_width(v);
+    auto f = std::make_unique<CompiledFunc>();
+    const auto bits = static_cast<uint64_t>(reinterpret_cast<uintptr_t>(entry));
+    const void* handler = handler_table()[static_cast<size_t>(XOp::EnterNative)];
+    uint32_t words[2];
+    std::memcpy(words, &handler, sizeof handler);
+    f->code = {words[0], words[1], static_cast<uint32_t>(bits), static_cast<uint32_t>(bits >> 32)};
+    f->defined_index = i;
+    f->param_slots = params;
+    f->local_slots = params;
+    f->result_slots = results;
+    f->frame_slots = std::max(params, results);
+    m_funcs[i].store(f.get(), std::memory_order_release);
+    m_owned.push_back(std::move(f));
+  }
+  m_native = std::move(code);
+}
 
 Result<const CompiledFunc*> CompiledModule::translate(uint32_t defined_index) const {
   std::lock_guard lock(m_mutex);
@@ -174,7 +261,21 @@ void Machine::capture_backtrace(const CallFrame* top, const CompiledFunc* cur, r
     if (const std::string* name = m.names.function_name(ir::FuncIdx(fr.func_index))) fr.name = *name;
     m_backtrace.push_back(std::move(fr));
   };
-  add(cur, inst);
+  if (!m_native_trace.empty() && inst) {
+    // The compiled frames; the outermost is `cur` itself (its stub entered them).
+    const ir::Module& m = inst->module->module();
+    for (uint32_t defined : m_native_trace) {
+      BacktraceFrame fr;
+      fr.instance = inst;
+      fr.func_index = m.imported_funcs + defined;
+      if (const std::string* name = m.names.function_name(ir::FuncIdx(fr.func_index))) fr.name = *name;
+      m_backtrace.push_back(std::move(fr));
+    }
+    if (cur && m_native_trace.back() != cur->defined_index) add(cur, inst);
+    m_native_trace.clear();
+  } else {
+    add(cur, inst);
+  }
   for (const CallFrame* cf = top; cf > m_frames && m_backtrace.size() < kMaxFrames; --cf)
     if (cf->ret_ip) add(cf->func, cf->inst);
   m_backtrace_depth = static_cast<size_t>(top - m_frames);

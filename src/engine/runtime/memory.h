@@ -35,6 +35,8 @@ class Memory {
   uint8_t* data() const { return m_reservation.base(); }
   uint64_t size_bytes() const { return uint64_t{m_pages} * ir::kPageSize; }
   uint32_t pages() const { return m_pages; }
+  // Where the size lives, for compiled code that reads it without a call.
+  const uint32_t* pages_word() const { return &m_pages; }
   const ir::MemType& type() const { return m_type; }
 
   // memory.grow (https://webassembly.github.io/spec/core/exec/instructions.html#xref-syntax-instructions-syntax-instr-memory-mathsf-memory-grow):

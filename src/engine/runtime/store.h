@@ -68,6 +68,9 @@ struct Instance {
   // function of the instance can be reached; the runtime never looks inside.
   const void* code = nullptr;
   Store* store = nullptr;
+  // The compiled tier's per-instance context (native::VmCtx), made on first entry into
+  // compiled code; instances that never run compiled code pay nothing.
+  std::shared_ptr<void> native_ctx;
 
   FuncInstance* func(uint32_t index) {
     if (FuncInstance* f = funcs[index]) [[likely]] return f;

@@ -1,0 +1,221 @@
+// The LLVM tier end to end in one process: a fixture compiled by compile_object, loaded
+// by NativeModule and attached to an interpreter module, then called through the
+// interpreter's Machine as every embedder does. Checked against the interpreter running
+// the same module. Fixtures: tests/fixtures/llvm_tier.wat, interrupt.wat.
+#include <chrono>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "support/fixtures.h"
+
+#include "engine/interp/interpreter.h"
+#include "engine/llvm/module_compiler.h"
+#include "engine/native/native_module.h"
+
+namespace skiff::engine::llvm_tier {
+namespace {
+
+using namespace std::chrono_literals;
+using runtime::Value;
+using skiff::test::fixture_bytes;
+
+Result<void> host_add(void*, runtime::Caller&, uint64_t* slots) {
+  slots[0] = static_cast<uint32_t>(static_cast<uint32_t>(slots[0]) + static_cast<uint32_t>(slots[1]));
+  return ok();
+}
+Result<void> host_fail(void*, runtime::Caller&, uint64_t*) {
+  return Error(ErrorCode::TrapHost, kNoOffset, "the host says no");
+}
+
+// One instance of a fixture in the interpreter, or with the LLVM tier's code attached.
+struct Guest {
+  Guest(const char* fixture, bool llvm, interp::CodeOptions code = {}) {
+    auto cm = interp::compile(fixture_bytes(fixture), {}, code);
+    EXPECT_TRUE(cm.ok()) << cm.error().to_string();
+    module = *cm;
+    if (llvm) {
+      CompileOptions opts;
+      opts.codegen.interruptible = code.interruptible;
+      opts.codegen.fuel = code.fuel;
+      auto obj = compile_object(module->validated(), opts, &stats);
+      EXPECT_TRUE(obj.ok()) << obj.error().to_string();
+      auto nm = native::NativeModule::load(*obj, module->module().defined_funcs());
+      EXPECT_TRUE(nm.ok()) << nm.error().to_string();
+      module->attach_native(*nm);
+    }
+    std::vector<runtime::Extern> imports;
+    for (const ir::Import& imp : module->module().imports) {
+      const bool add = imp.name == "add";
+      ir::FuncType t;
+      if (add) t = ir::FuncType{{ir::ValType::I32, ir::ValType::I32}, {ir::ValType::I32}};
+      runtime::Extern e;
+      e.func = store.add_host_func(t, runtime::HostFunc{add ? &host_add : &host_fail, nullptr});
+      imports.push_back(e);
+    }
+    auto i = interp::instantiate(machine, store, *module, imports);
+    EXPECT_TRUE(i.ok()) << i.error().to_string();
+    inst = *i;
+  }
+  Result<std::vector<Value>> call(const std::string& name, std::vector<Value> args = {}) {
+    auto x = inst->find_export(name);
+    EXPECT_TRUE(x && x->func) << name;
+    std::vector<Value> results(x->func->type->results.size());
+    SKIFF_TRY(machine.call(store, *x->func, args, results));
+    return results;
+  }
+  std::shared_ptr<const interp::CompiledModule> module;
+  CompileStats stats;
+  runtime::Store store;
+  interp::Machine machine;
+  runtime::Instance* inst = nullptr;
+};
+
+// Covers: every function but the SIMD one is compiled; results of recursion, loops with
+// memory and floats, table calls and host calls equal the interpreter's.
+TEST(LlvmTier, ResultsMatchTheInterpreter) {
+  Guest interp("llvm_tier", false), llvm("llvm_tier", true);
+  EXPECT_EQ(llvm.stats.functions, 19u);
+  EXPECT_EQ(llvm.stats.compiled, 18u) << "all but $simd_sum";
+  struct Case {
+    const char* name;
+    std::vector<Value> args;
+  };
+  const Case cases[] = {{"fib", {Value::i32(20)}},
+                        {"mix", {Value::i32(1000)}},
+                        {"indirect", {Value::i32(0), Value::i32(21)}},
+                        {"indirect", {Value::i32(1), Value::i32(21)}},
+                        {"host", {Value::i32(40), Value::i32(2)}},
+                        {"mixed", {Value::i32(5)}},
+                        {"div", {Value::i32(-7), Value::i32(2)}},
+                        {"trunc", {Value::f64(-3.9)}},
+                        {"size", {}}};
+  for (const Case& c : cases) {
+    auto a = interp.call(c.name, c.args);
+    auto b = llvm.call(c.name, c.args);
+    ASSERT_TRUE(a.ok()) << c.name << ": " << a.error().to_string();
+    ASSERT_TRUE(b.ok()) << c.name << ": " << b.error().to_string();
+    ASSERT_EQ(a->size(), b->size());
+    for (size_t i = 0; i < a->size(); ++i) EXPECT_EQ((*a)[i].raw.i64, (*b)[i].raw.i64) << c.name;
+  }
+  EXPECT_EQ((*llvm.call("fib", {Value::i32(20)}))[0].raw.i32, 6765u);
+  // Both calls reach $simd_sum (2x+1), the interpreted function: directly and as element 2.
+  EXPECT_EQ((*llvm.call("mixed", {Value::i32(5)}))[0].raw.i32, 11u + 11u);
+}
+
+// Covers: each trap of compiled code (guard-page fault, explicit checks, the native
+// stack bound, a call_indirect whose element is wrong) comes back as its ErrorCode; a
+// host function's error keeps its message; the instance keeps working afterwards.
+TEST(LlvmTier, TrapsComeBackAsValues) {
+  Guest g("llvm_tier", true);
+  struct Case {
+    const char* name;
+    std::vector<Value> args;
+    ErrorCode code;
+  };
+  const Case cases[] = {{"oob", {Value::i32(65533)}, ErrorCode::TrapOutOfBoundsMemory},
+                        {"oob", {Value::i32(0xFFFFFFFF)}, ErrorCode::TrapOutOfBoundsMemory},
+                        {"oob_store", {Value::i32(65528)}, ErrorCode::TrapOutOfBoundsMemory},
+                        {"div", {Value::i32(1), Value::i32(0)}, ErrorCode::TrapIntegerDivideByZero},
+                        {"div", {Value::i32(INT32_MIN), Value::i32(-1)}, ErrorCode::TrapIntegerOverflow},
+                        {"trunc", {Value::f64(3e9)}, ErrorCode::TrapIntegerOverflow},
+                        {"unreachable", {}, ErrorCode::TrapUnreachable},
+                        {"runaway", {}, ErrorCode::TrapCallStackExhausted},
+                        {"indirect", {Value::i32(3), Value::i32(1)}, ErrorCode::TrapUninitializedElement},
+                        {"indirect", {Value::i32(9), Value::i32(1)}, ErrorCode::TrapUndefinedElement},
+                        {"host_fail", {}, ErrorCode::TrapHost}};
+  for (const Case& c : cases) {
+    auto r = g.call(c.name, c.args);
+    ASSERT_FALSE(r.ok()) << c.name;
+    EXPECT_EQ(r.error().code(), c.code) << c.name << ": " << r.error().to_string();
+    auto again = g.call("fib", {Value::i32(10)});
+    ASSERT_TRUE(again.ok()) << "after " << c.name << ": " << again.error().to_string();
+    EXPECT_EQ((*again)[0].raw.i32, 55u);
+  }
+  auto r = g.call("host_fail");
+  EXPECT_NE(r.error().to_string().find("the host says no"), std::string::npos) << r.error().to_string();
+  // The store of a trapped oob_store did not happen; an in-bounds one did.
+  ASSERT_TRUE(g.call("oob_store", {Value::i32(0)}).ok());
+  EXPECT_EQ((*g.call("oob", {Value::i32(8)}))[0].raw.i32, 7u);
+}
+
+// Covers: a trap deep in compiled recursion, raised explicitly or by a guard-page fault,
+// has a backtrace of the compiled frames (walked along frame pointers, mapped back to
+// functions), innermost first, ending with the exported caller.
+TEST(LlvmTier, TrapsCarryBacktracesOfCompiledFrames) {
+  Guest g("llvm_tier", true);
+  for (uint32_t mode : {0u, 1u}) {
+    auto r = g.call("deep", {Value::i32(4), Value::i32(mode)});
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code(), mode ? ErrorCode::TrapOutOfBoundsMemory : ErrorCode::TrapUnreachable);
+    const auto& bt = g.machine.backtrace();
+    ASSERT_GE(bt.size(), 4u) << g.machine.format_backtrace();
+    EXPECT_EQ(bt.front().name, "down") << g.machine.format_backtrace();
+    size_t downs = 0;
+    for (const auto& f : bt) downs += f.name == "down";
+    // Five activations of $down; LLVM may inline one into $deep.
+    EXPECT_GE(downs, 4u) << g.machine.format_backtrace();
+    EXPECT_LE(downs, 5u) << g.machine.format_backtrace();
+    EXPECT_EQ(bt.size(), downs + 1) << g.machine.format_backtrace();
+    EXPECT_EQ(bt.back().name, "deep") << g.machine.format_backtrace();
+  }
+}
+
+// Covers: memory.grow from compiled code moves the bound its loads see (the guard
+// region becomes accessible), and memory.size follows.
+TEST(LlvmTier, GrowMakesMoreMemoryReachable) {
+  Guest g("llvm_tier", true);
+  EXPECT_FALSE(g.call("oob", {Value::i32(65536)}).ok());
+  EXPECT_EQ((*g.call("grow", {Value::i32(1)}))[0].raw.i32, 1u);
+  EXPECT_EQ((*g.call("size"))[0].raw.i32, 2u);
+  auto r = g.call("oob", {Value::i32(65536)});
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_EQ((*r)[0].raw.i32, 0u);
+}
+
+// Covers: another thread's interrupt() stops a compiled loop with no exit (the check at
+// the loop head) and a compiled call chain with no loop (the function-entry check).
+TEST(LlvmTier, InterruptStopsCompiledLoops) {
+  interp::CodeOptions code;
+  code.interruptible = true;
+  for (const char* name : {"spin", "nested", "forever"}) {
+    Guest g("interrupt", true, code);
+    ASSERT_EQ(g.stats.compiled, g.stats.functions);
+    std::thread stopper([&] {
+      std::this_thread::sleep_for(20ms);
+      g.store.interrupt();
+    });
+    auto r = g.call(name);
+    stopper.join();
+    ASSERT_FALSE(r.ok()) << name;
+    // `forever` may exhaust the stack before the interrupt arrives; both stop it.
+    if (std::string(name) != "forever" || r.error().code() != ErrorCode::TrapCallStackExhausted) {
+      EXPECT_EQ(r.error().code(), ErrorCode::TrapInterrupted) << name << ": " << r.error().to_string();
+    }
+  }
+}
+
+// Covers: fuel is charged by the interpreter's regions, so a compiled loop uses exactly
+// what the interpreter uses, and running out traps at the same point.
+TEST(LlvmTier, FuelMatchesTheInterpreterExactly) {
+  interp::CodeOptions code;
+  code.fuel = true;
+  Guest a("interrupt", false, code), b("interrupt", true, code);
+  for (Guest* g : {&a, &b}) {
+    g->store.set_fuel(1'000'000);
+    auto r = g->call("count", {Value::i32(1000)});
+    ASSERT_TRUE(r.ok()) << r.error().to_string();
+  }
+  EXPECT_EQ(a.store.fuel_remaining(), b.store.fuel_remaining());
+  EXPECT_EQ(1'000'000 - b.store.fuel_remaining(), 1u + 9u * 1000u + 2u);
+  for (Guest* g : {&a, &b}) {
+    g->store.set_fuel(500);
+    auto r = g->call("count", {Value::i32(1000)});
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code(), ErrorCode::TrapOutOfFuel);
+  }
+  EXPECT_EQ(a.store.fuel_remaining(), b.store.fuel_remaining());
+}
+
+}  // namespace
+}  // namespace skiff::engine::llvm_tier

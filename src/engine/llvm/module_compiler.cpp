@@ -1,0 +1,231 @@
+#include "engine/llvm/module_compiler.h"
+
+#include <chrono>
+#include <mutex>
+
+#include <llvm/ADT/SmallVector.h>
+#include <llvm/IR/LegacyPassManager.h>
+#include <llvm/IR/Verifier.h>
+#include <llvm/MC/TargetRegistry.h>
+#include <llvm/Passes/PassBuilder.h>
+#include <llvm/Support/raw_ostream.h>
+#include <llvm/Target/TargetMachine.h>
+#include <llvm/Target/TargetOptions.h>
+#include <llvm/TargetParser/Host.h>
+
+#include "engine/native/vmctx.h"
+#include "engine/validate/module_validator.h"
+
+extern "C" {
+void LLVMInitializeX86TargetInfo();
+void LLVMInitializeX86Target();
+void LLVMInitializeX86TargetMC();
+void LLVMInitializeX86AsmPrinter();
+}
+
+namespace skiff::engine::llvm_tier {
+
+namespace {
+
+constexpr const char* kTriple = "x86_64-unknown-linux-gnu";
+
+void init_llvm() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    LLVMInitializeX86TargetInfo();
+    LLVMInitializeX86Target();
+    LLVMInitializeX86TargetMC();
+    LLVMInitializeX86AsmPrinter();
+  });
+}
+
+Error compile_error(std::string msg) { return Error(ErrorCode::CompileFailed, kNoOffset, std::move(msg)); }
+
+// Marks a function the way every generated function is: frame pointers kept (trap
+// backtraces walk them), no unwind tables (traps never unwind through C++), and no
+// tail calls: turning recursion into a loop would make a guest's runaway recursion
+// spin forever instead of trapping with "call stack exhausted".
+void set_attributes(llvm::Function* f) {
+  f->addFnAttr("frame-pointer", "all");
+  f->addFnAttr("disable-tail-calls", "true");
+  f->addFnAttr(llvm::Attribute::NoUnwind);
+}
+
+// The slot-ABI entry "s<i>": arguments from slots, the typed call, results to slots.
+void define_slot_entry(ModuleCodegen& mc, uint32_t i, const ir::FuncType& t) {
+  llvm::LLVMContext& c = mc.ctx;
+  llvm::Type* ptr = llvm::PointerType::get(c, 0);
+  llvm::Type* i64 = llvm::Type::getInt64Ty(c);
+  auto* ft = llvm::FunctionType::get(llvm::Type::getVoidTy(c), {ptr, ptr}, false);
+  auto* f = llvm::Function::Create(ft, llvm::Function::ExternalLinkage, std::string(1, native::kSlotPrefix) +
+                                                                           std::to_string(i), mc.module);
+  set_attributes(f);
+  llvm::IRBuilder<> b(llvm::BasicBlock::Create(c, "entry", f));
+  llvm::Value* slots = f->getArg(1);
+  std::vector<llvm::Value*> args{f->getArg(0)};
+  for (size_t k = 0; k < t.params.size(); ++k)
+    args.push_back(b.CreateLoad(mc.type_of(t.params[k]), b.CreateConstInBoundsGEP1_64(i64, slots, k)));
+  llvm::Value* ret = b.CreateCall(mc.typed[i], args);
+  for (size_t k = 0; k < t.results.size(); ++k) {
+    llvm::Value* v = t.results.size() == 1 ? ret : b.CreateExtractValue(ret, {static_cast<unsigned>(k)});
+    switch (t.results[k]) {
+      case ir::ValType::I32: v = b.CreateZExt(v, i64); break;
+      case ir::ValType::F32: v = b.CreateZExt(b.CreateBitCast(v, b.getInt32Ty()), i64); break;
+      case ir::ValType::F64: v = b.CreateBitCast(v, i64); break;
+      default: break;
+    }
+    b.CreateStore(v, b.CreateConstInBoundsGEP1_64(i64, slots, k));
+  }
+  b.CreateRetVoid();
+}
+
+// The body of a function this tier does not lower: a call through the slot ABI to
+// whichever tier runs it.
+void define_forwarder(ModuleCodegen& mc, uint32_t i, const ir::FuncType& t) {
+  llvm::Function* f = mc.typed[i];
+  llvm::LLVMContext& c = mc.ctx;
+  llvm::Type* ptr = llvm::PointerType::get(c, 0);
+  llvm::Type* i32 = llvm::Type::getInt32Ty(c);
+  llvm::Type* i64 = llvm::Type::getInt64Ty(c);
+  llvm::IRBuilder<> b(llvm::BasicBlock::Create(c, "entry", f));
+  const size_t n = std::max<size_t>({t.params.size(), t.results.size(), 1});
+  llvm::Value* slots = b.CreateAlloca(i64, b.getInt32(static_cast<uint32_t>(n)));
+  for (size_t k = 0; k < t.params.size(); ++k) {
+    llvm::Value* v = f->getArg(static_cast<unsigned>(k + 1));
+    switch (t.params[k]) {
+      case ir::ValType::I32: v = b.CreateZExt(v, i64); break;
+      case ir::ValType::F32: v = b.CreateZExt(b.CreateBitCast(v, i32), i64); break;
+      case ir::ValType::F64: v = b.CreateBitCast(v, i64); break;
+      default: break;
+    }
+    b.CreateStore(v, b.CreateConstInBoundsGEP1_64(i64, slots, k));
+  }
+  llvm::Value* status = b.CreateCall(mc.rt("skiff_rt_call", i32, {ptr, i32, ptr}),
+                                     {f->getArg(0), b.getInt32(mc.wasm.imported_funcs + i), slots});
+  auto* bad = llvm::BasicBlock::Create(c, "trapped", f);
+  auto* good = llvm::BasicBlock::Create(c, "ok", f);
+  b.CreateCondBr(b.CreateICmpNE(status, b.getInt32(0)), bad, good);
+  b.SetInsertPoint(bad);
+  b.CreateCall(mc.rt("skiff_rt_trap", b.getVoidTy(), {i32}), {status})->setDoesNotReturn();
+  b.CreateUnreachable();
+  b.SetInsertPoint(good);
+  if (t.results.empty()) {
+    b.CreateRetVoid();
+    return;
+  }
+  llvm::Value* agg = t.results.size() == 1 ? nullptr : llvm::UndefValue::get(f->getReturnType());
+  for (size_t k = 0; k < t.results.size(); ++k) {
+    llvm::Value* v = b.CreateLoad(mc.type_of(t.results[k]), b.CreateConstInBoundsGEP1_64(i64, slots, k));
+    if (!agg) {
+      b.CreateRet(v);
+      return;
+    }
+    agg = b.CreateInsertValue(agg, v, {static_cast<unsigned>(k)});
+  }
+  b.CreateRet(agg);
+}
+
+}  // namespace
+
+Result<std::vector<uint8_t>> compile_object(const validate::ValidatedModule& vm, const CompileOptions& opts,
+                                            CompileStats* stats) {
+  const auto t0 = std::chrono::steady_clock::now();
+  init_llvm();
+  const ir::Module& wm = vm.module();
+  std::string err;
+  const llvm::Target* tgt = llvm::TargetRegistry::lookupTarget(kTriple, err);
+  if (!tgt) return compile_error("LLVM has no x86-64 target: " + err);
+  llvm::TargetOptions to;
+  const llvm::CodeGenOptLevel level = opts.opt_level == 0   ? llvm::CodeGenOptLevel::None
+                                      : opts.opt_level == 1 ? llvm::CodeGenOptLevel::Less
+                                      : opts.opt_level == 3 ? llvm::CodeGenOptLevel::Aggressive
+                                                            : llvm::CodeGenOptLevel::Default;
+  std::unique_ptr<llvm::TargetMachine> tm(tgt->createTargetMachine(kTriple, "x86-64", opts.features, to,
+                                                                   llvm::Reloc::PIC_, llvm::CodeModel::Small, level));
+  if (!tm) return compile_error("cannot make a target machine for features " + opts.features);
+  const std::string tune = llvm::sys::getHostCPUName().str();
+
+  llvm::LLVMContext ctx;
+  llvm::Module module("wasm", ctx);
+  module.setTargetTriple(kTriple);
+  module.setDataLayout(tm->createDataLayout());
+
+  // The validator's environment, rebuilt (the module is valid, so this cannot fail).
+  validate::ModuleValidator v;
+  SKIFF_TRY(v.check_before_code(wm));
+  validate::ModuleEnv env = v.env();
+  env.module = &wm;
+
+  ModuleCodegen mc{ctx, module, wm, opts.codegen, {}};
+  const uint32_t n = wm.defined_funcs();
+  for (uint32_t i = 0; i < n; ++i) {
+    const ir::FuncType& t = wm.func_type(ir::FuncIdx(wm.imported_funcs + i));
+    // What a table or reference may reach keeps the C convention under a global name,
+    // for call_indirect's direct calls (vmctx.h).
+    const bool reachable = env.declared_funcs[wm.imported_funcs + i];
+    auto* f = llvm::Function::Create(
+        mc.func_type(t), reachable ? llvm::Function::ExternalLinkage : llvm::Function::InternalLinkage,
+        std::string(1, reachable ? native::kTypedPrefix : native::kLocalPrefix) + std::to_string(i), module);
+    set_attributes(f);
+    f->addFnAttr("tune-cpu", tune);
+    mc.typed.push_back(f);
+  }
+  FuncCompiler fc(mc, env);
+  uint32_t compiled = 0;
+  for (uint32_t i = 0; i < n; ++i) {
+    const ir::FuncType& t = wm.func_type(ir::FuncIdx(wm.imported_funcs + i));
+    bool lowered = false;
+    if (supported_type(t)) {
+      SKIFF_TRY_ASSIGN(lowered, fc.compile(i));
+    }
+    if (lowered) {
+      define_slot_entry(mc, i, t);
+      ++compiled;
+    } else if (supported_type(t)) {
+      define_forwarder(mc, i, t);
+    } else {
+      // Callers with v128 in the type are not lowered either; nothing calls it here.
+      mc.typed[i]->eraseFromParent();
+      mc.typed[i] = nullptr;
+    }
+  }
+  {
+    std::string msg;
+    llvm::raw_string_ostream os(msg);
+    if (llvm::verifyModule(module, &os)) return compile_error("generated IR is invalid: " + os.str());
+  }
+
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PassBuilder pb(tm.get());
+  pb.registerModuleAnalyses(mam);
+  pb.registerCGSCCAnalyses(cgam);
+  pb.registerFunctionAnalyses(fam);
+  pb.registerLoopAnalyses(lam);
+  pb.crossRegisterProxies(lam, fam, cgam, mam);
+  const llvm::OptimizationLevel ol = opts.opt_level == 0   ? llvm::OptimizationLevel::O0
+                                     : opts.opt_level == 1 ? llvm::OptimizationLevel::O1
+                                     : opts.opt_level == 3 ? llvm::OptimizationLevel::O3
+                                                           : llvm::OptimizationLevel::O2;
+  llvm::ModulePassManager mpm = opts.opt_level == 0 ? pb.buildO0DefaultPipeline(ol) : pb.buildPerModuleDefaultPipeline(ol);
+  mpm.run(module, mam);
+
+  llvm::SmallVector<char, 0> buf;
+  {
+    llvm::raw_svector_ostream os(buf);
+    llvm::legacy::PassManager pm;
+    if (tm->addPassesToEmitFile(pm, os, nullptr, llvm::CodeGenFileType::ObjectFile))
+      return compile_error("LLVM cannot emit an object file for this target");
+    pm.run(module);
+  }
+  if (stats) {
+    stats->functions = n;
+    stats->compiled = compiled;
+    stats->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  }
+  return std::vector<uint8_t>(buf.begin(), buf.end());
+}
+
+}  // namespace skiff::engine::llvm_tier

@@ -1,0 +1,35 @@
+#pragma once
+// compile_object: a validated module's functions lowered to LLVM IR (FuncCompiler),
+// optimized (the O2 pipeline) and emitted as one x86-64 ELF relocatable object, which
+// native::NativeModule loads without LLVM. Symbols and the runtime contract:
+// native/vmctx.h.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "engine/llvm/func_compiler.h"
+#include "engine/validate/validated_module.h"
+
+namespace skiff::engine::llvm_tier {
+
+struct CompileOptions {
+  CodegenOptions codegen;
+  // The x86-64 extensions the code may use, as LLVM names them ("+sse4.2,+avx2"; see
+  // native/artifact.h): on top of baseline x86-64, nothing else. Scheduling is tuned for
+  // this machine's CPU either way.
+  std::string features;
+  unsigned opt_level = 2;  // 0..3
+};
+
+struct CompileStats {
+  uint32_t functions = 0;  // defined functions
+  uint32_t compiled = 0;   // lowered by this tier (the rest stay in the interpreter)
+  double seconds = 0;
+};
+
+Result<std::vector<uint8_t>> compile_object(const validate::ValidatedModule& vm, const CompileOptions& opts,
+                                            CompileStats* stats = nullptr);
+
+}  // namespace skiff::engine::llvm_tier

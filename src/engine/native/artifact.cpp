@@ -1,0 +1,295 @@
+#include "engine/native/artifact.h"
+
+#include <cpuid.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <system_error>
+
+#include "engine/native/vmctx.h"
+#include "platform/file.h"
+
+namespace skiff::engine::native {
+
+namespace {
+
+constexpr char kMagic[8] = {'S', 'K', 'I', 'F', 'F', 'A', 'O', 'T'};
+constexpr uint32_t kArtifactVersion = 1;
+
+Error malformed(const std::string& what) {
+  return Error(ErrorCode::MalformedObject, kNoOffset, "not a valid skiff artifact: " + what);
+}
+
+// The tracked extensions, as LLVM names them, with where cpuid reports each.
+struct Feature {
+  const char* name;
+  unsigned leaf;
+  int reg;  // 1 = ebx, 2 = ecx
+  unsigned bit;
+};
+constexpr Feature kFeatures[] = {
+    {"sse3", 1, 2, 0},          {"ssse3", 1, 2, 9},  {"fma", 1, 2, 12},  {"sse4.1", 1, 2, 19},
+    {"sse4.2", 1, 2, 20},       {"movbe", 1, 2, 22}, {"popcnt", 1, 2, 23}, {"avx", 1, 2, 28},
+    {"f16c", 1, 2, 29},         {"bmi", 7, 1, 3},    {"avx2", 7, 1, 5},   {"bmi2", 7, 1, 8},
+    {"lzcnt", 0x80000001, 2, 5},
+};
+
+bool os_saves_ymm() {
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 27))) return false;  // OSXSAVE
+  uint32_t lo = 0, hi = 0;
+  __asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+  return (lo & 6) == 6;
+}
+
+struct Writer {
+  std::vector<uint8_t> out;
+  void bytes(const void* p, size_t n) {
+    const auto* b = static_cast<const uint8_t*>(p);
+    out.insert(out.end(), b, b + n);
+  }
+  void u32(uint32_t v) { bytes(&v, 4); }
+  void u64(uint64_t v) { bytes(&v, 8); }
+  void str(std::string_view s) {
+    u32(static_cast<uint32_t>(s.size()));
+    bytes(s.data(), s.size());
+  }
+  void blob(std::span<const uint8_t> b) {
+    u64(b.size());
+    bytes(b.data(), b.size());
+  }
+};
+
+struct Reader {
+  std::span<const uint8_t> in;
+  size_t pos = 0;
+  Result<void> need(uint64_t n, const char* what) {
+    if (n > in.size() - pos) return malformed(std::string("truncated at ") + what);
+    return ok();
+  }
+  Result<uint32_t> u32(const char* what) {
+    SKIFF_TRY(need(4, what));
+    uint32_t v;
+    std::memcpy(&v, in.data() + pos, 4);
+    pos += 4;
+    return v;
+  }
+  Result<uint64_t> u64(const char* what) {
+    SKIFF_TRY(need(8, what));
+    uint64_t v;
+    std::memcpy(&v, in.data() + pos, 8);
+    pos += 8;
+    return v;
+  }
+  Result<std::string> str(const char* what) {
+    SKIFF_TRY_ASSIGN(uint32_t n, u32(what));
+    if (n > 4096) return malformed(std::string(what) + " is too long");
+    SKIFF_TRY(need(n, what));
+    std::string s(reinterpret_cast<const char*>(in.data() + pos), n);
+    pos += n;
+    return s;
+  }
+  Result<std::vector<uint8_t>> blob(const char* what) {
+    SKIFF_TRY_ASSIGN(uint64_t n, u64(what));
+    SKIFF_TRY(need(n, what));
+    std::vector<uint8_t> b(in.begin() + static_cast<ptrdiff_t>(pos), in.begin() + static_cast<ptrdiff_t>(pos + n));
+    pos += n;
+    return b;
+  }
+};
+
+}  // namespace
+
+std::string host_features() {
+  const bool ymm = os_saves_ymm();
+  std::string out;
+  for (const Feature& f : kFeatures) {
+    unsigned r[4] = {0, 0, 0, 0};
+    if (!__get_cpuid_count(f.leaf, 0, &r[0], &r[1], &r[2], &r[3])) continue;
+    if (!(r[f.reg] & (1u << f.bit))) continue;
+    const std::string_view name = f.name;
+    if ((name == "avx" || name == "avx2" || name == "fma" || name == "f16c") && !ymm) continue;
+    if (!out.empty()) out += ',';
+    out += '+';
+    out += name;
+  }
+  return out;
+}
+
+bool features_supported(std::string_view features) {
+  const std::string host = "," + host_features() + ",";
+  size_t at = 0;
+  while (at < features.size()) {
+    size_t end = features.find(',', at);
+    if (end == std::string_view::npos) end = features.size();
+    const std::string_view f = features.substr(at, end - at);
+    if (!f.empty() && f[0] == '+' && host.find("," + std::string(f) + ",") == std::string::npos) return false;
+    at = end + 1;
+  }
+  return true;
+}
+
+Sha256 sha256(std::span<const uint8_t> bytes) {
+  Sha256 h{};
+  unsigned len = 0;
+  EVP_Digest(bytes.data(), bytes.size(), h.data(), &len, EVP_sha256(), nullptr);
+  return h;
+}
+
+std::string hex(const Sha256& h) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string s;
+  for (uint8_t b : h) {
+    s += kDigits[b >> 4];
+    s += kDigits[b & 15];
+  }
+  return s;
+}
+
+bool is_artifact(std::span<const uint8_t> bytes) {
+  return bytes.size() >= sizeof kMagic && std::memcmp(bytes.data(), kMagic, sizeof kMagic) == 0;
+}
+
+std::vector<uint8_t> write_artifact(const ArtifactInfo& info, std::span<const uint8_t> wasm,
+                                    std::span<const uint8_t> object) {
+  Writer w;
+  w.bytes(kMagic, sizeof kMagic);
+  w.u32(kArtifactVersion);
+  w.u32(info.code_format);
+  w.bytes(info.module_hash.data(), info.module_hash.size());
+  w.str(info.skiff_version);
+  w.str(info.features);
+  w.str(info.settings);
+  w.blob(wasm);
+  w.blob(object);
+  return std::move(w.out);
+}
+
+Result<Artifact> parse_artifact(std::span<const uint8_t> bytes) {
+  if (!is_artifact(bytes)) return malformed("no SKIFFAOT magic");
+  Reader r{bytes, sizeof kMagic};
+  SKIFF_TRY_ASSIGN(uint32_t version, r.u32("the version"));
+  if (version != kArtifactVersion)
+    return Error(ErrorCode::ArtifactMismatch, kNoOffset,
+                 "artifact format " + std::to_string(version) + ", this skiff reads " +
+                     std::to_string(kArtifactVersion) + ": compile it again with this skiff");
+  Artifact a;
+  SKIFF_TRY_ASSIGN(a.info.code_format, r.u32("the code format"));
+  SKIFF_TRY(r.need(a.info.module_hash.size(), "the module hash"));
+  std::memcpy(a.info.module_hash.data(), bytes.data() + r.pos, a.info.module_hash.size());
+  r.pos += a.info.module_hash.size();
+  SKIFF_TRY_ASSIGN(a.info.skiff_version, r.str("the skiff version"));
+  SKIFF_TRY_ASSIGN(a.info.features, r.str("the CPU features"));
+  SKIFF_TRY_ASSIGN(a.info.settings, r.str("the settings"));
+  SKIFF_TRY_ASSIGN(a.wasm, r.blob("the module"));
+  SKIFF_TRY_ASSIGN(a.object, r.blob("the code"));
+  if (r.pos != bytes.size()) return malformed("bytes after the code");
+  return a;
+}
+
+Result<void> check_artifact(const Artifact& a, std::string_view settings) {
+  auto mismatch = [](std::string msg) { return Error(ErrorCode::ArtifactMismatch, kNoOffset, std::move(msg)); };
+  if (a.info.skiff_version != kSkiffVersion || a.info.code_format != kCodeFormatVersion)
+    return mismatch("compiled by " + a.info.skiff_version + " (code format " + std::to_string(a.info.code_format) +
+                    "), this is " + std::string(kSkiffVersion) + " (code format " +
+                    std::to_string(kCodeFormatVersion) + "): compile it again");
+  if (!features_supported(a.info.features))
+    return mismatch("compiled for CPU features " + a.info.features + ", this CPU has " + host_features() +
+                    ": compile it again here, or with --target-cpu portable");
+  if (a.info.settings != settings)
+    return mismatch("compiled with settings \"" + a.info.settings + "\", this run needs \"" + std::string(settings) +
+                    "\" (--timeout and --fuel change the code): compile it again with them");
+  if (sha256(a.wasm) != a.info.module_hash) return mismatch("the module inside does not match its recorded hash");
+  return ok();
+}
+
+// --- cache ---------------------------------------------------------------------------------
+
+std::string ArtifactCache::default_dir() {
+  if (const char* d = std::getenv("SKIFF_CACHE_DIR"); d && *d) return d;
+  if (const char* d = std::getenv("XDG_CACHE_HOME"); d && *d) return std::string(d) + "/skiff";
+  if (const char* d = std::getenv("HOME"); d && *d) return std::string(d) + "/.cache/skiff";
+  return "";
+}
+
+ArtifactCache::ArtifactCache(std::string dir, uint64_t max_bytes) : m_dir(std::move(dir)), m_max_bytes(max_bytes) {}
+
+std::string ArtifactCache::path_for(const Sha256& module_hash, std::string_view features,
+                                    std::string_view settings) const {
+  std::string key = hex(module_hash);
+  key += '\n';
+  key += kSkiffVersion;
+  key += '\n' + std::to_string(kCodeFormatVersion) + '\n';
+  key += features;
+  key += '\n';
+  key += settings;
+  const Sha256 k = sha256({reinterpret_cast<const uint8_t*>(key.data()), key.size()});
+  return m_dir + "/" + hex(k) + ".skf";
+}
+
+std::optional<Artifact> ArtifactCache::load(const Sha256& module_hash, std::string_view features,
+                                            std::string_view settings) const {
+  if (m_dir.empty()) return std::nullopt;
+  const std::string path = path_for(module_hash, features, settings);
+  auto bytes = platform::read_file(path);
+  if (!bytes) return std::nullopt;
+  auto a = parse_artifact(*bytes);
+  if (!a || a->info.module_hash != module_hash || a->info.features != features || !check_artifact(*a, settings)) {
+    ::unlink(path.c_str());  // damaged or stale: compile again
+    return std::nullopt;
+  }
+  ::utimensat(AT_FDCWD, path.c_str(), nullptr, 0);  // recently used: trimmed last
+  return std::move(*a);
+}
+
+Result<void> ArtifactCache::store(const Artifact& a) const {
+  if (m_dir.empty()) return ok();
+  std::error_code ec;
+  std::filesystem::create_directories(m_dir, ec);
+  if (ec) return Error(ErrorCode::IoError, kNoOffset, "cache directory " + m_dir + ": " + ec.message());
+  const std::string path = path_for(a.info.module_hash, a.info.features, a.info.settings);
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  const std::vector<uint8_t> bytes = write_artifact(a.info, a.wasm, a.object);
+  SKIFF_TRY(platform::write_file(tmp, bytes));
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    return Error(ErrorCode::IoError, kNoOffset, "cache entry " + path + ": " + std::strerror(errno));
+  }
+  trim();
+  return ok();
+}
+
+void ArtifactCache::trim() const {
+  struct Entry {
+    std::filesystem::path path;
+    std::filesystem::file_time_type time;
+    uint64_t size;
+  };
+  std::vector<Entry> entries;
+  uint64_t total = 0;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(m_dir, ec)) {
+    if (e.path().extension() != ".skf") continue;
+    std::error_code e1, e2;
+    const uint64_t size = e.file_size(e1);
+    const auto time = e.last_write_time(e2);
+    if (e1 || e2) continue;
+    entries.push_back({e.path(), time, size});
+    total += size;
+  }
+  if (total <= m_max_bytes) return;
+  std::sort(entries.begin(), entries.end(), [](const Entry& x, const Entry& y) { return x.time < y.time; });
+  for (const Entry& e : entries) {
+    if (total <= m_max_bytes) break;
+    std::filesystem::remove(e.path, ec);
+    total -= e.size;
+  }
+}
+
+}  // namespace skiff::engine::native

@@ -1,0 +1,82 @@
+#pragma once
+// Compiled artifacts: a module's LLVM-tier object with what it was compiled from and
+// for, so it runs only where it is valid. `skiff compile` writes one (.skf); `skiff run`
+// and the on-disk cache load them without compiling.
+//
+// Layout (little-endian): "SKIFFAOT", u32 artifact version, u32 code format
+// (vmctx.h), the module's SHA-256, strings (u32 length + bytes) for the skiff version,
+// the CPU features the code may use and the settings, then the module bytes and the
+// object (u64 length + bytes each). Every field is checked on parse.
+//
+// CPU features are the x86-64 extensions skiff tracks itself (cpuid), named as LLVM
+// names them; the compiler is given exactly this list (on a baseline x86-64 CPU), so
+// the code uses nothing outside it and `features_supported` is an exact check.
+
+#include <array>
+#include <optional>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+
+namespace skiff::engine::native {
+
+inline constexpr std::string_view kSkiffVersion = "skiff 0.1.0";
+
+// "+sse3,+ssse3,..." for the tracked extensions this CPU (and OS) has.
+std::string host_features();
+// Whether every "+name" in `features` is available here.
+bool features_supported(std::string_view features);
+
+using Sha256 = std::array<uint8_t, 32>;
+Sha256 sha256(std::span<const uint8_t> bytes);
+std::string hex(const Sha256& h);
+
+struct ArtifactInfo {
+  Sha256 module_hash{};
+  uint32_t code_format = 0;
+  std::string skiff_version;
+  std::string features;   // "" = baseline x86-64
+  std::string settings;   // e.g. "opt=2 interruptible=0 fuel=0"
+};
+
+struct Artifact {
+  ArtifactInfo info;
+  std::vector<uint8_t> wasm;
+  std::vector<uint8_t> object;
+};
+
+// Whether `bytes` starts like an artifact (its magic).
+bool is_artifact(std::span<const uint8_t> bytes);
+std::vector<uint8_t> write_artifact(const ArtifactInfo& info, std::span<const uint8_t> wasm,
+                                    std::span<const uint8_t> object);
+// MalformedObject for anything that is not a whole, well-formed artifact.
+Result<Artifact> parse_artifact(std::span<const uint8_t> bytes);
+// ArtifactMismatch, saying what differs, unless `a` was made by this skiff (version and
+// code format) for `settings`, for features this CPU has, from the module it carries.
+Result<void> check_artifact(const Artifact& a, std::string_view settings);
+
+// The on-disk cache of compiled code: DIR/<key>.skf, where the key hashes the module's
+// SHA-256 with the version, code format, features and settings. Writes go to a
+// temporary file renamed into place, so concurrent processes never see half an entry;
+// after a write, the oldest entries go until the directory is under `max_bytes`.
+class ArtifactCache {
+ public:
+  // $SKIFF_CACHE_DIR, else $XDG_CACHE_HOME/skiff, else $HOME/.cache/skiff; "" if none.
+  static std::string default_dir();
+  ArtifactCache(std::string dir, uint64_t max_bytes = uint64_t{1} << 30);
+  std::string path_for(const Sha256& module_hash, std::string_view features, std::string_view settings) const;
+  // The cached artifact, or nullopt (missing, or unusable: it is then removed).
+  std::optional<Artifact> load(const Sha256& module_hash, std::string_view features, std::string_view settings) const;
+  Result<void> store(const Artifact& a) const;
+
+ private:
+  void trim() const;
+  std::string m_dir;
+  uint64_t m_max_bytes;
+};
+
+}  // namespace skiff::engine::native

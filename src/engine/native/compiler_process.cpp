@@ -1,0 +1,121 @@
+#include "engine/native/compiler_process.h"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+extern char** environ;
+
+namespace skiff::engine::native {
+
+namespace {
+
+Error unavailable(std::string msg) { return Error(ErrorCode::CompilerUnavailable, kNoOffset, std::move(msg)); }
+
+// Closes the descriptor when it goes out of scope.
+struct Fd {
+  int fd = -1;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+Result<void> write_all(int fd, std::span<const uint8_t> bytes) {
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return Error(ErrorCode::IoError, kNoOffset, std::string("writing the module for the compiler: ") + std::strerror(errno));
+    done += static_cast<size_t>(n);
+  }
+  return ok();
+}
+
+Result<std::vector<uint8_t>> read_all(int fd) {
+  struct stat st{};
+  if (::fstat(fd, &st) != 0) return Error(ErrorCode::IoError, kNoOffset, "fstat of the compiler's output");
+  std::vector<uint8_t> out(static_cast<size_t>(st.st_size));
+  size_t done = 0;
+  while (done < out.size()) {
+    const ssize_t n = ::pread(fd, out.data() + done, out.size() - done, static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    done += static_cast<size_t>(n);
+  }
+  out.resize(done);
+  return out;
+}
+
+}  // namespace
+
+Result<std::string> find_compiler() {
+  if (const char* env = std::getenv("SKIFF_LLVMC"); env && *env) {
+    if (::access(env, X_OK) != 0) return unavailable(std::string("SKIFF_LLVMC=") + env + " is not an executable");
+    return std::string(env);
+  }
+  char self[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n > 0) {
+    std::string path(self, static_cast<size_t>(n));
+    path = path.substr(0, path.rfind('/') + 1) + "skiff-llvmc";
+    if (::access(path.c_str(), X_OK) == 0) return path;
+  }
+  return unavailable("skiff-llvmc was not found beside this executable (set SKIFF_LLVMC to its path)");
+}
+
+Result<std::vector<uint8_t>> run_compiler(const std::string& path, std::span<const uint8_t> wasm,
+                                          const CompileRequest& req, CompileReport* report) {
+  Fd in{::memfd_create("skiff-llvmc-in", MFD_CLOEXEC)};
+  Fd out{::memfd_create("skiff-llvmc-out", MFD_CLOEXEC)};
+  Fd err{::memfd_create("skiff-llvmc-err", MFD_CLOEXEC)};
+  if (in.fd < 0 || out.fd < 0 || err.fd < 0) return unavailable(std::string("memfd_create: ") + std::strerror(errno));
+  SKIFF_TRY(write_all(in.fd, wasm));
+  ::lseek(in.fd, 0, SEEK_SET);
+
+  std::vector<std::string> args{path, "--opt=" + std::to_string(req.opt_level)};
+  args.push_back("--features=" + req.features);
+  if (req.interruptible) args.push_back("--interruptible");
+  if (req.fuel) args.push_back("--fuel");
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, in.fd, 0);
+  posix_spawn_file_actions_adddup2(&fa, out.fd, 1);
+  posix_spawn_file_actions_adddup2(&fa, err.fd, 2);
+  pid_t pid = 0;
+  const int rc = ::posix_spawn(&pid, path.c_str(), &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) return unavailable("cannot run " + path + ": " + std::strerror(rc));
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return unavailable("waitpid: " + std::string(std::strerror(errno)));
+  }
+  SKIFF_TRY_ASSIGN(std::vector<uint8_t> diag, read_all(err.fd));
+  std::string text(diag.begin(), diag.end());
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    while (!text.empty() && text.back() == '\n') text.pop_back();
+    const std::string how = WIFSIGNALED(status) ? "killed by signal " + std::to_string(WTERMSIG(status))
+                                                : "exit " + std::to_string(WEXITSTATUS(status));
+    return Error(ErrorCode::CompileFailed, kNoOffset, "skiff-llvmc failed (" + how + ")" + (text.empty() ? "" : ": " + text));
+  }
+  if (report) {
+    const size_t at = text.rfind("stats:");
+    if (at != std::string::npos)
+      std::sscanf(text.c_str() + at, "stats: functions=%u compiled=%u seconds=%lf", &report->functions,
+                  &report->compiled, &report->seconds);
+  }
+  return read_all(out.fd);
+}
+
+}  // namespace skiff::engine::native

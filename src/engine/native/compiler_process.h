@@ -1,0 +1,40 @@
+#pragma once
+// Runs the LLVM tier's compiler, `skiff-llvmc`, as a process of its own: the runtime
+// never links LLVM, so a run that loads compiled code pays nothing for it, and a
+// compiler crash or a compile that eats memory cannot take the runtime down.
+//
+// The module goes in on the child's stdin and the object comes back on its stdout
+// (both memory files, so no pipe can fill and deadlock); stderr carries its errors and
+// a last "stats:" line.
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+
+namespace skiff::engine::native {
+
+struct CompileRequest {
+  std::string features;     // "+sse4.2,+avx2,...": what the code may use (artifact.h); "": baseline
+  unsigned opt_level = 2;
+  bool interruptible = false;
+  bool fuel = false;
+};
+
+struct CompileReport {
+  uint32_t functions = 0;  // defined functions
+  uint32_t compiled = 0;   // compiled (the rest stay in the interpreter)
+  double seconds = 0;      // inside the compiler
+};
+
+// The compiler's path: $SKIFF_LLVMC, else `skiff-llvmc` beside the running executable.
+// CompilerUnavailable when neither exists.
+Result<std::string> find_compiler();
+
+// Compiles `wasm` (a valid module) with the compiler at `path`; the ELF object.
+Result<std::vector<uint8_t>> run_compiler(const std::string& path, std::span<const uint8_t> wasm,
+                                          const CompileRequest& req, CompileReport* report = nullptr);
+
+}  // namespace skiff::engine::native

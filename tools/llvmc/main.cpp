@@ -1,0 +1,75 @@
+// skiff-llvmc: the LLVM tier's compiler as a program of its own (native/compiler_process
+// runs it). Reads a wasm module on stdin, writes the ELF object on stdout, and ends its
+// stderr with "stats: functions=N compiled=M seconds=S". Exit 1 with a message for an
+// invalid module or a failed compile, 2 for bad arguments.
+//
+//   skiff-llvmc [--features=+sse4.2,+avx2,...] [--opt=0..3] [--interruptible] [--fuel] < in.wasm > out.o
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/llvm/module_compiler.h"
+#include "engine/validate/module_validator.h"
+
+namespace {
+
+int usage(const std::string& why) {
+  std::fprintf(stderr, "skiff-llvmc: %s\nusage: skiff-llvmc [--features=LIST] [--opt=0..3] [--interruptible] [--fuel] < in.wasm > out.o\n",
+               why.c_str());
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace skiff::engine;
+  llvm_tier::CompileOptions opts;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    if (a.starts_with("--features=")) {
+      opts.features = a.substr(11);
+    } else if (a.starts_with("--opt=") && a.size() == 7 && a[6] >= '0' && a[6] <= '3') {
+      opts.opt_level = static_cast<unsigned>(a[6] - '0');
+    } else if (a == "--interruptible") {
+      opts.codegen.interruptible = true;
+    } else if (a == "--fuel") {
+      opts.codegen.fuel = true;
+    } else {
+      return usage("unknown argument " + std::string(a));
+    }
+  }
+  std::vector<uint8_t> wasm;
+  uint8_t buf[1 << 16];
+  for (;;) {
+    const ssize_t n = ::read(0, buf, sizeof buf);
+    if (n < 0) return usage("cannot read the module from stdin");
+    if (n == 0) break;
+    wasm.insert(wasm.end(), buf, buf + n);
+  }
+  auto vm = validate::decode_and_validate(std::move(wasm));
+  if (!vm) {
+    std::fprintf(stderr, "skiff-llvmc: invalid module: %s\n", vm.error().to_string().c_str());
+    return 1;
+  }
+  llvm_tier::CompileStats stats;
+  auto obj = llvm_tier::compile_object(*vm, opts, &stats);
+  if (!obj) {
+    std::fprintf(stderr, "skiff-llvmc: %s\n", obj.error().to_string().c_str());
+    return 1;
+  }
+  size_t done = 0;
+  while (done < obj->size()) {
+    const ssize_t n = ::write(1, obj->data() + done, obj->size() - done);
+    if (n <= 0) {
+      std::fprintf(stderr, "skiff-llvmc: cannot write the object to stdout\n");
+      return 1;
+    }
+    done += static_cast<size_t>(n);
+  }
+  std::fprintf(stderr, "stats: functions=%u compiled=%u seconds=%.6f\n", stats.functions, stats.compiled, stats.seconds);
+  return 0;
+}
