@@ -8,6 +8,7 @@
 # Each is loaded with wrk -t2 -c64 for DURATION (default 10s) on 127.0.0.1, after a short
 # warm-up; wrk shares the 2 cores with the server, as it would for any of them.
 # Usage: bench/serve.sh BUILD_DIR [DURATION]
+# Env: SERVE_TIER=interp|llvm, the tier that runs hello.wasm (`skiff serve --tier`).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 build=${1:?usage: serve.sh BUILD_DIR [DURATION]}
@@ -39,7 +40,7 @@ name = "native"
 module = "builtin:hello"
 routes = ["/native"]
 EOF
-"$skiff" serve "$out/skiff.toml" --no-access-log 2> "$out/skiff.log" &
+SKIFF_CACHE_DIR="$out/cache" "$skiff" serve "$out/skiff.toml" --no-access-log --tier "${SERVE_TIER:-interp}" 2> "$out/skiff.log" &
 pids+=($!)
 base=""
 for _ in $(seq 100); do

@@ -74,6 +74,13 @@ run_once() {
     node) cmd=(node --experimental-wasi-unstable-preview1 --no-warnings "$here/node_wasi.mjs" "$wasm") ;;
     wasm-interp) cmd=("$interp" --wasi "$wasm") ; ((${#args[@]})) && args=(-- "${args[@]}") ;;
     skiff) cmd=("$skiff" run "$wasm") ;;
+    skiff-llvm)
+        # Compiled ahead of time, once (not timed here: see the compile table).
+        if [[ ! -f $tmp/skf/$name.skf ]]; then
+            mkdir -p "$tmp/skf"
+            "$skiff" compile "$wasm" -o "$tmp/skf/$name.skf" >"$tmp/compile.$name" 2>&1 || { echo "error(compile)"; return; }
+        fi
+        cmd=("$skiff" run "$tmp/skf/$name.skf") ;;
     esac
     local t0=$EPOCHREALTIME rc
     timeout "$limit" "${cmd[@]}" "${args[@]}" >"$tmp/out" 2>"$tmp/err" </dev/null
@@ -106,7 +113,8 @@ check() {
 
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-engines=(native node wasm-interp skiff)
+# BENCH_ENGINES: a subset to run (native first), e.g. "native node skiff-llvm".
+read -ra engines <<<"${BENCH_ENGINES:-native node wasm-interp skiff skiff-llvm}"
 declare -A ms ratio geo
 names=() failed=0
 for src in "$here/startup.c" "$here"/workloads/*.c "${programs[@]}"; do
@@ -126,7 +134,7 @@ for src in "$here/startup.c" "$here"/workloads/*.c "${programs[@]}"; do
     sizes[${#names[@]}]=${size:-default}
     expect=""
     for engine in "${engines[@]}"; do
-        if [[ $engine == wasm-interp && -z $interp ]] || [[ $engine == skiff && -z $skiff ]]; then
+        if [[ $engine == wasm-interp && -z $interp ]] || [[ $engine == skiff* && -z $skiff ]]; then
             ms[$name,$engine]=n/a; continue
         fi
         samples=() status=""
@@ -195,5 +203,11 @@ for name in "${names[@]}"; do
     for e in "${engines[@]:1}"; do echo "result $name $e ${ms[$name,$e]:-n/a} ${ratio[$name,$e]}"; done
 done
 for e in "${engines[@]:1}"; do echo "geomean $e ${geo[$e]} (${count[$e]:-0} workloads)"; done
+# The LLVM tier's ahead-of-time compile of each workload (`skiff compile`).
+if compgen -G "$tmp/compile.*" >/dev/null; then
+    echo
+    echo "skiff compile (LLVM tier): one line per workload"
+    for f in "$tmp"/compile.*; do echo "compile ${f##*/compile.}: $(cat "$f")"; done
+fi
 echo "runs $runs (median), wall time per process including startup (row 'startup': empty program, not in geomean); native = gcc -O2"
 exit $failed

@@ -54,6 +54,14 @@ Result<std::unique_ptr<App>> App::load(const AppConfig& config, KvStore* kv) {
   if (!compiled) return app_error(config, config.module + ": " + compiled.error().to_string());
   app->m_code = std::move(*compiled);
   const ir::Module& m = app->m_code->module();
+  if (config.tier == "llvm") {
+    interp::NativeOptions nopts;
+    nopts.cache_dir = engine::native::ArtifactCache::default_dir();
+    if (auto r = interp::compile_native(*app->m_code, nopts); !r)
+      return app_error(config, config.module + ": " + r.error().to_string());
+  } else if (config.tier != "interp") {
+    return app_error(config, "unknown tier \"" + config.tier + "\" (interp or llvm)");
+  }
 
   const bool has_native = exports_func(m, kNativeExport);
   const bool has_start = exports_func(m, "_start");

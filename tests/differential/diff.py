@@ -105,9 +105,13 @@ def _tail(text: str) -> str:
     return (lines[0] if len(lines) == 1 else f"{lines[0]} ... {lines[-1]}")[:300]
 
 
+# Extra `skiff run` options (--tier), the same for every call and every repro line.
+RUN_ARGS: list[str] = []
+
+
 def run_skiff(cmd: list[str], module: str, export: reference.Export, timeout: float,
               env: dict | None = None) -> Outcome:
-    argv = cmd + ["run", module, "--invoke", export.name] + reference.zero_args(export.params)
+    argv = cmd + ["run", *RUN_ARGS, module, "--invoke", export.name] + reference.zero_args(export.params)
     try:
         proc = subprocess.run(argv, capture_output=True, text=True, errors="replace",
                               timeout=timeout, env=env)
@@ -384,10 +388,10 @@ def report_failure(case: Case, keep: str | None, cmd: list[str]) -> None:
             f.write(f"{case.export.name} {signature(case.export)}\n  reference: {case.ref}\n"
                     f"  skiff:     {case.skiff}\n  {case.reason}\n")
     if case.probe:      # --state: skiff ran the probe module
-        repro = [*cmd, "run", case.probe, "--invoke", "probe"]
+        repro = [*cmd, "run", *RUN_ARGS, case.probe, "--invoke", "probe"]
         values = "state after the call: results, memory.size, memory hash, mutable globals"
     else:
-        repro = [*cmd, "run", where, "--invoke", case.export.name,
+        repro = [*cmd, "run", *RUN_ARGS, where, "--invoke", case.export.name,
                  *reference.zero_args(case.export.params)]
         values = ""
     detail = (f"  [{case.skiff.detail}]" if case.skiff.kind == "trap"
@@ -432,8 +436,8 @@ def write_json_summary(path: str, ns, cases: list[Case], nmodules: int, nonfunc:
                               "index": int(m[2]) if m else None, "export": c.export.name})
         if c.verdict != "failed":
             continue
-        repro = ([*cmd, "run", c.probe, "--invoke", "probe"] if c.probe else
-                 [*cmd, "run", c.module, "--invoke", c.export.name,
+        repro = ([*cmd, "run", *RUN_ARGS, c.probe, "--invoke", "probe"] if c.probe else
+                 [*cmd, "run", *RUN_ARGS, c.module, "--invoke", c.export.name,
                   *reference.zero_args(c.export.params)])
         failures.append({
             "module": c.module, "seed": int(m[1]) if m else None, "index": int(m[2]) if m else None,
@@ -464,6 +468,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
     ap.add_argument("--skiff", help="path of the skiff binary (or a command line)")
+    ap.add_argument("--tier", choices=["interp", "llvm"], help="skiff's tier (`run --tier`)")
     ap.add_argument("--self-check", action="store_true",
                     help="compare wasm-interp with itself through fake_skiff.py")
     ap.add_argument("--count", type=int, default=50, help="modules to generate (default 50)")
@@ -491,6 +496,8 @@ def main() -> int:
             return 2
     fake = [sys.executable, os.path.join(HERE, "fake_skiff.py")]
     cmd = fake if ns.self_check else shlex.split(ns.skiff)
+    if ns.tier:
+        RUN_ARGS[:] = ["--tier", ns.tier]
     if not ns.self_check and len(cmd) == 1 and not shutil.which(cmd[0]):
         print(f"harness: skiff binary {cmd[0]} not found", file=sys.stderr)
         return 2

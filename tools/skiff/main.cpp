@@ -153,6 +153,9 @@ int run(int argc, char** argv) {
   serve_cmd->add_option("--workers", sopts.workers, "Threads that run guests (default: one per core)")
       ->check(CLI::Range(1, 1024));
   serve_cmd->add_flag("--no-access-log", sopts.no_access_log, "Do not log one line per request");
+  serve_cmd->add_option("--tier", sopts.tier,
+                        "Which tier runs the apps: interp, or llvm (compiled at start, through the cache)")
+      ->check(CLI::IsMember({"interp", "llvm"}));
 
   // `skiff run [OPTIONS] FILE ARGS...`: everything after FILE is the guest's, even when
   // it looks like an option, so FILE ends what CLI11 parses -- unless --invoke follows

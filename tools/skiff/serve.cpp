@@ -42,6 +42,7 @@ int serve(const ServeCliOptions& opts) {
     }
     manifest = std::move(*m);
   }
+  for (host::AppConfig& a : manifest.apps) a.tier = opts.tier;
   host::ServeOptions so;
   so.listen = opts.listen;
   so.threads = opts.threads;

@@ -63,7 +63,7 @@ Result<native::CompileReport> compile_native(const CompiledModule& module, const
     req.fuel = module.code_options().fuel;
     SKIFF_TRY_ASSIGN(std::vector<uint8_t> object, native::run_compiler(compiler, wasm, req, &report));
     native::Artifact a;
-    a.info = native::ArtifactInfo{hash, native::kCodeFormatVersion, std::string(native::kSkiffVersion), features, settings};
+    a.info = native::ArtifactInfo{hash, native::kCodeFormatVersion, std::string(native::skiff_build_id()), features, settings};
     a.wasm = wasm;
     a.object = std::move(object);
     // A cache that cannot be written (read-only home) only costs the next run a compile.

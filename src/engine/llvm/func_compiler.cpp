@@ -399,7 +399,8 @@ void FuncCompiler::store_slots(Value* slots, std::span<Value* const> vals, const
       case ValType::F64: v = m_b.CreateBitCast(v, m_i64); break;
       default: break;
     }
-    m_b.CreateStore(v, p);
+    // Slots are 8-byte aligned: a v128 in two of them must not be accessed as aligned.
+    m_b.CreateAlignedStore(v, p, llvm::Align(8));
     slot += t.params[i] == ValType::V128 ? 2 : 1;
   }
 }
@@ -408,7 +409,7 @@ void FuncCompiler::load_results(Value* slots, const ir::FuncType& t) {
   uint32_t slot = 0;
   for (ValType r : t.results) {
     Value* p = m_b.CreateConstInBoundsGEP1_64(m_i64, slots, slot);
-    push(m_b.CreateLoad(m_mc.type_of(r), p));
+    push(m_b.CreateAlignedLoad(m_mc.type_of(r), p, llvm::Align(8)));
     slot += r == ValType::V128 ? 2 : 1;
   }
 }

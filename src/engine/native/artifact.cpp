@@ -106,6 +106,8 @@ struct Reader {
 
 }  // namespace
 
+std::string_view skiff_build_id() { return "skiff 0.1.0 codegen " SKIFF_CODEGEN_ID; }
+
 std::string host_features() {
   const bool ymm = os_saves_ymm();
   std::string out;
@@ -195,9 +197,9 @@ Result<Artifact> parse_artifact(std::span<const uint8_t> bytes) {
 
 Result<void> check_artifact(const Artifact& a, std::string_view settings) {
   auto mismatch = [](std::string msg) { return Error(ErrorCode::ArtifactMismatch, kNoOffset, std::move(msg)); };
-  if (a.info.skiff_version != kSkiffVersion || a.info.code_format != kCodeFormatVersion)
+  if (a.info.skiff_version != skiff_build_id() || a.info.code_format != kCodeFormatVersion)
     return mismatch("compiled by " + a.info.skiff_version + " (code format " + std::to_string(a.info.code_format) +
-                    "), this is " + std::string(kSkiffVersion) + " (code format " +
+                    "), this is " + std::string(skiff_build_id()) + " (code format " +
                     std::to_string(kCodeFormatVersion) + "): compile it again");
   if (!features_supported(a.info.features))
     return mismatch("compiled for CPU features " + a.info.features + ", this CPU has " + host_features() +
@@ -224,7 +226,7 @@ std::string ArtifactCache::path_for(const Sha256& module_hash, std::string_view 
                                     std::string_view settings) const {
   std::string key = hex(module_hash);
   key += '\n';
-  key += kSkiffVersion;
+  key += skiff_build_id();
   key += '\n' + std::to_string(kCodeFormatVersion) + '\n';
   key += features;
   key += '\n';

@@ -24,7 +24,9 @@
 
 namespace skiff::engine::native {
 
-inline constexpr std::string_view kSkiffVersion = "skiff 0.1.0";
+// This skiff and its code generator ("skiff 0.1.0 codegen 0123abcd..."), as artifacts
+// record it: code is loaded only by the build whose generator made it.
+std::string_view skiff_build_id();
 
 // "+sse3,+ssse3,..." for the tracked extensions this CPU (and OS) has.
 std::string host_features();
