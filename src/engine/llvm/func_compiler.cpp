@@ -7,6 +7,7 @@
 
 #include "engine/native/vmctx.h"
 #include "engine/runtime/global.h"
+#include "engine/runtime/store.h"
 
 namespace skiff::engine::llvm_tier {
 
@@ -449,15 +450,55 @@ void FuncCompiler::on_call_indirect(ir::TypeIdx type, ir::TableIdx table) {
   const size_t n = t.params.size();
   std::vector<Value*> args(m_stack.end() - static_cast<ptrdiff_t>(n), m_stack.end());
   m_stack.resize(m_stack.size() - n);
-  // Fast path: a compiled function of this instance, called directly with its type.
+  // Inline path: the element is a compiled function of this instance whose type is
+  // this very FuncType (the usual case), found with a few loads and called directly.
+  BB* medium = new_block("indirect.checked");
+  BB* found = new_block("indirect.found");
+  auto next_if = [&](Value* cond) {
+    BB* next = new_block("indirect.check");
+    m_b.CreateCondBr(cond, next, medium);
+    m_b.SetInsertPoint(next);
+  };
+  Value* views = field(static_cast<uint32_t>(native::VmField::Tables), m_ptr, true);
+  auto* view = m_b.CreateLoad(m_ptr, m_b.CreateConstInBoundsGEP1_64(m_ptr, views, table.value));
+  view->setMetadata(llvm::LLVMContext::MD_invariant_load, llvm::MDNode::get(m_mc.ctx, {}));
+  Value* elems = m_b.CreateLoad(m_ptr, m_b.CreateConstInBoundsGEP1_64(m_i8, view, offsetof(runtime::Table::View, data)));
+  Value* size = m_b.CreateLoad(m_i64, m_b.CreateConstInBoundsGEP1_64(m_i8, view, offsetof(runtime::Table::View, size)));
+  Value* index64 = m_b.CreateZExt(index, m_i64);
+  next_if(m_b.CreateICmpULT(index64, size));
+  Value* elem = m_b.CreateLoad(m_ptr, m_b.CreateInBoundsGEP(m_ptr, elems, index64));
+  // Null, and the lazy encodings (Table::at), are 0 and 1.
+  next_if(m_b.CreateICmpUGT(m_b.CreatePtrToInt(elem, m_i64), m_b.getInt64(1)));
+  Value* types = field(static_cast<uint32_t>(native::VmField::Types), m_ptr, true);
+  Value* expected = m_b.CreateConstInBoundsGEP1_64(m_i8, types, uint64_t{type.value} * sizeof(ir::FuncType));
+  Value* elem_type = m_b.CreateLoad(m_ptr, m_b.CreateConstInBoundsGEP1_64(m_i8, elem, offsetof(runtime::FuncInstance, type)));
+  Value* elem_inst =
+      m_b.CreateLoad(m_ptr, m_b.CreateConstInBoundsGEP1_64(m_i8, elem, offsetof(runtime::FuncInstance, instance)));
+  Value* inst = field(static_cast<uint32_t>(native::VmField::Instance), m_ptr, true);
+  next_if(m_b.CreateAnd(m_b.CreateICmpEQ(elem_type, expected), m_b.CreateICmpEQ(elem_inst, inst)));
+  Value* defined = m_b.CreateLoad(
+      m_i32, m_b.CreateConstInBoundsGEP1_64(m_i8, elem, offsetof(runtime::FuncInstance, defined_index)));
+  Value* typed = field(static_cast<uint32_t>(native::VmField::Typed), m_ptr, true);
+  Value* inline_target = m_b.CreateLoad(m_ptr, m_b.CreateInBoundsGEP(m_ptr, typed, m_b.CreateZExt(defined, m_i64)));
+  next_if(m_b.CreateIsNotNull(inline_target));
+  BB* inline_end = m_b.GetInsertBlock();
+  m_b.CreateBr(found);
+
+  // Checked path: the runtime does the spec's checks (and fills a lazy element); a
+  // compiled function of this instance is still called directly.
+  m_b.SetInsertPoint(medium);
   Value* status = slot_array(1);
-  Value* target = m_b.CreateCall(m_mc.rt("skiff_rt_indirect", m_ptr, {m_ptr, m_i32, m_i32, m_i32, m_ptr}),
-                                 {m_vmctx, m_b.getInt32(type.value), m_b.getInt32(table.value), index, status});
-  BB* fast = new_block("indirect.fast");
+  Value* checked = m_b.CreateCall(m_mc.rt("skiff_rt_indirect", m_ptr, {m_ptr, m_i32, m_i32, m_i32, m_ptr}),
+                                  {m_vmctx, m_b.getInt32(type.value), m_b.getInt32(table.value), index, status});
   BB* slow = new_block("indirect.slow");
   BB* join = new_block("indirect.join");
-  m_b.CreateCondBr(m_b.CreateIsNotNull(target), fast, slow);
-  m_b.SetInsertPoint(fast);
+  BB* medium_end = m_b.GetInsertBlock();
+  m_b.CreateCondBr(m_b.CreateIsNotNull(checked), found, slow);
+
+  m_b.SetInsertPoint(found);
+  llvm::PHINode* target = m_b.CreatePHI(m_ptr, 2);
+  target->addIncoming(inline_target, inline_end);
+  target->addIncoming(checked, medium_end);
   std::vector<Value*> call_args{m_vmctx};
   call_args.insert(call_args.end(), args.begin(), args.end());
   Value* ret = m_b.CreateCall(m_mc.func_type(t), target, call_args);

@@ -125,6 +125,9 @@ VmCtx* context(runtime::Instance& inst, const NativeModule& code, SlotCaller cal
   ctx->fuel = inst.store->fuel_word();
   ctx->typed = code.typed_entries();
   ctx->module = &code;
+  for (const runtime::Table* t : inst.tables) ctx->table_views.push_back(t->view());
+  ctx->tables = ctx->table_views.data();
+  ctx->types = inst.module->module().types.data();
   ctx->instance = &inst;
   ctx->store = inst.store;
   ctx->call = caller;

@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 #include "base/result.h"
 #include "engine/runtime/host.h"
@@ -29,7 +30,7 @@ class NativeModule;
 
 // Bumped whenever generated code's contract with the runtime changes (this layout, a
 // runtime function's signature, the naming of symbols).
-inline constexpr uint32_t kCodeFormatVersion = 1;
+inline constexpr uint32_t kCodeFormatVersion = 2;
 
 // Calls a function of any kind through the slot ABI (runtime/host.h) on behalf of
 // compiled code; the interpreter supplies it, so calls reach functions it runs.
@@ -46,6 +47,10 @@ struct VmCtx {
   // Typed entry of each defined function that may be called through a table (null:
   // not compiled), so call_indirect within an instance is a direct native call.
   const void* const* typed = nullptr;
+  // call_indirect's inline path: each table's elements, and the module's types (an
+  // element whose FuncInstance::type is &types[t] has type t).
+  const void* const* tables = nullptr;     // runtime::Table::View* per table
+  const void* types = nullptr;             // ir::FuncType array (module().types.data())
   runtime::Instance* instance = nullptr;
   runtime::Store* store = nullptr;
   void* machine = nullptr;                 // for `call`, valid while compiled code runs
@@ -53,10 +58,11 @@ struct VmCtx {
   // A host function's error, kept whole (WASI's exit, messages) while the trap unwinds.
   std::optional<Error> pending;
   const NativeModule* module = nullptr;    // for mapping trap frames back to functions
+  std::vector<const void*> table_views;    // what `tables` points at
 };
 
 // Field offsets as generated code sees them (8-byte words from the start).
-enum class VmField : uint32_t { MemBase = 0, MemPages, Globals, Stop, Fuel, StackLimit, Typed };
+enum class VmField : uint32_t { MemBase = 0, MemPages, Globals, Stop, Fuel, StackLimit, Typed, Tables, Types, Instance };
 static_assert(offsetof(VmCtx, mem_base) == 0);
 static_assert(offsetof(VmCtx, mem_pages) == 8 * static_cast<size_t>(VmField::MemPages));
 static_assert(offsetof(VmCtx, globals) == 8 * static_cast<size_t>(VmField::Globals));
@@ -64,6 +70,9 @@ static_assert(offsetof(VmCtx, stop) == 8 * static_cast<size_t>(VmField::Stop));
 static_assert(offsetof(VmCtx, fuel) == 8 * static_cast<size_t>(VmField::Fuel));
 static_assert(offsetof(VmCtx, stack_limit) == 8 * static_cast<size_t>(VmField::StackLimit));
 static_assert(offsetof(VmCtx, typed) == 8 * static_cast<size_t>(VmField::Typed));
+static_assert(offsetof(VmCtx, tables) == 8 * static_cast<size_t>(VmField::Tables));
+static_assert(offsetof(VmCtx, types) == 8 * static_cast<size_t>(VmField::Types));
+static_assert(offsetof(VmCtx, instance) == 8 * static_cast<size_t>(VmField::Instance));
 
 // The trap code compiled code raises for a host function's error (kept in
 // VmCtx::pending); real trap codes are ErrorCode values.

@@ -20,6 +20,7 @@ Result<std::unique_ptr<Table>> Table::create(const ir::TableType& type, Ref init
   std::unique_ptr<Table> t(new Table(type, static_cast<uint32_t>(max)));
   if (init.is_null()) t->m_elems.resize(static_cast<size_t>(type.limits.min));  // zero-filled
   else t->m_elems.assign(static_cast<size_t>(type.limits.min), init);  // no image yet: stored as is
+  t->m_view = {t->m_elems.data(), t->m_elems.size()};
   return t;
 }
 
@@ -52,6 +53,7 @@ int32_t Table::grow(uint32_t delta, Ref init) {
   uint32_t old = size();
   if (delta > m_max - old) return -1;
   m_elems.resize(size_t{old} + delta);
+  m_view = {m_elems.data(), m_elems.size()};
   for (uint32_t i = old; i < old + delta; ++i) store(i, init);
   return static_cast<int32_t>(old);
 }

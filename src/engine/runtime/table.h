@@ -33,6 +33,14 @@ class Table {
 
   const ir::TableType& type() const { return m_type; }
   uint32_t size() const { return static_cast<uint32_t>(m_elems.size()); }
+  // Where compiled code finds the elements: kept equal to the vector's data and size
+  // (they move when the table grows). Elements are stored as at() describes.
+  struct View {
+    const Ref* data = nullptr;
+    uint64_t size = 0;
+  };
+  const View* view() const { return &m_view; }
+
   // Unchecked element access for the tiers' fast paths (i < size()). One compare covers
   // both null encodings, so an eager table pays nothing for lazy ones.
   Ref at(uint32_t i) {
@@ -78,6 +86,7 @@ class Table {
   ir::TableType m_type;
   uint32_t m_max;
   std::vector<Ref> m_elems;
+  View m_view;
   const std::vector<uint32_t>* m_image = nullptr;
   Instance* m_owner = nullptr;
 };
