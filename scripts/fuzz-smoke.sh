@@ -2,7 +2,8 @@
 # Bounded libFuzzer runs under ASan/UBSan: decode+validate, seeded with the built fixtures
 # and spec-test modules, then platform::Beneath (path resolution beneath a preopen),
 # seeded with tests/fuzz/corpus_beneath, then the parsers of skiff serve (manifest, CGI
-# output, client requests into CGI variables), seeded with tests/fuzz/corpus_host. The
+# output, client requests into CGI variables), seeded with tests/fuzz/corpus_host, then the
+# LLVM tier's ELF object loader and artifact parser (SKIFF_FUZZ_LLVM_SECONDS each, default 8). The
 # time budget (SKIFF_FUZZ_SECONDS, default 45) is split 2:1:1 between them. Part of `make test`; a long run is documented in the README
 # (scripts/fuzz-long.sh). Exit 77 = skipped (ctest SKIP_RETURN_CODE); any fuzzer failure
 # exits 1.
@@ -34,7 +35,7 @@ run_fuzzer() {
   shift
   set +e
   "$fuzzer" -error_exitcode=1 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 "$@" 2>&1 |
-    grep -E 'stat::|INFO: Running|Done|ERROR|SUMMARY|==[0-9]+==|#[0-9]+.*DONE|beneath_fuzzer:|host_fuzzer:'
+    grep -E 'stat::|INFO: Running|Done|ERROR|SUMMARY|==[0-9]+==|#[0-9]+.*DONE|beneath_fuzzer:|host_fuzzer:|code_object_fuzzer:|artifact_fuzzer:'
   status=${PIPESTATUS[0]}
   set -e
   return "$status"
@@ -63,4 +64,8 @@ run_seeded() {  # run_seeded NAME BINARY SECONDS MAX_LEN SEED_DIR
 root="$(cd "$(dirname "$0")/.." && pwd)"
 run_seeded beneath_fuzzer "$beneath_bin" "$beneath_seconds" 4300 "$root/tests/fuzz/corpus_beneath"
 run_seeded host_fuzzer "$host_bin" "$host_seconds" 8192 "$root/tests/fuzz/corpus_host"
+# The LLVM tier's loaders of bytes from disk: ELF objects and .skf artifacts.
+llvm_seconds=${SKIFF_FUZZ_LLVM_SECONDS:-8}
+run_seeded code_object_fuzzer "$fuzz_dir/tests/fuzz/code_object_fuzzer" "$llvm_seconds" 65536 "$root/tests/fuzz/corpus_code_object"
+run_seeded artifact_fuzzer "$fuzz_dir/tests/fuzz/artifact_fuzzer" "$llvm_seconds" 65536 "$root/tests/fuzz/corpus_artifact"
 exit "$failed"

@@ -3,11 +3,12 @@
 // stderr with "stats: functions=N compiled=M seconds=S". Exit 1 with a message for an
 // invalid module or a failed compile, 2 for bad arguments.
 //
-//   skiff-llvmc [--features=+sse4.2,+avx2,...] [--opt=0..3] [--interruptible] [--fuel] < in.wasm > out.o
+//   skiff-llvmc [--features=+sse4.2,+avx2,...] [--opt=0..3] [--partitions=N] [--interruptible] [--fuel] < in.wasm > out.o
 
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,7 +19,7 @@
 namespace {
 
 int usage(const std::string& why) {
-  std::fprintf(stderr, "skiff-llvmc: %s\nusage: skiff-llvmc [--features=LIST] [--opt=0..3] [--interruptible] [--fuel] < in.wasm > out.o\n",
+  std::fprintf(stderr, "skiff-llvmc: %s\nusage: skiff-llvmc [--features=LIST] [--opt=0..3] [--partitions=N] [--interruptible] [--fuel] < in.wasm > out.o\n",
                why.c_str());
   return 2;
 }
@@ -34,6 +35,9 @@ int main(int argc, char** argv) {
       opts.features = a.substr(11);
     } else if (a.starts_with("--opt=") && a.size() == 7 && a[6] >= '0' && a[6] <= '3') {
       opts.opt_level = static_cast<unsigned>(a[6] - '0');
+    } else if (a.starts_with("--partitions=")) {
+      opts.partitions = static_cast<unsigned>(std::atoi(std::string(a.substr(13)).c_str()));
+      if (opts.partitions == 0 || opts.partitions > 64) return usage("--partitions must be 1..64");
     } else if (a == "--interruptible") {
       opts.codegen.interruptible = true;
     } else if (a == "--fuel") {
@@ -70,6 +74,7 @@ int main(int argc, char** argv) {
     }
     done += static_cast<size_t>(n);
   }
-  std::fprintf(stderr, "stats: functions=%u compiled=%u seconds=%.6f\n", stats.functions, stats.compiled, stats.seconds);
+  std::fprintf(stderr, "stats: functions=%u compiled=%u seconds=%.6f partitions=%u\n", stats.functions, stats.compiled,
+               stats.seconds, stats.partitions);
   return 0;
 }

@@ -30,7 +30,7 @@ Result<void> host_fail(void*, runtime::Caller&, uint64_t*) {
 
 // One instance of a fixture in the interpreter, or with the LLVM tier's code attached.
 struct Guest {
-  Guest(const char* fixture, bool llvm, interp::CodeOptions code = {}) {
+  Guest(const char* fixture, bool llvm, interp::CodeOptions code = {}, unsigned partitions = 1) {
     auto cm = interp::compile(fixture_bytes(fixture), {}, code);
     EXPECT_TRUE(cm.ok()) << cm.error().to_string();
     module = *cm;
@@ -38,6 +38,7 @@ struct Guest {
       CompileOptions opts;
       opts.codegen.interruptible = code.interruptible;
       opts.codegen.fuel = code.fuel;
+      opts.partitions = partitions;
       auto obj = compile_object(module->validated(), opts, &stats);
       EXPECT_TRUE(obj.ok()) << obj.error().to_string();
       auto nm = native::NativeModule::load(*obj, module->module().defined_funcs());
@@ -101,6 +102,28 @@ TEST(LlvmTier, ResultsMatchTheInterpreter) {
   EXPECT_EQ((*llvm.call("fib", {Value::i32(20)}))[0].raw.i32, 6765u);
   // Both calls reach $simd_sum (2x+1), the interpreted function: directly and as element 2.
   EXPECT_EQ((*llvm.call("mixed", {Value::i32(5)}))[0].raw.i32, 11u + 11u);
+}
+
+// Covers: a module compiled in three partitions on three threads and joined by
+// `ld.lld -r` (what big modules get) runs as the one-object build does: calls across
+// partitions, through the table, and traps with backtraces.
+TEST(LlvmTier, PartitionedCompileRunsTheSame) {
+  Guest one("llvm_tier", true), three("llvm_tier", true, {}, 3);
+  EXPECT_EQ(three.stats.partitions, 3u);
+  EXPECT_EQ(three.stats.compiled, one.stats.compiled);
+  for (const char* name : {"fib", "mixed"}) {
+    auto a = one.call(name, {Value::i32(12)});
+    auto b = three.call(name, {Value::i32(12)});
+    ASSERT_TRUE(a.ok() && b.ok()) << name;
+    EXPECT_EQ((*a)[0].raw.i32, (*b)[0].raw.i32) << name;
+  }
+  auto ind = three.call("indirect", {Value::i32(1), Value::i32(7)});
+  ASSERT_TRUE(ind.ok()) << ind.error().to_string();
+  EXPECT_EQ((*ind)[0].raw.i32, 21u);
+  auto r = three.call("deep", {Value::i32(3), Value::i32(1)});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), ErrorCode::TrapOutOfBoundsMemory);
+  EXPECT_EQ(three.machine.backtrace().front().name, "down") << three.machine.format_backtrace();
 }
 
 // Covers: each trap of compiled code (guard-page fault, explicit checks, the native

@@ -1,7 +1,15 @@
 #include "engine/llvm/module_compiler.h"
 
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <mutex>
+#include <thread>
 
 #include <llvm/ADT/SmallVector.h>
 #include <llvm/IR/LegacyPassManager.h>
@@ -15,6 +23,9 @@
 
 #include "engine/native/vmctx.h"
 #include "engine/validate/module_validator.h"
+#include "platform/file.h"
+
+extern char** environ;
 
 extern "C" {
 void LLVMInitializeX86TargetInfo();
@@ -127,11 +138,14 @@ void define_forwarder(ModuleCodegen& mc, uint32_t i, const ir::FuncType& t) {
 
 }  // namespace
 
-Result<std::vector<uint8_t>> compile_object(const validate::ValidatedModule& vm, const CompileOptions& opts,
-                                            CompileStats* stats) {
-  const auto t0 = std::chrono::steady_clock::now();
-  init_llvm();
-  const ir::Module& wm = vm.module();
+namespace {
+
+// Functions [begin, end) of the module, lowered, optimized and emitted as one object.
+// With `shared`, every typed function is a global symbol ("f<i>"), since other
+// partitions' objects call them; else only what a table can reach is.
+Result<std::vector<uint8_t>> compile_partition(const ir::Module& wm, const validate::ModuleEnv& env,
+                                               const CompileOptions& opts, uint32_t begin, uint32_t end,
+                                               bool shared, uint32_t* compiled) {
   std::string err;
   const llvm::Target* tgt = llvm::TargetRegistry::lookupTarget(kTriple, err);
   if (!tgt) return compile_error("LLVM has no x86-64 target: " + err);
@@ -150,29 +164,23 @@ Result<std::vector<uint8_t>> compile_object(const validate::ValidatedModule& vm,
   module.setTargetTriple(kTriple);
   module.setDataLayout(tm->createDataLayout());
 
-  // The validator's environment, rebuilt (the module is valid, so this cannot fail).
-  validate::ModuleValidator v;
-  SKIFF_TRY(v.check_before_code(wm));
-  validate::ModuleEnv env = v.env();
-  env.module = &wm;
-
   ModuleCodegen mc{ctx, module, wm, opts.codegen, {}};
   const uint32_t n = wm.defined_funcs();
   for (uint32_t i = 0; i < n; ++i) {
     const ir::FuncType& t = wm.func_type(ir::FuncIdx(wm.imported_funcs + i));
     // What a table or reference may reach keeps the C convention under a global name,
-    // for call_indirect's direct calls (vmctx.h).
-    const bool reachable = env.declared_funcs[wm.imported_funcs + i];
+    // for call_indirect's direct calls (vmctx.h); so does what another partition calls.
+    const bool global = shared || env.declared_funcs[wm.imported_funcs + i];
+    const bool mine = i >= begin && i < end;
     auto* f = llvm::Function::Create(
-        mc.func_type(t), reachable ? llvm::Function::ExternalLinkage : llvm::Function::InternalLinkage,
-        std::string(1, reachable ? native::kTypedPrefix : native::kLocalPrefix) + std::to_string(i), module);
+        mc.func_type(t), global || !mine ? llvm::Function::ExternalLinkage : llvm::Function::InternalLinkage,
+        std::string(1, global ? native::kTypedPrefix : native::kLocalPrefix) + std::to_string(i), module);
     set_attributes(f);
     f->addFnAttr("tune-cpu", tune);
     mc.typed.push_back(f);
   }
   FuncCompiler fc(mc, env);
-  uint32_t compiled = 0;
-  for (uint32_t i = 0; i < n; ++i) {
+  for (uint32_t i = begin; i < end; ++i) {
     const ir::FuncType& t = wm.func_type(ir::FuncIdx(wm.imported_funcs + i));
     bool lowered = false;
     if (supported_type(t)) {
@@ -180,15 +188,15 @@ Result<std::vector<uint8_t>> compile_object(const validate::ValidatedModule& vm,
     }
     if (lowered) {
       define_slot_entry(mc, i, t);
-      ++compiled;
+      ++*compiled;
     } else if (supported_type(t)) {
       define_forwarder(mc, i, t);
-    } else {
-      // Callers with v128 in the type are not lowered either; nothing calls it here.
-      mc.typed[i]->eraseFromParent();
-      mc.typed[i] = nullptr;
     }
   }
+  // Functions of other partitions, and those with v128 in their type (nothing here
+  // calls them directly), stay declarations; unused ones go.
+  for (llvm::Function* f : mc.typed)
+    if (f->isDeclaration() && f->use_empty()) f->eraseFromParent();
   {
     std::string msg;
     llvm::raw_string_ostream os(msg);
@@ -220,12 +228,97 @@ Result<std::vector<uint8_t>> compile_object(const validate::ValidatedModule& vm,
       return compile_error("LLVM cannot emit an object file for this target");
     pm.run(module);
   }
+  return std::vector<uint8_t>(buf.begin(), buf.end());
+}
+
+// Joins partition objects into one relocatable object (`ld.lld -r`), so an artifact
+// and the loader keep dealing with exactly one.
+Result<std::vector<uint8_t>> link_objects(const std::vector<std::vector<uint8_t>>& objects) {
+  char dir_template[] = "/tmp/skiff-llvmc-XXXXXX";
+  const char* dir = ::mkdtemp(dir_template);
+  if (!dir) return compile_error(std::string("mkdtemp: ") + std::strerror(errno));
+  std::vector<std::string> args{"ld.lld", "-r", "-o", std::string(dir) + "/all.o"};
+  for (size_t k = 0; k < objects.size(); ++k) {
+    const std::string path = std::string(dir) + "/p" + std::to_string(k) + ".o";
+    if (!platform::write_file(path, objects[k]).ok()) return compile_error("cannot write " + path);
+    args.push_back(path);
+  }
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  int status = 0;
+  const int rc = ::posix_spawnp(&pid, "ld.lld", nullptr, nullptr, argv.data(), environ);
+  if (rc == 0)
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+  Result<std::vector<uint8_t>> out = platform::read_file(std::string(dir) + "/all.o");
+  for (size_t k = 0; k < objects.size(); ++k) ::unlink((std::string(dir) + "/p" + std::to_string(k) + ".o").c_str());
+  ::unlink((std::string(dir) + "/all.o").c_str());
+  ::rmdir(dir);
+  if (rc != 0) return compile_error(std::string("cannot run ld.lld (package lld): ") + std::strerror(rc));
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !out) return compile_error("ld.lld -r failed on the partitions");
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<uint8_t>> compile_object(const validate::ValidatedModule& vm, const CompileOptions& opts,
+                                            CompileStats* stats) {
+  const auto t0 = std::chrono::steady_clock::now();
+  init_llvm();
+  const ir::Module& wm = vm.module();
+  // The validator's environment, rebuilt (the module is valid, so this cannot fail).
+  validate::ModuleValidator v;
+  SKIFF_TRY(v.check_before_code(wm));
+  validate::ModuleEnv env = v.env();
+  env.module = &wm;
+  const uint32_t n = wm.defined_funcs();
+
+  // Partitions of about equal code size, one per thread, for modules big enough that
+  // the threads pay (a partition loses inlining across its boundary).
+  uint64_t code_bytes = 0;
+  for (const ir::FuncBody& b : wm.codes) code_bytes += b.body.size;
+  unsigned parts = opts.partitions;
+  if (parts == 0) {
+    const unsigned threads = std::max(1u, std::min(8u, std::thread::hardware_concurrency()));
+    parts = code_bytes >= kParallelCodeBytes ? threads : 1;
+  }
+  parts = std::max(1u, std::min<unsigned>(parts, std::max(n, 1u)));
+  std::vector<uint32_t> bounds{0};
+  uint64_t acc = 0;
+  for (uint32_t i = 0; i < n && bounds.size() < parts; ++i) {
+    acc += wm.codes[i].body.size;
+    if (acc * parts >= code_bytes * bounds.size()) bounds.push_back(i + 1);
+  }
+  while (bounds.size() <= parts) bounds.push_back(n);
+  bounds.back() = n;
+
+  std::vector<Result<std::vector<uint8_t>>> objects(parts, Error(ErrorCode::CompileFailed));
+  std::vector<uint32_t> compiled(parts, 0);
+  const bool shared = parts > 1;
+  auto work = [&](unsigned k) {
+    objects[k] = compile_partition(wm, env, opts, bounds[k], bounds[k + 1], shared, &compiled[k]);
+  };
+  std::vector<std::thread> threads;
+  for (unsigned k = 1; k < parts; ++k) threads.emplace_back(work, k);
+  work(0);
+  for (std::thread& t : threads) t.join();
+  std::vector<std::vector<uint8_t>> objs;
+  for (auto& o : objects) {
+    if (!o) return std::move(o).error();
+    objs.push_back(std::move(*o));
+  }
+  Result<std::vector<uint8_t>> out = parts == 1 ? Result<std::vector<uint8_t>>(std::move(objs[0])) : link_objects(objs);
+  if (!out) return out;
   if (stats) {
     stats->functions = n;
-    stats->compiled = compiled;
+    stats->compiled = 0;
+    for (uint32_t c : compiled) stats->compiled += c;
+    stats->partitions = parts;
     stats->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   }
-  return std::vector<uint8_t>(buf.begin(), buf.end());
+  return out;
 }
 
 }  // namespace skiff::engine::llvm_tier

@@ -21,11 +21,16 @@ struct CompileOptions {
   // this machine's CPU either way.
   std::string features;
   unsigned opt_level = 2;  // 0..3
+  // Functions compiled in this many partitions on as many threads, joined by `ld.lld -r`
+  // (0: one per core, at most 8, once the code passes kParallelCodeBytes; else 1).
+  unsigned partitions = 0;
 };
+inline constexpr uint64_t kParallelCodeBytes = 64 * 1024;
 
 struct CompileStats {
   uint32_t functions = 0;  // defined functions
   uint32_t compiled = 0;   // lowered by this tier (the rest stay in the interpreter)
+  uint32_t partitions = 0;
   double seconds = 0;
 };
 
