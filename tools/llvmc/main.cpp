@@ -5,7 +5,10 @@
 //
 //   skiff-llvmc [--features=+sse4.2,+avx2,...] [--opt=0..3] [--partitions=N] [--interruptible] [--fuel] < in.wasm > out.o
 
+#include <sys/prctl.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <cstdio>
 #include <cstdlib>
@@ -28,6 +31,9 @@ int usage(const std::string& why) {
 
 int main(int argc, char** argv) {
   using namespace skiff::engine;
+  // A compile nobody waits for any more (its runtime exited) stops.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() == 1) return 1;
   llvm_tier::CompileOptions opts;
   for (int i = 1; i < argc; ++i) {
     const std::string_view a = argv[i];

@@ -128,8 +128,9 @@ int run(int argc, char** argv) {
   run_cmd->add_option("--max-memory", ropts.max_memory,
                       "Cap each linear memory at SIZE (64K pages): 64M, 1G; memory.grow past it returns -1");
   run_cmd->add_option("--tier", ropts.tier,
-                      "Which tier runs the module: interp (translate on first call) or llvm (compile first, "
-                      "with skiff-llvmc)");
+                      "Which tier runs the module: interp (translate on first call), llvm (compile first, "
+                      "with skiff-llvmc, through the cache) or auto (interpret at once, compile in the "
+                      "background and switch when ready)");
   run_cmd->add_option("--target-cpu", ropts.target_cpu,
                       "LLVM tier: the CPU to compile for: native (this machine, the default), portable (any "
                       "x86-64), or an LLVM CPU name");

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <ostream>
+#include <thread>
 
 #include "base/units.h"
 #include "engine/interp/interpreter.h"
@@ -310,7 +311,7 @@ int run_module(const RunOptions& opts, std::ostream& out, std::ostream& err) {
   }
   const std::optional<interp::Tier> tier = interp::parse_tier(opts.tier);
   if (!tier) {
-    err << "skiff run: --tier: expected interp or llvm, got \"" << opts.tier << "\"\n";
+    err << "skiff run: --tier: expected interp, llvm or auto, got \"" << opts.tier << "\"\n";
     return kRunExitUsage;
   }
   auto bytes = engine::binary::read_module_file(path);
@@ -321,6 +322,14 @@ int run_module(const RunOptions& opts, std::ostream& out, std::ostream& err) {
   interp::CodeOptions code;
   code.interruptible = timeout_ns.has_value();
   code.fuel = opts.fuel.has_value();
+  // The background compile of --tier auto; a run that returns (rather than ending the
+  // process) waits for it, so nothing outlives the module.
+  struct Joiner {
+    std::thread thread;
+    ~Joiner() {
+      if (thread.joinable()) thread.join();
+    }
+  } tier_up;
   // An artifact from `skiff compile` carries the module and its compiled code.
   std::optional<engine::native::Artifact> artifact;
   if (engine::native::is_artifact(*bytes)) {
@@ -344,11 +353,19 @@ int run_module(const RunOptions& opts, std::ostream& out, std::ostream& err) {
       report_error(err, path, r.error());
       return kRunExitError;
     }
-  } else if (*tier == interp::Tier::Llvm) {
+  } else if (*tier != interp::Tier::Interp) {
     interp::NativeOptions nopts;
     nopts.cpu = opts.target_cpu;
     nopts.cache_dir = engine::native::ArtifactCache::default_dir();
-    if (auto r = interp::compile_native(cm, nopts); !r) {
+    if (*tier == interp::Tier::Auto) {
+      // Tier-up: the interpreter starts now; compiled code replaces it when it is ready
+      // (from the cache, at once). A failed compile leaves the interpreter running.
+      if (auto f = interp::native_features(opts.target_cpu); !f) {
+        err << "skiff run: --target-cpu: " << f.error().context() << "\n";
+        return kRunExitUsage;
+      }
+      tier_up.thread = std::thread([module = *compiled, nopts] { (void)interp::compile_native(*module, nopts); });
+    } else if (auto r = interp::compile_native(cm, nopts); !r) {
       report_error(err, path, r.error());
       return kRunExitError;
     }

@@ -69,10 +69,12 @@ class CompiledModule {
   Result<void> translate_all() const;
 
   // Hands the bodies `code` compiled (the LLVM tier) to it: each becomes a stub that
-  // enters the compiled code, whoever calls it. Before the module runs anything; the
-  // rest are still translated here when first called.
+  // enters the compiled code, whoever calls it; the rest are still translated here when
+  // first called. Safe while the module runs on other threads (tier-up): calls made
+  // after the swap enter compiled code, activations already running finish as they
+  // are (their code is kept). At most once per module.
   void attach_native(std::shared_ptr<const native::NativeModule> code) const;
-  const native::NativeModule* native_code() const { return m_native.get(); }
+  const native::NativeModule* native_code() const { return m_native.load(std::memory_order_acquire); }
 
  private:
   Result<const CompiledFunc*> translate(uint32_t defined_index) const;
@@ -86,12 +88,15 @@ class CompiledModule {
   // One translator for every lazy translation: its buffers are grown once, not per body
   // (fresh heap pages are a large share of a short run's cost).
   mutable std::unique_ptr<Translator> m_translator;
-  mutable std::shared_ptr<const native::NativeModule> m_native;
+  // Published before any stub, so code that reaches a stub finds it.
+  mutable std::atomic<const native::NativeModule*> m_native{nullptr};
+  mutable std::shared_ptr<const native::NativeModule> m_native_owner;
 };
 
-// Which tier runs a module's functions.
-enum class Tier { Interp, Llvm };
-// Parses "interp" / "llvm"; nullopt for anything else.
+// Which tier runs a module's functions. Auto: the interpreter at once, while the LLVM
+// tier compiles the module on another thread; compiled code is swapped in when ready.
+enum class Tier { Interp, Llvm, Auto };
+// Parses "interp" / "llvm" / "auto"; nullopt for anything else.
 std::optional<Tier> parse_tier(std::string_view name);
 
 struct NativeOptions {

@@ -31,6 +31,7 @@ CompiledModule::~CompiledModule() = default;
 std::optional<Tier> parse_tier(std::string_view name) {
   if (name == "interp") return Tier::Interp;
   if (name == "llvm") return Tier::Llvm;
+  if (name == "auto") return Tier::Auto;
   return std::nullopt;
 }
 
@@ -90,6 +91,8 @@ Result<void> attach_artifact(const CompiledModule& module, const native::Artifac
 void CompiledModule::attach_native(std::shared_ptr<const native::NativeModule> code) const {
   const ir::Module& m = m_vm.module();
   std::lock_guard lock(m_mutex);
+  if (m_native_owner) return;
+  m_native.store(code.get(), std::memory_order_release);
   for (uint32_t i = 0; i < m.defined_funcs(); ++i) {
     const void* entry = code->slot_entry(i);
     if (!entry) continue;
@@ -111,7 +114,7 @@ void CompiledModule::attach_native(std::shared_ptr<const native::NativeModule> c
     m_funcs[i].store(f.get(), std::memory_order_release);
     m_owned.push_back(std::move(f));
   }
-  m_native = std::move(code);
+  m_native_owner = std::move(code);
 }
 
 Result<const CompiledFunc*> CompiledModule::translate(uint32_t defined_index) const {

@@ -2,6 +2,7 @@
 // by NativeModule and attached to an interpreter module, then called through the
 // interpreter's Machine as every embedder does. Checked against the interpreter running
 // the same module. Fixtures: tests/fixtures/llvm_tier.wat, interrupt.wat.
+#include <atomic>
 #include <chrono>
 #include <thread>
 
@@ -124,6 +125,37 @@ TEST(LlvmTier, PartitionedCompileRunsTheSame) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code(), ErrorCode::TrapOutOfBoundsMemory);
   EXPECT_EQ(three.machine.backtrace().front().name, "down") << three.machine.format_backtrace();
+}
+
+// Covers: tier-up -- compiled code attached while another thread runs the module in the
+// interpreter: every call returns the right result before, during and after the swap,
+// and calls made after it enter compiled code.
+TEST(LlvmTier, TierUpWhileRunning) {
+  Guest g("llvm_tier", false);
+  std::atomic<bool> swapped{false};
+  std::atomic<int> wrong{0}, calls_after{0};
+  std::thread runner([&] {
+    // Until 20 calls after the swap (bounded, should the swap never come).
+    for (int i = 0; i < 1'000'000 && calls_after.load() < 20; ++i) {
+      const bool after = swapped.load();
+      auto r = g.call("fib", {Value::i32(15)});
+      if (!r.ok() || (*r)[0].raw.i32 != 610u) ++wrong;
+      if (after) ++calls_after;
+    }
+  });
+  auto obj = compile_object(g.module->validated(), CompileOptions{});
+  ASSERT_TRUE(obj.ok()) << obj.error().to_string();
+  auto nm = native::NativeModule::load(*obj, g.module->module().defined_funcs());
+  ASSERT_TRUE(nm.ok()) << nm.error().to_string();
+  g.module->attach_native(*nm);
+  swapped = true;
+  runner.join();
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_GE(calls_after.load(), 20);
+  const uint32_t fib = g.inst->find_export("fib")->func->defined_index;
+  auto f = g.module->func(fib);
+  ASSERT_TRUE(f.ok());
+  EXPECT_EQ(interp::xops_of(**f).front(), interp::XOp::EnterNative);
 }
 
 // Covers: each trap of compiled code (guard-page fault, explicit checks, the native
