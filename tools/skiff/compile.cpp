@@ -37,6 +37,7 @@ int compile_module(const CompileCliOptions& opts, std::ostream& out, std::ostrea
   }
   interp::NativeOptions nopts;
   nopts.cpu = opts.target_cpu;  // no cache: an explicit compile always compiles
+  nopts.partitions = opts.threads;
   engine::native::Artifact artifact;
   auto report = interp::compile_native(**cm, nopts, &artifact);
   if (!report) {

@@ -13,6 +13,7 @@ struct CompileCliOptions {
   std::string target_cpu;      // native (default) or portable
   bool interruptible = false;  // --interruptible: for runs with --timeout
   bool fuel = false;           // --fuel-metering: for runs with --fuel
+  unsigned threads = 0;        // --compile-threads: partitions compiled in parallel (0: automatic)
 };
 
 // Returns the exit code: 0, 1 (bad module, compile failed, cannot write), 2 (usage).

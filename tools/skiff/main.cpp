@@ -144,6 +144,10 @@ int run(int argc, char** argv) {
                           "native (this CPU's extensions, the default) or portable (any x86-64)");
   compile_cmd->add_flag("--interruptible", copts.interruptible, "Code that `skiff run --timeout` can stop");
   compile_cmd->add_flag("--fuel-metering", copts.fuel, "Code that `skiff run --fuel` can meter");
+  compile_cmd->add_option("--compile-threads", copts.threads,
+                          "Compile in this many partitions in parallel (default: one per core for modules "
+                          "over 64 KiB of code; 1: one partition, inlining across the whole module)")
+      ->check(CLI::Range(1, 64));
 
   tools::ServeCliOptions sopts;
   auto* serve_cmd = app.add_subcommand(

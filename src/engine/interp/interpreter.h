@@ -102,6 +102,7 @@ std::optional<Tier> parse_tier(std::string_view name);
 struct NativeOptions {
   std::string cpu;        // "" or "native": this CPU's features; "portable": baseline x86-64
   std::string cache_dir;  // the compiled-code cache ("": none); native::ArtifactCache
+  unsigned partitions = 0;  // parallel compilation (native::CompileRequest)
 };
 // The artifact settings string for `module`'s code options (artifacts and the cache).
 std::string native_settings(const CompiledModule& module);

@@ -60,6 +60,7 @@ Result<native::CompileReport> compile_native(const CompiledModule& module, const
     SKIFF_TRY_ASSIGN(std::string compiler, native::find_compiler());
     native::CompileRequest req;
     req.features = features;
+    req.partitions = opts.partitions;
     req.interruptible = module.code_options().interruptible;
     req.fuel = module.code_options().fuel;
     SKIFF_TRY_ASSIGN(std::vector<uint8_t> object, native::run_compiler(compiler, wasm, req, &report));

@@ -82,6 +82,7 @@ Result<std::vector<uint8_t>> run_compiler(const std::string& path, std::span<con
 
   std::vector<std::string> args{path, "--opt=" + std::to_string(req.opt_level)};
   args.push_back("--features=" + req.features);
+  if (req.partitions) args.push_back("--partitions=" + std::to_string(req.partitions));
   if (req.interruptible) args.push_back("--interruptible");
   if (req.fuel) args.push_back("--fuel");
   std::vector<char*> argv;

@@ -19,6 +19,7 @@ namespace skiff::engine::native {
 struct CompileRequest {
   std::string features;     // "+sse4.2,+avx2,...": what the code may use (artifact.h); "": baseline
   unsigned opt_level = 2;
+  unsigned partitions = 0;  // 0: the compiler's choice (parallel for big modules)
   bool interruptible = false;
   bool fuel = false;
 };
