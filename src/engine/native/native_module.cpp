@@ -1,6 +1,10 @@
 #include "engine/native/native_module.h"
 
 #include <math.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
 
 #include <cstring>
 #include <string>
@@ -64,6 +68,19 @@ bool parse_index(std::string_view name, char prefix, uint32_t& out) {
   return true;
 }
 
+// With SKIFF_PERF_MAP=1, compiled functions are listed in /tmp/perf-<pid>.map, where
+// Linux perf finds names for code it cannot see in any file. Best effort: a failed
+// write only costs the names.
+void write_perf_map(const CodeObject& code) {
+  const std::string path = "/tmp/perf-" + std::to_string(::getpid()) + ".map";
+  std::FILE* f = std::fopen(path.c_str(), "a");
+  if (!f) return;
+  for (const CodeSymbol& s : code.functions())
+    std::fprintf(f, "%lx %lx wasm:%.*s\n", reinterpret_cast<unsigned long>(s.addr), static_cast<unsigned long>(s.size),
+                 static_cast<int>(s.name.size()), s.name.data());
+  std::fclose(f);
+}
+
 uint32_t trap_of(const Result<void>& r, VmCtx* ctx) {
   if (r) return 0;
   ctx->pending = r.error();
@@ -96,6 +113,7 @@ Result<std::shared_ptr<const NativeModule>> NativeModule::load(std::span<const u
   }
   const auto [begin, end] = m->m_code->code_range();
   if (begin != end) SKIFF_TRY(register_code(begin, end));
+  if (const char* v = std::getenv("SKIFF_PERF_MAP"); v && *v == '1') write_perf_map(*m->m_code);
   return std::shared_ptr<const NativeModule>(std::move(m));
 }
 
