@@ -83,6 +83,9 @@ Result<native::CompileReport> compile_native(const CompiledModule& module, const
 
 Result<void> attach_artifact(const CompiledModule& module, const native::Artifact& artifact) {
   SKIFF_TRY(native::check_artifact(artifact, native_settings(module)));
+  // Code compiled for another module would index its globals, tables and types wrongly.
+  if (native::sha256(module.module().bytes) != artifact.info.module_hash)
+    return Error(ErrorCode::ArtifactMismatch, kNoOffset, "the artifact was compiled from another module");
   SKIFF_TRY_ASSIGN(std::shared_ptr<const native::NativeModule> code,
                    native::NativeModule::load(artifact.object, module.module().defined_funcs()));
   module.attach_native(std::move(code));

@@ -216,6 +216,24 @@ TEST(LlvmTier, TrapsCarryBacktracesOfCompiledFrames) {
   }
 }
 
+// Covers: fill and copy loops that run past the end of memory trap (the optimizer may
+// not turn them into libc calls, where the fault would kill the process), and the
+// instance works afterwards. (Which bytes before the end were stored is not checked:
+// vectorized stores that cross the end fault whole -- docs/llvm-tier.md.)
+TEST(LlvmTier, StoreLoopsPastTheEndTrap) {
+  Guest g("llvm_fill", true);
+  ASSERT_EQ(g.stats.compiled, g.stats.functions);
+  auto r = g.call("fill", {Value::i32(65000), Value::i32(70000)});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), ErrorCode::TrapOutOfBoundsMemory);
+  auto c = g.call("copy", {Value::i32(60000), Value::i32(0), Value::i32(100000)});
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().code(), ErrorCode::TrapOutOfBoundsMemory);
+  auto ok = g.call("fill", {Value::i32(0), Value::i32(16)});
+  EXPECT_TRUE(ok.ok());
+  EXPECT_EQ((*g.call("peek", {Value::i32(15)}))[0].raw.i32, 7u);
+}
+
 // Covers: memory.grow from compiled code moves the bound its loads see (the guard
 // region becomes accessible), and memory.size follows.
 TEST(LlvmTier, GrowMakesMoreMemoryReachable) {

@@ -53,12 +53,15 @@ void init_llvm() {
 Error compile_error(std::string msg) { return Error(ErrorCode::CompileFailed, kNoOffset, std::move(msg)); }
 
 // Marks a function the way every generated function is: frame pointers kept (trap
-// backtraces walk them), no unwind tables (traps never unwind through C++), and no
-// tail calls: turning recursion into a loop would make a guest's runaway recursion
-// spin forever instead of trapping with "call stack exhausted".
+// backtraces walk them), no unwind tables (traps never unwind through C++), no tail
+// calls (turning recursion into a loop would make a guest's runaway recursion spin
+// forever instead of trapping with "call stack exhausted"), and no library calls made
+// up by the optimizer: a store loop turned into memset would touch linear memory from
+// libc, where a guard-page fault is not a wasm trap but a crash of the process.
 void set_attributes(llvm::Function* f) {
   f->addFnAttr("frame-pointer", "all");
   f->addFnAttr("disable-tail-calls", "true");
+  f->addFnAttr("no-builtins");
   f->addFnAttr(llvm::Attribute::NoUnwind);
 }
 

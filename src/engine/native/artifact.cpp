@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -256,7 +257,9 @@ Result<void> ArtifactCache::store(const Artifact& a) const {
   std::filesystem::create_directories(m_dir, ec);
   if (ec) return Error(ErrorCode::IoError, kNoOffset, "cache directory " + m_dir + ": " + ec.message());
   const std::string path = path_for(a.info.module_hash, a.info.features, a.info.settings);
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  // Unique per process and thread: two stores of one key never share a temporary file.
+  static std::atomic<uint64_t> counter{0};
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
   const std::vector<uint8_t> bytes = write_artifact(a.info, a.wasm, a.object);
   SKIFF_TRY(platform::write_file(tmp, bytes));
   if (::rename(tmp.c_str(), path.c_str()) != 0) {

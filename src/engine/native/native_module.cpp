@@ -35,9 +35,9 @@ const void* resolve_symbol(void* /*ctx*/, std::string_view name) {
       SKIFF_RT(skiff_rt_ref_func),     SKIFF_RT(skiff_rt_call),          SKIFF_RT(skiff_rt_call_indirect),
       SKIFF_RT(skiff_rt_indirect),
       // What LLVM lowers some operations to when the target CPU lacks an instruction.
-      Entry{"memcpy", reinterpret_cast<const void*>(&std::memcpy)},
-      Entry{"memmove", reinterpret_cast<const void*>(&std::memmove)},
-      Entry{"memset", reinterpret_cast<const void*>(&std::memset)},
+      // Never memcpy/memset: compiled code is built with "no-builtins" so it calls no
+      // libc function on linear memory (a fault there would not be a trap), and an object
+      // that does anyway fails to load here instead.
       Entry{"ceilf", reinterpret_cast<const void*>(static_cast<float (*)(float)>(&::ceilf))},
       Entry{"ceil", reinterpret_cast<const void*>(static_cast<double (*)(double)>(&::ceil))},
       Entry{"floorf", reinterpret_cast<const void*>(static_cast<float (*)(float)>(&::floorf))},
