@@ -21,22 +21,23 @@ Result<std::vector<uint8_t>> read_file(const std::string& path) {
   return file.read_all();
 }
 
-Result<void> write_file(const std::string& path, std::span<const uint8_t> bytes) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return io_error(path, errno);
+Result<void> write_all(int fd, std::span<const uint8_t> bytes, const std::string& name) {
   size_t done = 0;
   while (done < bytes.size()) {
     const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const int e = n < 0 ? errno : EIO;
-      ::close(fd);
-      return io_error(path, e);
-    }
+    if (n <= 0) return io_error(name, n < 0 ? errno : EIO);
     done += static_cast<size_t>(n);
   }
-  if (::close(fd) != 0) return io_error(path, errno);
   return ok();
+}
+
+Result<void> write_file(const std::string& path, std::span<const uint8_t> bytes) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return io_error(path, errno);
+  Result<void> w = write_all(fd, bytes, path);
+  if (::close(fd) != 0 && w) return io_error(path, errno);
+  return w;
 }
 
 Result<ReadableFile> ReadableFile::open(const std::string& path) {

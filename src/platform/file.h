@@ -16,6 +16,8 @@ Result<std::vector<uint8_t>> read_file(const std::string& path);
 
 // Creates or truncates `path` (mode 0644) and writes `bytes`. Errors: IoError as above.
 Result<void> write_file(const std::string& path, std::span<const uint8_t> bytes);
+// Writes all of `bytes` to the descriptor `fd`; `name` says what it is in errors.
+Result<void> write_all(int fd, std::span<const uint8_t> bytes, const std::string& name);
 
 // A file opened for reading parts of it at offsets (pread), for readers that can skip
 // what they do not need. Owns the descriptor.
@@ -23,6 +25,8 @@ class ReadableFile {
  public:
   // Errors: IoError with "<path>: <strerror>" (a directory is EISDIR).
   static Result<ReadableFile> open(const std::string& path);
+  // Takes ownership of an open descriptor (a memory file, a pipe); `name` is for errors.
+  static ReadableFile adopt(int fd, std::string name) { return ReadableFile(fd, std::move(name), std::nullopt); }
 
   ReadableFile(ReadableFile&& other) noexcept;
   ReadableFile& operator=(ReadableFile&& other) noexcept;

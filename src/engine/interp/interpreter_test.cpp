@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "support/call_export.h"
 #include "support/fixtures.h"
 
 
@@ -27,11 +28,7 @@ class InterpTest : public ::testing::Test {
     m_inst = *inst;
   }
   Result<std::vector<Value>> call(const std::string& name, std::vector<Value> args) {
-    auto x = m_inst->find_export(name);
-    EXPECT_TRUE(x && x->func) << name;
-    std::vector<Value> results(x->func->type->results.size());
-    SKIFF_TRY(m_machine.call(m_store, *x->func, args, results));
-    return results;
+    return test::call_export(m_machine, m_store, *m_inst, name, args);
   }
   uint32_t call_i32(const std::string& name, std::vector<Value> args) {
     auto r = call(name, std::move(args));

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "support/call_export.h"
 #include "support/fixtures.h"
 
 #include "engine/interp/interpreter.h"
@@ -29,11 +30,7 @@ struct Guest {
     inst = *i;
   }
   Result<std::vector<Value>> call(const std::string& name, std::vector<Value> args = {}) {
-    auto x = inst->find_export(name);
-    EXPECT_TRUE(x && x->func) << name;
-    std::vector<Value> results(x->func->type->results.size());
-    SKIFF_TRY(machine.call(store, *x->func, args, results));
-    return results;
+    return test::call_export(machine, store, *inst, name, args);
   }
   std::shared_ptr<const CompiledModule> module;
   runtime::Store store;

@@ -83,9 +83,10 @@ Result<native::CompileReport> compile_native(const CompiledModule& module, const
 
 Result<void> attach_artifact(const CompiledModule& module, const native::Artifact& artifact) {
   SKIFF_TRY(native::check_artifact(artifact, native_settings(module)));
-  // Code compiled for another module would index its globals, tables and types wrongly.
+  // Code compiled for another module would index its globals, tables and types wrongly
+  // (and an artifact whose module was altered is refused here too).
   if (native::sha256(module.module().bytes) != artifact.info.module_hash)
-    return Error(ErrorCode::ArtifactMismatch, kNoOffset, "the artifact was compiled from another module");
+    return Error(ErrorCode::ArtifactMismatch, kNoOffset, "the module does not match the one the code was compiled from");
   SKIFF_TRY_ASSIGN(std::shared_ptr<const native::NativeModule> code,
                    native::NativeModule::load(artifact.object, module.module().defined_funcs()));
   module.attach_native(std::move(code));

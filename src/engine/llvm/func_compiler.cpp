@@ -48,6 +48,55 @@ llvm::FunctionCallee ModuleCodegen::rt(const char* name, llvm::Type* ret, std::i
   return f;
 }
 
+void ModuleCodegen::store_slots(llvm::IRBuilder<>& b, llvm::Value* slots, std::span<llvm::Value* const> values,
+                                std::span<const ValType> types) {
+  llvm::Type* i64 = llvm::Type::getInt64Ty(ctx);
+  uint32_t slot = 0;
+  for (size_t i = 0; i < values.size(); ++i) {
+    llvm::Value* v = values[i];
+    switch (types[i]) {
+      case ValType::I32: v = b.CreateZExt(v, i64); break;
+      case ValType::F32: v = b.CreateZExt(b.CreateBitCast(v, b.getInt32Ty()), i64); break;
+      case ValType::F64: v = b.CreateBitCast(v, i64); break;
+      default: break;
+    }
+    // Slots are 8-byte aligned: a v128 in two of them must not be accessed as aligned.
+    b.CreateAlignedStore(v, b.CreateConstInBoundsGEP1_64(i64, slots, slot), llvm::Align(8));
+    slot += types[i] == ValType::V128 ? 2 : 1;
+  }
+}
+
+std::vector<llvm::Value*> ModuleCodegen::load_slots(llvm::IRBuilder<>& b, llvm::Value* slots,
+                                                    std::span<const ValType> types) {
+  std::vector<llvm::Value*> out;
+  uint32_t slot = 0;
+  for (ValType t : types) {
+    llvm::Value* p = b.CreateConstInBoundsGEP1_64(llvm::Type::getInt64Ty(ctx), slots, slot);
+    out.push_back(b.CreateAlignedLoad(type_of(t), p, llvm::Align(8)));
+    slot += t == ValType::V128 ? 2 : 1;
+  }
+  return out;
+}
+
+std::vector<llvm::Value*> ModuleCodegen::unpack_results(llvm::IRBuilder<>& b, llvm::Value* ret, size_t count) {
+  if (count <= 1) return count == 1 ? std::vector<llvm::Value*>{ret} : std::vector<llvm::Value*>{};
+  std::vector<llvm::Value*> out;
+  for (unsigned i = 0; i < count; ++i) out.push_back(b.CreateExtractValue(ret, {i}));
+  return out;
+}
+
+void ModuleCodegen::return_values(llvm::IRBuilder<>& b, llvm::Function* f, std::span<llvm::Value* const> values) {
+  if (values.empty()) {
+    b.CreateRetVoid();
+  } else if (values.size() == 1) {
+    b.CreateRet(values[0]);
+  } else {
+    llvm::Value* agg = llvm::UndefValue::get(f->getReturnType());
+    for (size_t i = 0; i < values.size(); ++i) agg = b.CreateInsertValue(agg, values[i], {static_cast<unsigned>(i)});
+    b.CreateRet(agg);
+  }
+}
+
 bool supported_type(const ir::FuncType& t) {
   for (ValType v : t.params)
     if (v == ValType::V128) return false;
@@ -108,7 +157,7 @@ void FuncCompiler::begin_function(uint32_t defined_index) {
   m_locals.clear();
   m_trap_blocks.assign(256, nullptr);
   m_dead = false;
-  m_fuel_cost = nullptr;
+  m_fuel_cost = m_fuel_cmp = nullptr;
   m_fuel_count = 0;
   if (!supported_type(*m_type)) m_unsupported = true;
 
@@ -155,11 +204,10 @@ void FuncCompiler::emit_checks(bool head) {
     Value* fuel_ptr = field(static_cast<uint32_t>(native::VmField::Fuel), m_ptr, true);
     Value* left = m_b.CreateLoad(m_i64, fuel_ptr);
     // The charge is patched when the region closes (its instruction count is known then).
-    auto* cmp = llvm::cast<llvm::Instruction>(m_b.CreateICmpSLT(left, m_b.getInt64(1)));
-    trap_if(cmp, ErrorCode::TrapOutOfFuel);
+    m_fuel_cmp = llvm::cast<llvm::Instruction>(m_b.CreateICmpSLT(left, m_b.getInt64(1)));
+    trap_if(m_fuel_cmp, ErrorCode::TrapOutOfFuel);
     m_fuel_cost = llvm::cast<llvm::Instruction>(m_b.CreateSub(left, m_b.getInt64(1)));
     m_b.CreateStore(m_fuel_cost, fuel_ptr);
-    m_fuel_cost->setMetadata("skiff.cmp", llvm::MDNode::get(m_mc.ctx, llvm::ValueAsMetadata::get(cmp)));
     m_fuel_count = 0;
   }
   if (m_mc.opts.fuel || (m_mc.opts.interruptible && head)) {
@@ -183,11 +231,9 @@ void FuncCompiler::close_fuel_region() {
   if (!m_fuel_cost) return;
   // At least 1, as in the interpreter, so every loop iteration and call costs something.
   llvm::Constant* cost = m_b.getInt64(std::max<uint32_t>(m_fuel_count, 1));
-  auto* md = llvm::cast<llvm::ValueAsMetadata>(m_fuel_cost->getMetadata("skiff.cmp")->getOperand(0));
-  llvm::cast<llvm::Instruction>(md->getValue())->setOperand(1, cost);
+  m_fuel_cmp->setOperand(1, cost);
   m_fuel_cost->setOperand(1, cost);
-  m_fuel_cost->setMetadata("skiff.cmp", nullptr);
-  m_fuel_cost = nullptr;
+  m_fuel_cost = m_fuel_cmp = nullptr;
 }
 
 // --- traps ----------------------------------------------------------------------------------
@@ -316,16 +362,8 @@ void FuncCompiler::on_end(const validate::CtrlFrame&) {
   for (llvm::PHINode* p : c.end_phis) push(p);
   if (m_ctls.empty()) {
     close_fuel_region();
-    const size_t n = c.end_phis.size();
-    if (n == 0) {
-      m_b.CreateRetVoid();
-    } else if (n == 1) {
-      m_b.CreateRet(c.end_phis[0]);
-    } else {
-      Value* agg = llvm::UndefValue::get(m_fn->getReturnType());
-      for (size_t i = 0; i < n; ++i) agg = m_b.CreateInsertValue(agg, c.end_phis[i], {static_cast<unsigned>(i)});
-      m_b.CreateRet(agg);
-    }
+    const std::vector<Value*> results(c.end_phis.begin(), c.end_phis.end());
+    m_mc.return_values(m_b, m_fn, results);
     return;
   }
   if (c.kind == Opcode::Loop) emit_checks(false);  // the code after a loop is a new region
@@ -389,40 +427,6 @@ uint32_t slot_count(std::span<const ValType> ts) {
 }
 }  // namespace
 
-void FuncCompiler::store_slots(Value* slots, std::span<Value* const> vals, const ir::FuncType& t) {
-  uint32_t slot = 0;
-  for (size_t i = 0; i < vals.size(); ++i) {
-    Value* v = vals[i];
-    Value* p = m_b.CreateConstInBoundsGEP1_64(m_i64, slots, slot);
-    switch (t.params[i]) {
-      case ValType::I32: v = m_b.CreateZExt(v, m_i64); break;
-      case ValType::F32: v = m_b.CreateZExt(m_b.CreateBitCast(v, m_i32), m_i64); break;
-      case ValType::F64: v = m_b.CreateBitCast(v, m_i64); break;
-      default: break;
-    }
-    // Slots are 8-byte aligned: a v128 in two of them must not be accessed as aligned.
-    m_b.CreateAlignedStore(v, p, llvm::Align(8));
-    slot += t.params[i] == ValType::V128 ? 2 : 1;
-  }
-}
-
-void FuncCompiler::load_results(Value* slots, const ir::FuncType& t) {
-  uint32_t slot = 0;
-  for (ValType r : t.results) {
-    Value* p = m_b.CreateConstInBoundsGEP1_64(m_i64, slots, slot);
-    push(m_b.CreateAlignedLoad(m_mc.type_of(r), p, llvm::Align(8)));
-    slot += r == ValType::V128 ? 2 : 1;
-  }
-}
-
-void FuncCompiler::push_call_results(Value* ret, const ir::FuncType& t) {
-  if (t.results.size() == 1) {
-    push(ret);
-  } else {
-    for (unsigned i = 0; i < t.results.size(); ++i) push(m_b.CreateExtractValue(ret, {i}));
-  }
-}
-
 void FuncCompiler::on_call(ir::FuncIdx f) {
   if (m_dead) return;
   const ir::Module& wm = m_mc.wasm;
@@ -433,14 +437,14 @@ void FuncCompiler::on_call(ir::FuncIdx f) {
   if (f.value >= wm.imported_funcs && supported_type(t)) {
     args.insert(args.begin(), m_vmctx);
     llvm::CallInst* call = m_b.CreateCall(m_mc.typed[f.value - wm.imported_funcs], args);
-    if (!t.results.empty()) push_call_results(call, t);
+    push_all(m_mc.unpack_results(m_b, call, t.results.size()));
     return;
   }
   Value* slots = slot_array(std::max(slot_count(t.params), slot_count(t.results)));
-  store_slots(slots, args, t);
+  m_mc.store_slots(m_b, slots, args, t.params);
   check_status(m_b.CreateCall(m_mc.rt("skiff_rt_call", m_i32, {m_ptr, m_i32, m_ptr}),
                               {m_vmctx, m_b.getInt32(f.value), slots}));
-  load_results(slots, t);
+  push_all(m_mc.load_slots(m_b, slots, t.results));
 }
 
 void FuncCompiler::on_call_indirect(ir::TypeIdx type, ir::TableIdx table) {
@@ -502,11 +506,7 @@ void FuncCompiler::on_call_indirect(ir::TypeIdx type, ir::TableIdx table) {
   std::vector<Value*> call_args{m_vmctx};
   call_args.insert(call_args.end(), args.begin(), args.end());
   Value* ret = m_b.CreateCall(m_mc.func_type(t), target, call_args);
-  std::vector<Value*> fast_results;
-  const size_t base = m_stack.size();
-  if (!t.results.empty()) push_call_results(ret, t);
-  fast_results.assign(m_stack.begin() + static_cast<ptrdiff_t>(base), m_stack.end());
-  m_stack.resize(base);
+  const std::vector<Value*> fast_results = m_mc.unpack_results(m_b, ret, t.results.size());
   BB* fast_end = m_b.GetInsertBlock();
   m_b.CreateBr(join);
 
@@ -514,12 +514,10 @@ void FuncCompiler::on_call_indirect(ir::TypeIdx type, ir::TableIdx table) {
   m_b.SetInsertPoint(slow);
   check_status(m_b.CreateLoad(m_i32, status));
   Value* slots = slot_array(std::max(slot_count(t.params), slot_count(t.results)));
-  store_slots(slots, args, t);
+  m_mc.store_slots(m_b, slots, args, t.params);
   check_status(m_b.CreateCall(m_mc.rt("skiff_rt_call_indirect", m_i32, {m_ptr, m_i32, m_i32, m_i32, m_ptr}),
                               {m_vmctx, m_b.getInt32(type.value), m_b.getInt32(table.value), index, slots}));
-  load_results(slots, t);
-  std::vector<Value*> slow_results(m_stack.begin() + static_cast<ptrdiff_t>(base), m_stack.end());
-  m_stack.resize(base);
+  const std::vector<Value*> slow_results = m_mc.load_slots(m_b, slots, t.results);
   BB* slow_end = m_b.GetInsertBlock();
   m_b.CreateBr(join);
 

@@ -49,6 +49,14 @@ struct ModuleCodegen {
   llvm::FunctionCallee rt(const char* name, llvm::Type* ret, std::initializer_list<llvm::Type*> params);
   llvm::FunctionType* func_type(const ir::FuncType& t);
   llvm::Type* type_of(ir::ValType t);
+  // The slot ABI (runtime/host.h) at `slots`: values of `types` stored from slot 0 on
+  // (i32/f32 as zero-extended bits, a v128 across two slots) and loaded back.
+  void store_slots(llvm::IRBuilder<>& b, llvm::Value* slots, std::span<llvm::Value* const> values,
+                   std::span<const ir::ValType> types);
+  std::vector<llvm::Value*> load_slots(llvm::IRBuilder<>& b, llvm::Value* slots, std::span<const ir::ValType> types);
+  // A typed call's results as values, and a return of values as func_type() says.
+  std::vector<llvm::Value*> unpack_results(llvm::IRBuilder<>& b, llvm::Value* ret, size_t count);
+  void return_values(llvm::IRBuilder<>& b, llvm::Function* f, std::span<llvm::Value* const> values);
 };
 
 // True when this tier can lower every value of `t`.
@@ -129,9 +137,7 @@ class FuncCompiler {
   Value* effective_address(Value* addr, uint64_t offset);
   Value* mem_size_bytes();
   Value* slot_array(uint32_t n);
-  void store_slots(Value* slots, std::span<Value* const> vals, const ir::FuncType& t);
-  void load_results(Value* slots, const ir::FuncType& t);
-  void push_call_results(Value* ret, const ir::FuncType& t);
+  void push_all(const std::vector<Value*>& values) { m_stack.insert(m_stack.end(), values.begin(), values.end()); }
   Value* global_ptr(uint32_t index);
   Value* trunc_checked(Value* x, ir::Opcode op);
   Value* intrinsic(llvm::Intrinsic::ID id, std::initializer_list<Value*> args, std::initializer_list<llvm::Type*> types);
@@ -163,7 +169,9 @@ class FuncCompiler {
   bool m_dead = false;
   bool m_unsupported = false;
   uint32_t m_fuel_count = 0;
-  llvm::Instruction* m_fuel_cost = nullptr;  // the open region's charge, patched at its end
+  // The open region's check and charge, whose constant is patched at the region's end.
+  llvm::Instruction* m_fuel_cmp = nullptr;
+  llvm::Instruction* m_fuel_cost = nullptr;
 };
 
 }  // namespace skiff::engine::llvm_tier

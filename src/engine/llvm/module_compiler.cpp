@@ -69,7 +69,6 @@ void set_attributes(llvm::Function* f) {
 void define_slot_entry(ModuleCodegen& mc, uint32_t i, const ir::FuncType& t) {
   llvm::LLVMContext& c = mc.ctx;
   llvm::Type* ptr = llvm::PointerType::get(c, 0);
-  llvm::Type* i64 = llvm::Type::getInt64Ty(c);
   auto* ft = llvm::FunctionType::get(llvm::Type::getVoidTy(c), {ptr, ptr}, false);
   auto* f = llvm::Function::Create(ft, llvm::Function::ExternalLinkage, std::string(1, native::kSlotPrefix) +
                                                                            std::to_string(i), mc.module);
@@ -77,19 +76,9 @@ void define_slot_entry(ModuleCodegen& mc, uint32_t i, const ir::FuncType& t) {
   llvm::IRBuilder<> b(llvm::BasicBlock::Create(c, "entry", f));
   llvm::Value* slots = f->getArg(1);
   std::vector<llvm::Value*> args{f->getArg(0)};
-  for (size_t k = 0; k < t.params.size(); ++k)
-    args.push_back(b.CreateLoad(mc.type_of(t.params[k]), b.CreateConstInBoundsGEP1_64(i64, slots, k)));
+  for (llvm::Value* v : mc.load_slots(b, slots, t.params)) args.push_back(v);
   llvm::Value* ret = b.CreateCall(mc.typed[i], args);
-  for (size_t k = 0; k < t.results.size(); ++k) {
-    llvm::Value* v = t.results.size() == 1 ? ret : b.CreateExtractValue(ret, {static_cast<unsigned>(k)});
-    switch (t.results[k]) {
-      case ir::ValType::I32: v = b.CreateZExt(v, i64); break;
-      case ir::ValType::F32: v = b.CreateZExt(b.CreateBitCast(v, b.getInt32Ty()), i64); break;
-      case ir::ValType::F64: v = b.CreateBitCast(v, i64); break;
-      default: break;
-    }
-    b.CreateStore(v, b.CreateConstInBoundsGEP1_64(i64, slots, k));
-  }
+  mc.store_slots(b, slots, mc.unpack_results(b, ret, t.results.size()), t.results);
   b.CreateRetVoid();
 }
 
@@ -100,20 +89,12 @@ void define_forwarder(ModuleCodegen& mc, uint32_t i, const ir::FuncType& t) {
   llvm::LLVMContext& c = mc.ctx;
   llvm::Type* ptr = llvm::PointerType::get(c, 0);
   llvm::Type* i32 = llvm::Type::getInt32Ty(c);
-  llvm::Type* i64 = llvm::Type::getInt64Ty(c);
   llvm::IRBuilder<> b(llvm::BasicBlock::Create(c, "entry", f));
   const size_t n = std::max<size_t>({t.params.size(), t.results.size(), 1});
-  llvm::Value* slots = b.CreateAlloca(i64, b.getInt32(static_cast<uint32_t>(n)));
-  for (size_t k = 0; k < t.params.size(); ++k) {
-    llvm::Value* v = f->getArg(static_cast<unsigned>(k + 1));
-    switch (t.params[k]) {
-      case ir::ValType::I32: v = b.CreateZExt(v, i64); break;
-      case ir::ValType::F32: v = b.CreateZExt(b.CreateBitCast(v, i32), i64); break;
-      case ir::ValType::F64: v = b.CreateBitCast(v, i64); break;
-      default: break;
-    }
-    b.CreateStore(v, b.CreateConstInBoundsGEP1_64(i64, slots, k));
-  }
+  llvm::Value* slots = b.CreateAlloca(llvm::Type::getInt64Ty(c), b.getInt32(static_cast<uint32_t>(n)));
+  std::vector<llvm::Value*> params;
+  for (size_t k = 0; k < t.params.size(); ++k) params.push_back(f->getArg(static_cast<unsigned>(k + 1)));
+  mc.store_slots(b, slots, params, t.params);
   llvm::Value* status = b.CreateCall(mc.rt("skiff_rt_call", i32, {ptr, i32, ptr}),
                                      {f->getArg(0), b.getInt32(mc.wasm.imported_funcs + i), slots});
   auto* bad = llvm::BasicBlock::Create(c, "trapped", f);
@@ -123,20 +104,7 @@ void define_forwarder(ModuleCodegen& mc, uint32_t i, const ir::FuncType& t) {
   b.CreateCall(mc.rt("skiff_rt_trap", b.getVoidTy(), {i32}), {status})->setDoesNotReturn();
   b.CreateUnreachable();
   b.SetInsertPoint(good);
-  if (t.results.empty()) {
-    b.CreateRetVoid();
-    return;
-  }
-  llvm::Value* agg = t.results.size() == 1 ? nullptr : llvm::UndefValue::get(f->getReturnType());
-  for (size_t k = 0; k < t.results.size(); ++k) {
-    llvm::Value* v = b.CreateLoad(mc.type_of(t.results[k]), b.CreateConstInBoundsGEP1_64(i64, slots, k));
-    if (!agg) {
-      b.CreateRet(v);
-      return;
-    }
-    agg = b.CreateInsertValue(agg, v, {static_cast<unsigned>(k)});
-  }
-  b.CreateRet(agg);
+  mc.return_values(b, f, mc.load_slots(b, slots, t.results));
 }
 
 }  // namespace

@@ -29,7 +29,7 @@ namespace skiff::engine::native {
 std::string_view skiff_build_id();
 
 // "+sse3,+ssse3,..." for the tracked extensions this CPU (and OS) has.
-std::string host_features();
+const std::string& host_features();
 // Whether every "+name" in `features` is available here.
 bool features_supported(std::string_view features);
 
@@ -58,7 +58,9 @@ std::vector<uint8_t> write_artifact(const ArtifactInfo& info, std::span<const ui
 // MalformedObject for anything that is not a whole, well-formed artifact.
 Result<Artifact> parse_artifact(std::span<const uint8_t> bytes);
 // ArtifactMismatch, saying what differs, unless `a` was made by this skiff (version and
-// code format) for `settings`, for features this CPU has, from the module it carries.
+// code format) for `settings` and features this CPU has. Whether its code is of a given
+// module is the caller's check: the module's hash against info.module_hash (hashing
+// the module once, where the module is).
 Result<void> check_artifact(const Artifact& a, std::string_view settings);
 
 // The on-disk cache of compiled code: DIR/<key>.skf, where the key hashes the module's

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,6 +10,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+
+#include "platform/file.h"
 
 extern char** environ;
 
@@ -28,30 +29,12 @@ struct Fd {
   }
 };
 
-Result<void> write_all(int fd, std::span<const uint8_t> bytes) {
-  size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return Error(ErrorCode::IoError, kNoOffset, std::string("writing the module for the compiler: ") + std::strerror(errno));
-    done += static_cast<size_t>(n);
-  }
-  return ok();
-}
-
-Result<std::vector<uint8_t>> read_all(int fd) {
-  struct stat st{};
-  if (::fstat(fd, &st) != 0) return Error(ErrorCode::IoError, kNoOffset, "fstat of the compiler's output");
-  std::vector<uint8_t> out(static_cast<size_t>(st.st_size));
-  size_t done = 0;
-  while (done < out.size()) {
-    const ssize_t n = ::pread(fd, out.data() + done, out.size() - done, static_cast<off_t>(done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    done += static_cast<size_t>(n);
-  }
-  out.resize(done);
-  return out;
+// What the child wrote to the memory file `f` (whose offset it shares), from the start.
+Result<std::vector<uint8_t>> written(Fd& f, const char* name) {
+  ::lseek(f.fd, 0, SEEK_SET);
+  const int fd = f.fd;
+  f.fd = -1;
+  return platform::ReadableFile::adopt(fd, name).read_all();
 }
 
 }  // namespace
@@ -77,7 +60,7 @@ Result<std::vector<uint8_t>> run_compiler(const std::string& path, std::span<con
   Fd out{::memfd_create("skiff-llvmc-out", MFD_CLOEXEC)};
   Fd err{::memfd_create("skiff-llvmc-err", MFD_CLOEXEC)};
   if (in.fd < 0 || out.fd < 0 || err.fd < 0) return unavailable(std::string("memfd_create: ") + std::strerror(errno));
-  SKIFF_TRY(write_all(in.fd, wasm));
+  SKIFF_TRY(platform::write_all(in.fd, wasm, "the module for the compiler"));
   ::lseek(in.fd, 0, SEEK_SET);
 
   std::vector<std::string> args{path, "--opt=" + std::to_string(req.opt_level)};
@@ -102,7 +85,7 @@ Result<std::vector<uint8_t>> run_compiler(const std::string& path, std::span<con
   while (::waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) return unavailable("waitpid: " + std::string(std::strerror(errno)));
   }
-  SKIFF_TRY_ASSIGN(std::vector<uint8_t> diag, read_all(err.fd));
+  SKIFF_TRY_ASSIGN(std::vector<uint8_t> diag, written(err, "the compiler's stderr"));
   std::string text(diag.begin(), diag.end());
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     while (!text.empty() && text.back() == '\n') text.pop_back();
@@ -116,7 +99,7 @@ Result<std::vector<uint8_t>> run_compiler(const std::string& path, std::span<con
       std::sscanf(text.c_str() + at, "stats: functions=%u compiled=%u seconds=%lf", &report->functions,
                   &report->compiled, &report->seconds);
   }
-  return read_all(out.fd);
+  return written(out, "the compiler's output");
 }
 
 }  // namespace skiff::engine::native

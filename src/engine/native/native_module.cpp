@@ -167,7 +167,6 @@ void run_entry(void* p) {
 }  // namespace
 
 Result<void> call(VmCtx& ctx, const void* entry, uint64_t* slots, void* machine, std::vector<uint32_t>* trace) {
-  install_trap_handlers();
   // Nested entries (compiled -> host -> compiled) keep the outer call's machine and bound.
   void* const outer_machine = ctx.machine;
   const uintptr_t outer_limit = ctx.stack_limit;
