@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "engine/binary/decoder.h"
+#include "engine/interp/interpreter.h"
 #include "engine/validate/validated_module.h"
 #include "platform/file.h"
 #include "skiff/compile.h"
@@ -103,6 +104,8 @@ int run(int argc, char** argv) {
   std::string wast_tier = "interp";
   wast->add_option("--tier", wast_tier, "Which tier runs the modules' functions: interp or llvm")
       ->check(CLI::IsMember({"interp", "llvm"}));
+  wast->add_option("--target-cpu", wopts.target_cpu,
+                   "LLVM tier: native (this CPU's extensions, the default) or portable (any x86-64)");
 
   tools::RunOptions ropts;
   std::string invoke;
@@ -200,6 +203,10 @@ int run(int argc, char** argv) {
   if (*compile_cmd) return tools::compile_module(copts, std::cout, std::cerr);
   if (*wast) {
     wopts.llvm = wast_tier == "llvm";
+    if (auto f = engine::interp::native_features(wopts.target_cpu); !f) {
+      std::cerr << "skiff wast: --target-cpu: " << f.error().context() << "\n";
+      return 2;
+    }
     return cmd_wast(scripts, wopts);
   }
   if (*serve_cmd) return tools::serve(sopts);

@@ -519,7 +519,11 @@ class ScriptState {
   Result<std::shared_ptr<const interp::CompiledModule>> compile(const std::string& file) const {
     SKIFF_TRY_ASSIGN(std::vector<uint8_t> bytes, platform::read_file((m_dir / file).string()));
     SKIFF_TRY_ASSIGN(std::shared_ptr<const interp::CompiledModule> cm, interp::compile(bytes));
-    if (m_opts.llvm) SKIFF_TRY(interp::compile_native(*cm));
+    if (m_opts.llvm) {
+      interp::NativeOptions nopts;
+      nopts.cpu = m_opts.target_cpu;
+      SKIFF_TRY(interp::compile_native(*cm, nopts));
+    }
     return cm;
   }
 

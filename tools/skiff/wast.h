@@ -21,6 +21,7 @@ struct WastOptions {
   bool strict_messages = false;  // a rejection with a different message is a failure
   bool verbose = false;          // print message mismatches, spectest prints, trap backtraces
   bool llvm = false;             // --tier llvm: modules' functions compiled by the LLVM tier
+  std::string target_cpu;        // with llvm: native (default) or portable (interp::NativeOptions)
 };
 
 struct WastSummary {

@@ -97,14 +97,6 @@ void ModuleCodegen::return_values(llvm::IRBuilder<>& b, llvm::Function* f, std::
   }
 }
 
-bool supported_type(const ir::FuncType& t) {
-  for (ValType v : t.params)
-    if (v == ValType::V128) return false;
-  for (ValType v : t.results)
-    if (v == ValType::V128) return false;
-  return true;
-}
-
 // --- per function -------------------------------------------------------------------------
 
 FuncCompiler::FuncCompiler(ModuleCodegen& mc, const validate::ModuleEnv& env)
@@ -159,7 +151,6 @@ void FuncCompiler::begin_function(uint32_t defined_index) {
   m_dead = false;
   m_fuel_cost = m_fuel_cmp = nullptr;
   m_fuel_count = 0;
-  if (!supported_type(*m_type)) m_unsupported = true;
 
   m_entry = new_block("entry");
   m_b.SetInsertPoint(m_entry);
@@ -169,7 +160,6 @@ void FuncCompiler::begin_function(uint32_t defined_index) {
 
   const std::span<const ValType> locals = m_walker.local_types();
   for (size_t i = 0; i < locals.size(); ++i) {
-    if (locals[i] == ValType::V128) m_unsupported = true;
     llvm::AllocaInst* a = m_b.CreateAlloca(m_mc.type_of(locals[i]));
     m_locals.push_back(a);
   }
@@ -434,7 +424,7 @@ void FuncCompiler::on_call(ir::FuncIdx f) {
   const size_t n = t.params.size();
   std::vector<Value*> args(m_stack.end() - static_cast<ptrdiff_t>(n), m_stack.end());
   m_stack.resize(m_stack.size() - n);
-  if (f.value >= wm.imported_funcs && supported_type(t)) {
+  if (f.value >= wm.imported_funcs) {
     args.insert(args.begin(), m_vmctx);
     llvm::CallInst* call = m_b.CreateCall(m_mc.typed[f.value - wm.imported_funcs], args);
     push_all(m_mc.unpack_results(m_b, call, t.results.size()));
@@ -554,15 +544,14 @@ FuncCompiler::Value* FuncCompiler::global_ptr(uint32_t index) {
 void FuncCompiler::on_global(Opcode op, uint32_t index) {
   if (m_dead) return;
   const ValType t = m_mc.wasm.globals[index].type;
-  if (t == ValType::V128) return unsupported();
   Value* p = global_ptr(index);
-  if (op == Opcode::GlobalGet) push(m_b.CreateLoad(m_mc.type_of(t), p));
-  else m_b.CreateStore(pop(), p);
+  // RawValue is 8-byte aligned, a v128 too.
+  if (op == Opcode::GlobalGet) push(m_b.CreateAlignedLoad(m_mc.type_of(t), p, llvm::Align(8)));
+  else m_b.CreateAlignedStore(pop(), p, llvm::Align(8));
 }
 
-void FuncCompiler::on_select(ValType t) {
+void FuncCompiler::on_select(ValType) {
   if (m_dead) return;
-  if (t == ValType::V128) return unsupported();
   Value* cond = pop();
   Value* b = pop();
   Value* a = pop();
@@ -640,7 +629,7 @@ void FuncCompiler::on_memory(Opcode op, const validate::MemArg& ma) {
     case Opcode::I64Store8: a = {m_i8, m_i64, false, true}; break;
     case Opcode::I64Store16: a = {m_b.getInt16Ty(), m_i64, false, true}; break;
     case Opcode::I64Store32: a = {m_i32, m_i64, false, true}; break;
-    default: return unsupported();  // SIMD loads and stores
+    default: return simd_memory(op, ma);
   }
   if (a.store) {
     Value* v = pop();
@@ -782,16 +771,13 @@ FuncCompiler::Value* FuncCompiler::trunc_checked(Value* x, Opcode op) {
 
 void FuncCompiler::on_simple(Opcode op) {
   if (m_dead) return;
-  if (ir::op_info(op).prefix == 0xFD) return unsupported();
+  if (ir::op_info(op).prefix == 0xFD) return simd_simple(op);
   using I = llvm::Intrinsic::ID;
   // Wasm arithmetic turns a signaling NaN into a quiet one. LLVM does not model
   // signaling NaNs: it folds x*1, x/1, x-0, -0-x (to fneg) and fptrunc(fpext x) to
   // their operand, and its minimum/maximum return a NaN operand as it is. Those cases
   // get a NaN check that quiets by adding the value to itself (canonicalize has no x86
   // lowering in LLVM 19); arithmetic on other values quiets in hardware.
-  auto quiet = [&](Value* v) {
-    return m_b.CreateSelect(m_b.CreateFCmpUNO(v, v), m_b.CreateFAdd(v, v), v);
-  };
   auto identity_operand = [](Value* v) {
     auto* c = llvm::dyn_cast<llvm::ConstantFP>(v);
     if (!c) return false;

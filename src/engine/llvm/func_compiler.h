@@ -11,8 +11,9 @@
 // to imports, through tables, or to functions this tier does not compile go through the
 // slot ABI and a runtime function (native/vmctx.h).
 //
-// Not yet lowered: SIMD128. A body that uses it (or v128 values at all) is reported
-// unsupported and stays in the interpreter; callers reach it through the slot ABI.
+// v128 values travel as <2 x i64> and are bitcast to each instruction's lane shape
+// (simd_compiler.cpp). A body this tier cannot lower is reported unsupported and stays
+// in the interpreter; callers reach it through the slot ABI.
 
 #include <cstdint>
 #include <span>
@@ -43,6 +44,8 @@ struct ModuleCodegen {
   llvm::Module& module;
   const ir::Module& wasm;
   CodegenOptions opts;
+  // The target has SSSE3 (pshufb, for i8x16.swizzle).
+  bool ssse3 = false;
   // Typed function of each defined function ("f<i>"): ret(ptr ctx, params...).
   std::vector<llvm::Function*> typed;
   // Runtime functions (declared on first use).
@@ -58,9 +61,6 @@ struct ModuleCodegen {
   std::vector<llvm::Value*> unpack_results(llvm::IRBuilder<>& b, llvm::Value* ret, size_t count);
   void return_values(llvm::IRBuilder<>& b, llvm::Function* f, std::span<llvm::Value* const> values);
 };
-
-// True when this tier can lower every value of `t`.
-bool supported_type(const ir::FuncType& t);
 
 class FuncCompiler {
  public:
@@ -87,12 +87,12 @@ class FuncCompiler {
   void on_global(ir::Opcode op, uint32_t index);
   void on_select(ir::ValType t);
   void on_const(ir::Opcode op, uint64_t bits);
-  void on_v128_const(const ir::V128&) { unsupported(); }
+  void on_v128_const(const ir::V128& v);
   void on_simple(ir::Opcode op);
   void on_memory(ir::Opcode op, const validate::MemArg& ma);
-  void on_lane(ir::Opcode, uint8_t) { unsupported(); }
-  void on_memory_lane(ir::Opcode, const validate::MemArg&, uint8_t) { unsupported(); }
-  void on_shuffle(const uint8_t*) { unsupported(); }
+  void on_lane(ir::Opcode op, uint8_t lane);
+  void on_memory_lane(ir::Opcode op, const validate::MemArg& ma, uint8_t lane);
+  void on_shuffle(const uint8_t* lanes);
   void on_ref_null(ir::ValType t);
   void on_ref_func(ir::FuncIdx f);
   void on_other(ir::Opcode op, uint32_t a = 0, uint32_t b = 0);
@@ -142,6 +142,18 @@ class FuncCompiler {
   Value* trunc_checked(Value* x, ir::Opcode op);
   Value* intrinsic(llvm::Intrinsic::ID id, std::initializer_list<Value*> args, std::initializer_list<llvm::Type*> types);
   Value* to_i32(Value* b) { return m_b.CreateZExt(b, m_i32); }
+  // Wasm arithmetic quiets a signaling NaN; see on_simple for where LLVM does not.
+  Value* quiet(Value* v) { return m_b.CreateSelect(m_b.CreateFCmpUNO(v, v), m_b.CreateFAdd(v, v), v); }
+  // SIMD128 (simd_compiler.cpp): the 0xFD instructions without immediates, and loads
+  // and stores of v128 values.
+  void simd_simple(ir::Opcode op);
+  void simd_memory(ir::Opcode op, const validate::MemArg& ma);
+  llvm::FixedVectorType* vec(llvm::Type* lane, unsigned n) { return llvm::FixedVectorType::get(lane, n); }
+  // The v128 on top of the stack as `t`, and a value of any 16-byte type pushed as v128.
+  Value* pop_as(llvm::Type* t) { return m_b.CreateBitCast(pop(), t); }
+  void push_v128(Value* v) { push(m_b.CreateBitCast(v, m_mc.type_of(ir::ValType::V128))); }
+  // Lanes [first, first + n) of x.
+  Value* lanes(Value* x, unsigned first, unsigned n);
   // A dropped memory load must still trap when out of bounds, and LLVM deletes loads
   // nothing uses: volatile keeps it.
   void keep_if_load(Value* v);

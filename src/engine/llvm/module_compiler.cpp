@@ -135,7 +135,8 @@ Result<std::vector<uint8_t>> compile_partition(const ir::Module& wm, const valid
   module.setTargetTriple(kTriple);
   module.setDataLayout(tm->createDataLayout());
 
-  ModuleCodegen mc{ctx, module, wm, opts.codegen, {}};
+  ModuleCodegen mc{ctx, module, wm, opts.codegen, false, {}};
+  mc.ssse3 = opts.features.find("+ssse3") != std::string::npos;
   const uint32_t n = wm.defined_funcs();
   for (uint32_t i = 0; i < n; ++i) {
     const ir::FuncType& t = wm.func_type(ir::FuncIdx(wm.imported_funcs + i));
@@ -154,18 +155,17 @@ Result<std::vector<uint8_t>> compile_partition(const ir::Module& wm, const valid
   for (uint32_t i = begin; i < end; ++i) {
     const ir::FuncType& t = wm.func_type(ir::FuncIdx(wm.imported_funcs + i));
     bool lowered = false;
-    if (supported_type(t)) {
+    if (i >= opts.interpreted.size() || !opts.interpreted[i]) {
       SKIFF_TRY_ASSIGN(lowered, fc.compile(i));
     }
     if (lowered) {
       define_slot_entry(mc, i, t);
       ++*compiled;
-    } else if (supported_type(t)) {
+    } else {
       define_forwarder(mc, i, t);
     }
   }
-  // Functions of other partitions, and those with v128 in their type (nothing here
-  // calls them directly), stay declarations; unused ones go.
+  // Functions of other partitions stay declarations; unused ones go.
   for (llvm::Function* f : mc.typed)
     if (f->isDeclaration() && f->use_empty()) f->eraseFromParent();
   {

@@ -24,6 +24,9 @@ struct CompileOptions {
   // Functions compiled in this many partitions on as many threads, joined by `ld.lld -r`
   // (0: one per core, at most 8, once the code passes kParallelCodeBytes; else 1).
   unsigned partitions = 0;
+  // Defined functions (by defined index) left to the interpreter: their bodies call it
+  // through the slot ABI. Functions past the end are compiled.
+  std::vector<bool> interpreted;
 };
 inline constexpr uint64_t kParallelCodeBytes = 64 * 1024;
 
