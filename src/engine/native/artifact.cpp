@@ -2,7 +2,12 @@
 
 #include <cpuid.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
+// The one-shot SHA-256 context API: OpenSSL 3 deprecates it in favour of EVP, whose
+// first use loads the configuration and the default provider (about 0.5 ms, more than
+// the rest of an artifact's start-up). The digest code is the same (SHA-NI where the
+// CPU has it).
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/sha.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -41,9 +46,22 @@ constexpr Feature kFeatures[] = {
     {"lzcnt", 0x80000001, 2, 5},
 };
 
-bool os_saves_ymm() {
-  unsigned a = 0, b = 0, c = 0, d = 0;
-  if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 27))) return false;  // OSXSAVE
+// ebx, ecx, edx of each leaf kFeatures uses. cpuid exits to the hypervisor in a VM (a
+// few microseconds each), so each leaf is asked once.
+struct CpuidLeaves {
+  unsigned leaf1[4] = {}, leaf7[4] = {}, ext1[4] = {};
+  CpuidLeaves() {
+    const unsigned max = __get_cpuid_max(0, nullptr);
+    const unsigned max_ext = __get_cpuid_max(0x80000000, nullptr);
+    if (max >= 1) __cpuid_count(1, 0, leaf1[0], leaf1[1], leaf1[2], leaf1[3]);
+    if (max >= 7) __cpuid_count(7, 0, leaf7[0], leaf7[1], leaf7[2], leaf7[3]);
+    if (max_ext >= 0x80000001) __cpuid_count(0x80000001, 0, ext1[0], ext1[1], ext1[2], ext1[3]);
+  }
+  const unsigned* of(unsigned leaf) const { return leaf == 1 ? leaf1 : leaf == 7 ? leaf7 : ext1; }
+};
+
+bool os_saves_ymm(const CpuidLeaves& c) {
+  if (!(c.leaf1[2] & (1u << 27))) return false;  // OSXSAVE
   uint32_t lo = 0, hi = 0;
   __asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
   return (lo & 6) == 6;
@@ -111,12 +129,11 @@ std::string_view skiff_build_id() { return "skiff 0.1.0 codegen " SKIFF_CODEGEN_
 
 // The tracked extensions this CPU (and OS) has.
 static std::string detect_features() {
-  const bool ymm = os_saves_ymm();
+  const CpuidLeaves leaves;
+  const bool ymm = os_saves_ymm(leaves);
   std::string out;
   for (const Feature& f : kFeatures) {
-    unsigned r[4] = {0, 0, 0, 0};
-    if (!__get_cpuid_count(f.leaf, 0, &r[0], &r[1], &r[2], &r[3])) continue;
-    if (!(r[f.reg] & (1u << f.bit))) continue;
+    if (!(leaves.of(f.leaf)[f.reg] & (1u << f.bit))) continue;
     const std::string_view name = f.name;
     if ((name == "avx" || name == "avx2" || name == "fma" || name == "f16c") && !ymm) continue;
     if (!out.empty()) out += ',';
@@ -146,8 +163,10 @@ bool features_supported(std::string_view features) {
 
 Sha256 sha256(std::span<const uint8_t> bytes) {
   Sha256 h{};
-  unsigned len = 0;
-  EVP_Digest(bytes.data(), bytes.size(), h.data(), &len, EVP_sha256(), nullptr);
+  SHA256_CTX ctx;
+  SHA256_Init(&ctx);
+  SHA256_Update(&ctx, bytes.data(), bytes.size());
+  SHA256_Final(h.data(), &ctx);
   return h;
 }
 
