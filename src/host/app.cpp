@@ -59,8 +59,8 @@ Result<std::unique_ptr<App>> App::load(const AppConfig& config, KvStore* kv) {
     nopts.cache_dir = engine::native::ArtifactCache::default_dir();
     if (auto r = interp::compile_native(*app->m_code, nopts); !r)
       return app_error(config, config.module + ": " + r.error().to_string());
-  } else if (config.tier != "interp") {
-    return app_error(config, "unknown tier \"" + config.tier + "\" (interp or llvm)");
+  } else if (config.tier != "interp" && config.tier != "auto") {
+    return app_error(config, "unknown tier \"" + config.tier + "\" (interp, llvm or auto)");
   }
 
   const bool has_native = exports_func(m, kNativeExport);

@@ -39,6 +39,8 @@ class App {
   HandlerKind handler() const { return m_handler; }
   const engine::runtime::InstancePre& pre() const { return *m_pre; }
   const engine::interp::CompiledModule& code() const { return *m_code; }
+  // The same, shared (null for a builtin): what a background compile holds on to.
+  const std::shared_ptr<const engine::interp::CompiledModule>& shared_code() const { return m_code; }
   // `module = "builtin:hello"`: no module at all; the server answers "Hello, world!"
   // itself through the same request path. The baseline bench/serve.sh measures the
   // sandbox against (a native handler in the same server).

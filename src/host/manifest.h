@@ -69,8 +69,9 @@ struct AppConfig {
   std::vector<std::pair<std::string, std::string>> env;  // in manifest order
   std::map<std::string, std::string, std::less<>> config;  // found by string_view, no copy
   uint32_t line = 0;  // where the [[app]] table starts, for later errors
-  // Which tier runs the app's functions: "interp", or "llvm" (compiled once at load,
-  // through the compiled-code cache). Set by `skiff serve --tier`.
+  // Which tier runs the app's functions: "interp", "llvm" (compiled once at load,
+  // through the compiled-code cache) or "auto" (the interpreter serves while the
+  // server's TierUp compiles in the background). Set by `skiff serve --tier`.
   std::string tier = "interp";
 };
 

@@ -29,6 +29,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include "engine/interp/tier_up.h"
 #include "engine/runtime/memory_pool.h"
 #include "engine/runtime/watchdog.h"
 #include "host/app.h"
@@ -146,6 +147,8 @@ struct Server::Impl {
   Manifest manifest;
   ServeOptions opts;
   Log log;
+  // --tier auto: compiles the apps after the server starts serving them interpreted.
+  std::optional<engine::interp::TierUp> tier_up;
   Metrics metrics;
   std::unique_ptr<KvStore> kv;
   std::vector<std::unique_ptr<AppSlot>> apps;
@@ -645,6 +648,26 @@ Result<std::unique_ptr<Server>> Server::create(Manifest manifest, const ServeOpt
   s.apps.reserve(s.manifest.apps.size());
   for (const AppConfig& ac : s.manifest.apps) {
     SKIFF_TRY_ASSIGN(std::unique_ptr<App> app, App::load(ac, s.kv.get()));
+    if (ac.tier == "auto" && app->shared_code()) {
+      if (!s.tier_up) {
+        engine::interp::NativeOptions nopts;
+        nopts.cache_dir = engine::native::ArtifactCache::default_dir();
+        s.tier_up.emplace(nopts);
+      }
+      Log* log = &s.log;
+      s.tier_up->enqueue(app->shared_code(), [log, name = ac.name](const Result<engine::native::CompileReport>& r) {
+        std::string f = r ? "\"level\":\"info\",\"app\":" : "\"level\":\"error\",\"app\":";
+        json_quote(f, name);
+        f += ",\"event\":\"tier_up\"";
+        if (r) {
+          f += ",\"compiled\":" + std::to_string(r->compiled) + ",\"functions\":" + std::to_string(r->functions);
+        } else {
+          f += ",\"detail\":";
+          json_quote(f, r.error().to_string() + " (the app stays in the interpreter)");
+        }
+        log->write(f);
+      });
+    }
     auto slot = std::make_unique<AppSlot>();
     slot->app = std::move(app);
     slot->gate = std::make_unique<Dispatcher::Gate>(ac.limits.max_concurrent, ac.limits.max_queue);

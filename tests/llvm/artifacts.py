@@ -8,13 +8,16 @@ Checks, each with the exit code and the message a user sees:
   - an artifact compiled without --interruptible is refused by `run --timeout`;
   - a truncated artifact and a module hash that does not match are refused;
   - `run --tier llvm` fills the cache, the next run uses it, and a damaged entry is
-    compiled again instead of being used.
+    compiled again instead of being used;
+  - `run --tier auto` and `wast --tier auto` never wait for the compiler: a compile
+    still running when they end is stopped, and its process is gone.
 """
 import os
 import pathlib
 import subprocess
 import sys
 import tempfile
+import time
 
 failures = 0
 
@@ -79,6 +82,36 @@ def main():
         rc, out, err = run([skiff, "run", "--tier", "llvm", wasm, "--invoke", "add", "40", "2"], env)
         check(rc == 0 and out == ref[1] and entries[0].stat().st_size > 100,
               f"a damaged entry is compiled again: {rc} {out}{err}")
+
+        # --tier auto with a compiler that never finishes.
+        pidfile = os.path.join(tmp, "llvmc.pid")
+        slow = os.path.join(tmp, "slow-llvmc")
+        pathlib.Path(slow).write_text(f"#!/bin/sh\necho $$ >> {pidfile}\nexec sleep 60\n")
+        os.chmod(slow, 0o755)
+        env_slow = dict(env, SKIFF_LLVMC=slow, SKIFF_CACHE_DIR=os.path.join(tmp, "cache-slow"))
+        t0 = time.monotonic()
+        rc, out, err = run([skiff, "run", "--tier", "auto", wasm, "--invoke", "add", "40", "2"], env_slow)
+        check(rc == 0 and out == ref[1] and time.monotonic() - t0 < 10,
+              f"run --tier auto answers without waiting for the compiler: {rc} {out}{err}")
+        # A guest that spins for 1 s: the compiler is surely running when the run ends.
+        spin = str(fixtures / "interrupt.wasm")
+        rc, out, err = run([skiff, "run", "--tier", "auto", "--timeout", "1s", spin, "--invoke", "spin"], env_slow)
+        check(rc == 134 and "deadline" in err, f"the spinning guest is stopped at its deadline: {rc} {err.strip()}")
+        pids = [int(p) for p in pathlib.Path(pidfile).read_text().split()] if os.path.exists(pidfile) else []
+        check(len(pids) >= 1 and not any(os.path.exists(f"/proc/{p}") for p in pids),
+              f"the compile running at exit was started and its process is gone: {pids}")
+        script = os.path.join(tmp, "s.json")
+        pathlib.Path(script).write_text('{"commands":[{"type":"module","line":1,"filename":"m.wasm"},'
+                                        '{"type":"assert_return","line":2,"action":{"type":"invoke","field":"add",'
+                                        '"args":[{"type":"i32","value":"40"},{"type":"i32","value":"2"}]},'
+                                        '"expected":[{"type":"i32","value":"42"}]}]}')
+        pathlib.Path(tmp, "m.wasm").write_bytes(pathlib.Path(wasm).read_bytes())
+        t0 = time.monotonic()
+        rc, out, err = run([skiff, "wast", "--tier", "auto", script], env_slow)
+        check(rc == 0 and "2 passed, 0 failed" in out and time.monotonic() - t0 < 10,
+              f"wast --tier auto runs the script without waiting for the compiler: {rc} {out}{err}")
+        pids = [int(p) for p in pathlib.Path(pidfile).read_text().split()] if os.path.exists(pidfile) else []
+        check(not any(os.path.exists(f"/proc/{p}") for p in pids), f"no compiler process is left: {pids}")
     print(f"{failures} failures")
     return 1 if failures else 0
 

@@ -916,3 +916,59 @@ def case_single_module(env: Env) -> None:
     s = env.serve(m, listen=None)
     C.eq(get(s.port, "/").status, 200, "the manifest's listen = 127.0.0.1:0")
     s.stop_clean()
+
+
+def case_tier_auto(env: Env) -> None:
+    """--tier auto: the app answers at once from the interpreter while the LLVM tier
+    compiles it in the background; a log line says when the compiled code took over, and
+    answers stay the same. Without a compiler the app keeps being served interpreted and
+    the log says why. A compile still running at SIGTERM does not hold up the drain."""
+    os.environ["SKIFF_CACHE_DIR"] = os.path.join(env.tmp, "cache")  # never the user's
+    wasm = env.guest("cgi_dump")
+    s = env.serve(wasm, "--tier", "auto", "--threads", "1")
+    first = parse_dump(get(s.port, "/a?x=1").body)
+    C.eq(first["vars"]["PATH_INFO"], "/a", "answered before the compile finished (or without waiting for it)")
+    e = s.wait_log(lambda e: e.get("event") == "tier_up", timeout=60)
+    C.require(e is not None, f"a tier_up log line ({s.stderr()[-2000:]})")
+    C.eq(e.get("level"), "info", f"the compile succeeded ({e})")
+    C.check(e.get("compiled", 0) > 0 and e.get("compiled") == e.get("functions"), f"every function compiled ({e})")
+    for _ in range(20):
+        d = parse_dump(get(s.port, "/a?x=1").body)
+        C.eq((d["vars"]["PATH_INFO"], d["args"]), (first["vars"]["PATH_INFO"], first["args"]),
+             "the compiled app answers as the interpreted one did")
+    s.stop_clean()
+
+    # Empty caches from here on: the first server filled its own.
+    os.environ["SKIFF_CACHE_DIR"] = os.path.join(env.tmp, "cache2")
+    os.environ["SKIFF_LLVMC"] = "/nonexistent/skiff-llvmc"
+    try:
+        s = env.serve(wasm, "--tier", "auto")
+        e = s.wait_log(lambda e: e.get("event") == "tier_up", timeout=30)
+        C.require(e is not None, "a tier_up log line without a compiler")
+        C.check(e.get("level") == "error" and "skiff-llvmc" in e.get("detail", "") and
+                "stays in the interpreter" in e.get("detail", ""), f"says why and what happens ({e})")
+        C.eq(get(s.port, "/b").status, 200, "still served, interpreted")
+        s.stop_clean()
+    finally:
+        del os.environ["SKIFF_LLVMC"]
+
+    # A compiler that never finishes: the drain does not wait for it, and it is ended.
+    pidfile = os.path.join(env.tmp, "llvmc.pid")
+    slow = env.write("slow-llvmc", f"#!/bin/sh\necho $$ > {pidfile}\nexec sleep 60\n")
+    os.chmod(slow, 0o755)
+    os.environ["SKIFF_CACHE_DIR"] = os.path.join(env.tmp, "cache3")
+    os.environ["SKIFF_LLVMC"] = slow
+    try:
+        s = env.serve(wasm, "--tier", "auto")
+        C.eq(get(s.port, "/c").status, 200, "served while the compiler runs")
+        deadline = time.monotonic() + 10
+        while not os.path.exists(pidfile) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        C.require(os.path.exists(pidfile), "the compiler was started")
+        t0 = time.monotonic()
+        s.stop_clean()
+        C.check(time.monotonic() - t0 < 10, "the drain did not wait for the compile")
+        pid = int(open(pidfile).read().strip() or 0)
+        C.check(pid > 0 and not os.path.exists(f"/proc/{pid}"), "the compiler process is gone")
+    finally:
+        del os.environ["SKIFF_LLVMC"]

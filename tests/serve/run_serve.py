@@ -52,6 +52,7 @@ CASES = {
     "drain": case_drain,
     "bad_config": case_bad_config,
     "single_module": case_single_module,
+    "tier_auto": case_tier_auto,
 }
 
 

@@ -102,8 +102,10 @@ int run(int argc, char** argv) {
   wast->add_flag("--strict-messages", wopts.strict_messages, "Fail rejections whose message differs from the suite's");
   wast->add_flag("-v,--verbose", wopts.verbose, "Print message mismatches and skipped commands");
   std::string wast_tier = "interp";
-  wast->add_option("--tier", wast_tier, "Which tier runs the modules' functions: interp or llvm")
-      ->check(CLI::IsMember({"interp", "llvm"}));
+  wast->add_option("--tier", wast_tier,
+                   "Which tier runs the modules' functions: interp, llvm (each module compiled before it runs) "
+                   "or auto (interpreted while compiled in the background, swapped in when ready)")
+      ->check(CLI::IsMember({"interp", "llvm", "auto"}));
   wast->add_option("--target-cpu", wopts.target_cpu,
                    "LLVM tier: native (this CPU's extensions, the default) or portable (any x86-64)");
 
@@ -162,8 +164,9 @@ int run(int argc, char** argv) {
       ->check(CLI::Range(1, 1024));
   serve_cmd->add_flag("--no-access-log", sopts.no_access_log, "Do not log one line per request");
   serve_cmd->add_option("--tier", sopts.tier,
-                        "Which tier runs the apps: interp, or llvm (compiled at start, through the cache)")
-      ->check(CLI::IsMember({"interp", "llvm"}));
+                        "Which tier runs the apps: interp, llvm (compiled before serving, through the cache) "
+                        "or auto (serve at once from the interpreter; compiled code takes over when ready)")
+      ->check(CLI::IsMember({"interp", "llvm", "auto"}));
 
   // `skiff run [OPTIONS] FILE ARGS...`: everything after FILE is the guest's, even when
   // it looks like an option, so FILE ends what CLI11 parses -- unless --invoke follows
@@ -202,7 +205,7 @@ int run(int argc, char** argv) {
   if (*validate) return cmd_validate(path);
   if (*compile_cmd) return tools::compile_module(copts, std::cout, std::cerr);
   if (*wast) {
-    wopts.llvm = wast_tier == "llvm";
+    wopts.tier = wast_tier;
     if (auto f = engine::interp::native_features(wopts.target_cpu); !f) {
       std::cerr << "skiff wast: --target-cpu: " << f.error().context() << "\n";
       return 2;

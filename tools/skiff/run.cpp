@@ -15,6 +15,7 @@
 
 #include "base/units.h"
 #include "engine/interp/interpreter.h"
+#include "engine/interp/tier_up.h"
 #include "engine/runtime/linker.h"
 #include "engine/runtime/store.h"
 #include "engine/runtime/watchdog.h"
@@ -323,13 +324,9 @@ int run_module(const RunOptions& opts, std::ostream& out, std::ostream& err) {
   code.interruptible = timeout_ns.has_value();
   code.fuel = opts.fuel.has_value();
   // The background compile of --tier auto; a run that returns (rather than ending the
-  // process) waits for it, so nothing outlives the module.
-  struct Joiner {
-    std::thread thread;
-    ~Joiner() {
-      if (thread.joinable()) thread.join();
-    }
-  } tier_up;
+  // process) cancels it if it is still going, so nothing outlives the module and a short
+  // program never waits for the compiler.
+  std::optional<interp::TierUp> tier_up;
   // An artifact from `skiff compile` carries the module and its compiled code.
   std::optional<engine::native::Artifact> artifact;
   if (engine::native::is_artifact(*bytes)) {
@@ -364,7 +361,7 @@ int run_module(const RunOptions& opts, std::ostream& out, std::ostream& err) {
         err << "skiff run: --target-cpu: " << f.error().context() << "\n";
         return kRunExitUsage;
       }
-      tier_up.thread = std::thread([module = *compiled, nopts] { (void)interp::compile_native(*module, nopts); });
+      tier_up.emplace(nopts).enqueue(*compiled);
     } else if (auto r = interp::compile_native(cm, nopts); !r) {
       report_error(err, path, r.error());
       return kRunExitError;
@@ -455,6 +452,7 @@ int run_module(const RunOptions& opts, std::ostream& out, std::ostream& err) {
   // short run: reservations unmapped, every allocation freed).
   auto done = [&](int status) {
     if (opts.exit_process) {
+      tier_up.reset();  // stops a compile still running: _exit skips destructors
       out.flush();
       err.flush();
       std::fflush(nullptr);

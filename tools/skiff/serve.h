@@ -11,7 +11,7 @@ struct ServeCliOptions {
   unsigned threads = 0;
   unsigned workers = 0;
   bool no_access_log = false;
-  std::string tier = "interp";  // --tier interp|llvm, for every app
+  std::string tier = "interp";  // --tier interp|llvm|auto, for every app
 };
 
 // Exit codes: 0 after a graceful drain, 1 for a bad manifest/module or a listen failure.

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/interp/interpreter.h"
+#include "engine/interp/tier_up.h"
 #include "engine/runtime/linker.h"
 #include "engine/runtime/store.h"
 #include "platform/file.h"
@@ -473,7 +474,13 @@ Result<void> spectest_print(void* env, rt::Caller&, uint64_t* slots) {
 class ScriptState {
  public:
   ScriptState(const std::filesystem::path& dir, const WastOptions& opts, std::ostream& out)
-      : m_dir(dir), m_opts(opts), m_out(out) {}
+      : m_dir(dir), m_opts(opts), m_out(out) {
+    if (opts.tier == "auto") {
+      interp::NativeOptions nopts;
+      nopts.cpu = opts.target_cpu;
+      m_tier_up.emplace(nopts);
+    }
+  }
 
   // https://github.com/WebAssembly/spec/blob/main/interpreter/README.md#spectest-host-module
   Result<void> add_spectest() {
@@ -519,10 +526,12 @@ class ScriptState {
   Result<std::shared_ptr<const interp::CompiledModule>> compile(const std::string& file) const {
     SKIFF_TRY_ASSIGN(std::vector<uint8_t> bytes, platform::read_file((m_dir / file).string()));
     SKIFF_TRY_ASSIGN(std::shared_ptr<const interp::CompiledModule> cm, interp::compile(bytes));
-    if (m_opts.llvm) {
+    if (m_opts.tier == "llvm") {
       interp::NativeOptions nopts;
       nopts.cpu = m_opts.target_cpu;
       SKIFF_TRY(interp::compile_native(*cm, nopts));
+    } else if (m_tier_up) {
+      m_tier_up->enqueue(cm);
     }
     return cm;
   }
@@ -610,6 +619,8 @@ class ScriptState {
   rt::Linker m_linker;
   std::map<std::string, rt::Instance*> m_named;
   rt::Instance* m_current = nullptr;
+  // --tier auto: the background compiler; the script's end cancels what is left.
+  mutable std::optional<interp::TierUp> m_tier_up;
 };
 
 }  // namespace

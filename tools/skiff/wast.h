@@ -20,8 +20,10 @@ namespace skiff::tools {
 struct WastOptions {
   bool strict_messages = false;  // a rejection with a different message is a failure
   bool verbose = false;          // print message mismatches, spectest prints, trap backtraces
-  bool llvm = false;             // --tier llvm: modules' functions compiled by the LLVM tier
-  std::string target_cpu;        // with llvm: native (default) or portable (interp::NativeOptions)
+  // --tier: interp; llvm (each module compiled by the LLVM tier before it runs); or auto
+  // (modules run in the interpreter while they compile in the background, in order).
+  std::string tier = "interp";
+  std::string target_cpu;        // llvm/auto: native (default) or portable (interp::NativeOptions)
 };
 
 struct WastSummary {

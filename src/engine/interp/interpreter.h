@@ -103,6 +103,7 @@ struct NativeOptions {
   std::string cpu;        // "" or "native": this CPU's features; "portable": baseline x86-64
   std::string cache_dir;  // the compiled-code cache ("": none); native::ArtifactCache
   unsigned partitions = 0;  // parallel compilation (native::CompileRequest)
+  native::CompileCancel* cancel = nullptr;  // optional: stops the compile from another thread
 };
 // The artifact settings string for `module`'s code options (artifacts and the cache).
 std::string native_settings(const CompiledModule& module);

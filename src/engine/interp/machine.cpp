@@ -63,6 +63,7 @@ Result<native::CompileReport> compile_native(const CompiledModule& module, const
     req.partitions = opts.partitions;
     req.interruptible = module.code_options().interruptible;
     req.fuel = module.code_options().fuel;
+    req.cancel = opts.cancel;
     SKIFF_TRY_ASSIGN(std::vector<uint8_t> object, native::run_compiler(compiler, wasm, req, &report));
     native::Artifact a;
     a.info = native::ArtifactInfo{hash, native::kCodeFormatVersion, std::string(native::skiff_build_id()), features, settings};

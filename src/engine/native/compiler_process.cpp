@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -54,8 +55,21 @@ Result<std::string> find_compiler() {
   return unavailable("skiff-llvmc was not found beside this executable (set SKIFF_LLVMC to its path)");
 }
 
+void CompileCancel::cancel() {
+  std::lock_guard lock(m_mutex);
+  m_cancelled = true;
+  if (m_child > 0) ::kill(m_child, SIGKILL);
+}
+
+bool CompileCancel::cancelled() const {
+  std::lock_guard lock(m_mutex);
+  return m_cancelled;
+}
+
 Result<std::vector<uint8_t>> run_compiler(const std::string& path, std::span<const uint8_t> wasm,
                                           const CompileRequest& req, CompileReport* report) {
+  auto cancelled = [] { return Error(ErrorCode::CompileFailed, kNoOffset, "compile cancelled"); };
+  if (req.cancel && req.cancel->cancelled()) return cancelled();
   Fd in{::memfd_create("skiff-llvmc-in", MFD_CLOEXEC)};
   Fd out{::memfd_create("skiff-llvmc-out", MFD_CLOEXEC)};
   Fd err{::memfd_create("skiff-llvmc-err", MFD_CLOEXEC)};
@@ -78,13 +92,27 @@ Result<std::vector<uint8_t>> run_compiler(const std::string& path, std::span<con
   posix_spawn_file_actions_adddup2(&fa, out.fd, 1);
   posix_spawn_file_actions_adddup2(&fa, err.fd, 2);
   pid_t pid = 0;
+  std::unique_lock cancel_lock = req.cancel ? std::unique_lock(req.cancel->m_mutex) : std::unique_lock<std::mutex>();
+  if (req.cancel && req.cancel->m_cancelled) return cancelled();
   const int rc = ::posix_spawn(&pid, path.c_str(), &fa, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
   if (rc != 0) return unavailable("cannot run " + path + ": " + std::strerror(rc));
+  if (req.cancel) {
+    req.cancel->m_child = pid;
+    cancel_lock.unlock();
+    // Wait without reaping, so cancel() never signals a pid that was reused.
+    siginfo_t info;
+    while (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR) {
+    }
+    cancel_lock.lock();
+    req.cancel->m_child = 0;
+    cancel_lock.unlock();
+  }
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) return unavailable("waitpid: " + std::string(std::strerror(errno)));
   }
+  if (req.cancel && req.cancel->cancelled()) return cancelled();
   SKIFF_TRY_ASSIGN(std::vector<uint8_t> diag, written(err, "the compiler's stderr"));
   std::string text(diag.begin(), diag.end());
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {

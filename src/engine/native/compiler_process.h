@@ -7,7 +7,10 @@
 // (both memory files, so no pipe can fill and deadlock); stderr carries its errors and
 // a last "stats:" line.
 
+#include <sys/types.h>
+
 #include <cstdint>
+#include <mutex>
 #include <span>
 #include <string>
 #include <vector>
@@ -16,12 +19,15 @@
 
 namespace skiff::engine::native {
 
+class CompileCancel;
+
 struct CompileRequest {
   std::string features;     // "+sse4.2,+avx2,...": what the code may use (artifact.h); "": baseline
   unsigned opt_level = 2;
   unsigned partitions = 0;  // 0: the compiler's choice (parallel for big modules)
   bool interruptible = false;
   bool fuel = false;
+  CompileCancel* cancel = nullptr;  // optional
 };
 
 struct CompileReport {
@@ -37,5 +43,21 @@ Result<std::string> find_compiler();
 // Compiles `wasm` (a valid module) with the compiler at `path`; the ELF object.
 Result<std::vector<uint8_t>> run_compiler(const std::string& path, std::span<const uint8_t> wasm,
                                           const CompileRequest& req, CompileReport* report = nullptr);
+
+// Stops compiles from another thread (a background tier-up at shutdown): cancel() ends
+// the compiler process in flight, if any, and makes later compiles through it fail at
+// once with CompileFailed.
+class CompileCancel {
+ public:
+  void cancel();
+  bool cancelled() const;
+
+ private:
+  friend Result<std::vector<uint8_t>> run_compiler(const std::string&, std::span<const uint8_t>,
+                                                   const CompileRequest&, CompileReport*);
+  mutable std::mutex m_mutex;
+  pid_t m_child = 0;  // running and not yet reaped: safe to signal
+  bool m_cancelled = false;
+};
 
 }  // namespace skiff::engine::native
