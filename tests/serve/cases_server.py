@@ -928,6 +928,7 @@ def case_tier_auto(env: Env) -> None:
     s = env.serve(wasm, "--tier", "auto", "--threads", "1")
     first = parse_dump(get(s.port, "/a?x=1").body)
     C.eq(first["vars"]["PATH_INFO"], "/a", "answered before the compile finished (or without waiting for it)")
+    # (A module as small as this one compiles whole at once: one tier_up line.)
     e = s.wait_log(lambda e: e.get("event") == "tier_up", timeout=60)
     C.require(e is not None, f"a tier_up log line ({s.stderr()[-2000:]})")
     C.eq(e.get("level"), "info", f"the compile succeeded ({e})")

@@ -3,15 +3,19 @@
 // stderr with "stats: functions=N compiled=M seconds=S". Exit 1 with a message for an
 // invalid module or a failed compile, 2 for bad arguments.
 //
-//   skiff-llvmc [--features=+sse4.2,+avx2,...] [--opt=0..3] [--partitions=N] [--interruptible] [--fuel] < in.wasm > out.o
+//   skiff-llvmc [--features=+sse4.2,+avx2,...] [--opt=0..3] [--partitions=N] [--interruptible] [--fuel]
+//               [--only=I,J,...] < in.wasm > out.o
+//   --only: compile these defined functions (indices); the others stay interpreted
 
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <csignal>
 
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,7 +26,7 @@
 namespace {
 
 int usage(const std::string& why) {
-  std::fprintf(stderr, "skiff-llvmc: %s\nusage: skiff-llvmc [--features=LIST] [--opt=0..3] [--partitions=N] [--interruptible] [--fuel] < in.wasm > out.o\n",
+  std::fprintf(stderr, "skiff-llvmc: %s\nusage: skiff-llvmc [--features=LIST] [--opt=0..3] [--partitions=N] [--interruptible] [--fuel] [--only=I,J,...] < in.wasm > out.o\n",
                why.c_str());
   return 2;
 }
@@ -35,6 +39,7 @@ int main(int argc, char** argv) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() == 1) return 1;
   llvm_tier::CompileOptions opts;
+  std::optional<std::string_view> only;  // defined functions to compile, "i,j,...": the rest stay interpreted
   for (int i = 1; i < argc; ++i) {
     const std::string_view a = argv[i];
     if (a.starts_with("--features=")) {
@@ -48,6 +53,8 @@ int main(int argc, char** argv) {
       opts.codegen.interruptible = true;
     } else if (a == "--fuel") {
       opts.codegen.fuel = true;
+    } else if (a.starts_with("--only=")) {
+      only = a.substr(7);
     } else {
       return usage("unknown argument " + std::string(a));
     }
@@ -64,6 +71,20 @@ int main(int argc, char** argv) {
   if (!vm) {
     std::fprintf(stderr, "skiff-llvmc: invalid module: %s\n", vm.error().to_string().c_str());
     return 1;
+  }
+  if (only) {
+    opts.interpreted.assign(vm->module().defined_funcs(), true);
+    size_t at = 0;
+    while (at < only->size()) {
+      size_t end = only->find(',', at);
+      if (end == std::string_view::npos) end = only->size();
+      uint32_t index = 0;
+      const auto [p, ec] = std::from_chars(only->data() + at, only->data() + end, index);
+      if (ec != std::errc() || p != only->data() + end || index >= opts.interpreted.size())
+        return usage("--only: \"" + std::string(only->substr(at, end - at)) + "\" is not a defined function's index");
+      opts.interpreted[index] = false;
+      at = end + 1;
+    }
   }
   llvm_tier::CompileStats stats;
   auto obj = llvm_tier::compile_object(*vm, opts, &stats);

@@ -323,6 +323,7 @@ int run_module(const RunOptions& opts, std::ostream& out, std::ostream& err) {
   interp::CodeOptions code;
   code.interruptible = timeout_ns.has_value();
   code.fuel = opts.fuel.has_value();
+  code.profile = *tier == interp::Tier::Auto;  // hot functions compile first
   // The background compile of --tier auto; a run that returns (rather than ending the
   // process) cancels it if it is still going, so nothing outlives the module and a short
   // program never waits for the compiler.

@@ -525,7 +525,9 @@ class ScriptState {
   // Decodes and validates `file` (beside the script).
   Result<std::shared_ptr<const interp::CompiledModule>> compile(const std::string& file) const {
     SKIFF_TRY_ASSIGN(std::vector<uint8_t> bytes, platform::read_file((m_dir / file).string()));
-    SKIFF_TRY_ASSIGN(std::shared_ptr<const interp::CompiledModule> cm, interp::compile(bytes));
+    interp::CodeOptions code;
+    code.profile = m_tier_up.has_value();
+    SKIFF_TRY_ASSIGN(std::shared_ptr<const interp::CompiledModule> cm, interp::compile(bytes, {}, code));
     if (m_opts.tier == "llvm") {
       interp::NativeOptions nopts;
       nopts.cpu = m_opts.target_cpu;

@@ -6,6 +6,7 @@
 // array of 8-byte slots; a v128 takes two), immediates, and branch offsets relative to
 // the offset word itself. Nothing is decoded at run time beyond reading these words.
 
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -29,6 +30,10 @@ struct CodeOptions {
   // deterministically at one check per loop iteration or call. Implies the
   // interruption checks.
   bool fuel = false;
+  // Hotness counts for tier-up (Tier::Auto): every function entry and loop head adds one
+  // to the function's CompiledFunc::hotness (a plain relaxed increment, no check). Not a
+  // setting of compiled code: the LLVM tier ignores it.
+  bool profile = false;
 };
 
 enum class XOp : uint16_t {
@@ -78,6 +83,9 @@ struct CompiledFunc {
   uint32_t local_slots = 0;   // params + declared locals; [param_slots, local_slots) start at zero
   uint32_t result_slots = 0;  // results leave in slots [0, result_slots)
   uint32_t frame_slots = 0;   // everything the frame uses, calls' argument areas included
+  // Entries plus loop iterations so far, with CodeOptions::profile. Threads sharing the
+  // module may lose each other's increments: it is a hint, not a count.
+  mutable std::atomic<uint32_t> hotness{0};
 };
 
 inline uint32_t slot_width(ir::ValType t) { return t == ir::ValType::V128 ? 2 : 1; }

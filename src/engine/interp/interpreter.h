@@ -72,9 +72,16 @@ class CompiledModule {
   // enters the compiled code, whoever calls it; the rest are still translated here when
   // first called. Safe while the module runs on other threads (tier-up): calls made
   // after the swap enter compiled code, activations already running finish as they
-  // are (their code is kept). At most once per module.
+  // are (their code is kept). Attaching again replaces what the new code compiles
+  // (tier-up in steps: hot functions first, then all); every attached object stays
+  // loaded as long as the module.
   void attach_native(std::shared_ptr<const native::NativeModule> code) const;
   const native::NativeModule* native_code() const { return m_native.load(std::memory_order_acquire); }
+  // The code attached last, or null: a newer object loads with it as its `previous`.
+  std::shared_ptr<const native::NativeModule> native_owner() const;
+  // Defined functions with a CodeOptions::profile count of at least `threshold`, that
+  // run in this tier (not attached compiled code); hottest first.
+  std::vector<uint32_t> hot_functions(uint32_t threshold) const;
 
  private:
   Result<const CompiledFunc*> translate(uint32_t defined_index) const;
@@ -90,7 +97,7 @@ class CompiledModule {
   mutable std::unique_ptr<Translator> m_translator;
   // Published before any stub, so code that reaches a stub finds it.
   mutable std::atomic<const native::NativeModule*> m_native{nullptr};
-  mutable std::shared_ptr<const native::NativeModule> m_native_owner;
+  mutable std::vector<std::shared_ptr<const native::NativeModule>> m_native_owners;  // oldest first
 };
 
 // Which tier runs a module's functions. Auto: the interpreter at once, while the LLVM
@@ -104,6 +111,11 @@ struct NativeOptions {
   std::string cache_dir;  // the compiled-code cache ("": none); native::ArtifactCache
   unsigned partitions = 0;  // parallel compilation (native::CompileRequest)
   native::CompileCancel* cancel = nullptr;  // optional: stops the compile from another thread
+  // The defined functions to compile (the rest stay as they are); empty: all. A partial
+  // compile bypasses the cache, whose entries are whole modules.
+  std::vector<uint32_t> only;
+  // Only from the cache: CompileFailed when it does not hold the module (nothing compiles).
+  bool cached_only = false;
 };
 // The artifact settings string for `module`'s code options (artifacts and the cache).
 std::string native_settings(const CompiledModule& module);

@@ -1,6 +1,7 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <functional>
 #include <cstring>
 
 #include "engine/interp/code.h"
@@ -53,9 +54,10 @@ Result<native::CompileReport> compile_native(const CompiledModule& module, const
   const std::string settings = native_settings(module);
   const std::vector<uint8_t>& wasm = module.module().bytes;
   const native::Sha256 hash = native::sha256(wasm);
-  const native::ArtifactCache cache(opts.cache_dir);
+  const native::ArtifactCache cache(opts.only.empty() ? opts.cache_dir : std::string());
   native::CompileReport report;
   std::optional<native::Artifact> cached = cache.load(hash, features, settings);
+  if (!cached && opts.cached_only) return Error(ErrorCode::CompileFailed, kNoOffset, "not in the compiled-code cache");
   if (!cached) {
     SKIFF_TRY_ASSIGN(std::string compiler, native::find_compiler());
     native::CompileRequest req;
@@ -64,6 +66,7 @@ Result<native::CompileReport> compile_native(const CompiledModule& module, const
     req.interruptible = module.code_options().interruptible;
     req.fuel = module.code_options().fuel;
     req.cancel = opts.cancel;
+    req.only = opts.only;
     SKIFF_TRY_ASSIGN(std::vector<uint8_t> object, native::run_compiler(compiler, wasm, req, &report));
     native::Artifact a;
     a.info = native::ArtifactInfo{hash, native::kCodeFormatVersion, std::string(native::skiff_build_id()), features, settings};
@@ -74,7 +77,7 @@ Result<native::CompileReport> compile_native(const CompiledModule& module, const
     cached = std::move(a);
   }
   SKIFF_TRY_ASSIGN(std::shared_ptr<const native::NativeModule> code,
-                   native::NativeModule::load(cached->object, module.module().defined_funcs()));
+                   native::NativeModule::load(cached->object, module.module().defined_funcs(), module.native_owner()));
   report.compiled = code->compiled_count();
   report.functions = module.module().defined_funcs();
   module.attach_native(std::move(code));
@@ -89,7 +92,7 @@ Result<void> attach_artifact(const CompiledModule& module, const native::Artifac
   if (native::sha256(module.module().bytes) != artifact.info.module_hash)
     return Error(ErrorCode::ArtifactMismatch, kNoOffset, "the module does not match the one the code was compiled from");
   SKIFF_TRY_ASSIGN(std::shared_ptr<const native::NativeModule> code,
-                   native::NativeModule::load(artifact.object, module.module().defined_funcs()));
+                   native::NativeModule::load(artifact.object, module.module().defined_funcs(), module.native_owner()));
   module.attach_native(std::move(code));
   return ok();
 }
@@ -97,7 +100,6 @@ Result<void> attach_artifact(const CompiledModule& module, const native::Artifac
 void CompiledModule::attach_native(std::shared_ptr<const native::NativeModule> code) const {
   const ir::Module& m = m_vm.module();
   std::lock_guard lock(m_mutex);
-  if (m_native_owner) return;
   m_native.store(code.get(), std::memory_order_release);
   for (uint32_t i = 0; i < m.defined_funcs(); ++i) {
     const void* entry = code->slot_entry(i);
@@ -120,7 +122,27 @@ void CompiledModule::attach_native(std::shared_ptr<const native::NativeModule> c
     m_funcs[i].store(f.get(), std::memory_order_release);
     m_owned.push_back(std::move(f));
   }
-  m_native_owner = std::move(code);
+  m_native_owners.push_back(std::move(code));
+}
+
+std::shared_ptr<const native::NativeModule> CompiledModule::native_owner() const {
+  std::lock_guard lock(m_mutex);
+  return m_native_owners.empty() ? nullptr : m_native_owners.back();
+}
+
+std::vector<uint32_t> CompiledModule::hot_functions(uint32_t threshold) const {
+  std::vector<std::pair<uint32_t, uint32_t>> hot;  // (count, index)
+  const uint32_t n = m_vm.module().defined_funcs();
+  for (uint32_t i = 0; i < n; ++i) {
+    const CompiledFunc* f = m_funcs[i].load(std::memory_order_acquire);
+    if (!f) continue;
+    const uint32_t count = f->hotness.load(std::memory_order_relaxed);
+    if (count >= threshold) hot.emplace_back(count, i);
+  }
+  std::sort(hot.begin(), hot.end(), std::greater<>());
+  std::vector<uint32_t> out;
+  for (const auto& h : hot) out.push_back(h.second);
+  return out;
 }
 
 Result<const CompiledFunc*> CompiledModule::translate(uint32_t defined_index) const {

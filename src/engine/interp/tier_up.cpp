@@ -2,7 +2,9 @@
 
 namespace skiff::engine::interp {
 
-TierUp::TierUp(NativeOptions opts) : m_opts(std::move(opts)) { m_opts.cancel = &m_cancel; }
+TierUp::TierUp(NativeOptions opts, Policy policy) : m_opts(std::move(opts)), m_policy(policy) {
+  m_opts.cancel = &m_cancel;
+}
 
 TierUp::~TierUp() {
   {
@@ -36,15 +38,56 @@ void TierUp::run() {
     Job job = std::move(m_queue.front());
     m_queue.pop_front();
     m_busy = true;
+    compile(job, lock);
     lock.unlock();
-    // A failed compile leaves the module in the interpreter, which is always correct.
-    Result<native::CompileReport> r = compile_native(*job.module, m_opts);
-    if (job.done) job.done(r);
     job = {};
     lock.lock();
     m_busy = false;
     m_cv.notify_all();
   }
+}
+
+void TierUp::compile(Job& job, std::unique_lock<std::mutex>& lock) {
+  const CompiledModule& m = *job.module;
+  const ir::Module& wm = m.module();
+  uint64_t code_bytes = 0;
+  for (const ir::FuncBody& b : wm.codes) code_bytes += b.body.size;
+  lock.unlock();
+  // Outcomes after destruction began are not news.
+  auto report = [&](const Result<native::CompileReport>& r) {
+    if (job.done && !m_cancel.cancelled()) job.done(r);
+  };
+  if (m.code_options().profile && code_bytes >= m_policy.min_code_bytes) {
+    NativeOptions probe = m_opts;
+    probe.cached_only = true;
+    if (Result<native::CompileReport> r = compile_native(m, probe)) {
+      report(r);
+      lock.lock();
+      return;
+    }
+    lock.lock();
+    if (m_cv.wait_for(lock, m_policy.window, [&] { return m_stop; })) return;
+    lock.unlock();
+    NativeOptions hot = m_opts;
+    uint64_t hot_bytes = 0;
+    for (uint32_t i : m.hot_functions(m_policy.hot_count)) {
+      const uint64_t size = wm.codes[i].body.size;
+      if (hot_bytes + size > m_policy.hot_code_bytes) continue;
+      hot_bytes += size;
+      hot.only.push_back(i);
+    }
+    if (!hot.only.empty()) {
+      Result<native::CompileReport> r = compile_native(m, hot);
+      report(r);
+      if (!r) {  // no compiler, or cancelled: the whole module would fare no better
+        lock.lock();
+        return;
+      }
+    }
+  }
+  // A failed compile leaves the module in the interpreter, which is always correct.
+  report(compile_native(m, m_opts));
+  lock.lock();
 }
 
 }  // namespace skiff::engine::interp

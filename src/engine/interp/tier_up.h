@@ -5,7 +5,14 @@
 // modules in order -- each compile is itself parallel for big modules -- through the
 // cache. Destruction drops what has not started and cancels the compile in flight, so
 // a short program or a server shutting down never waits for the compiler.
+//
+// Hot functions first: a module whose whole compile takes long (Policy::min_code_bytes
+// of code or more), translated with CodeOptions::profile and not in the cache, runs for
+// Policy::window in the interpreter; its hottest functions (entries plus loop
+// iterations, at least Policy::hot_count, up to Policy::hot_code_bytes of code) are
+// compiled and attached first, then the whole module replaces them.
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -17,12 +24,22 @@
 
 namespace skiff::engine::interp {
 
+struct TierUpPolicy {
+  uint64_t min_code_bytes = 128 * 1024;  // smaller modules compile whole at once
+  std::chrono::milliseconds window{50};
+  uint32_t hot_count = 1000;
+  uint64_t hot_code_bytes = 48 * 1024;   // keeps the first compile short
+};
+
 class TierUp {
  public:
-  // Called on the worker thread with each compile's outcome (may be empty).
+  using Policy = TierUpPolicy;
+
+  // Called on the worker thread with the outcome of each compile attached or failed (a
+  // hot-first module gets two calls, the hot functions' and the whole module's).
   using Done = std::function<void(const Result<native::CompileReport>&)>;
 
-  explicit TierUp(NativeOptions opts);
+  explicit TierUp(NativeOptions opts, Policy policy = {});
   ~TierUp();
   TierUp(const TierUp&) = delete;
   TierUp& operator=(const TierUp&) = delete;
@@ -37,8 +54,12 @@ class TierUp {
     Done done;
   };
   void run();
+  // Compiles job's module (hot functions first where that pays); the lock is held on
+  // entry and exit, released while compiling and waiting.
+  void compile(Job& job, std::unique_lock<std::mutex>& lock);
 
   NativeOptions m_opts;
+  Policy m_policy;
   native::CompileCancel m_cancel;
   std::mutex m_mutex;
   std::condition_variable m_cv;

@@ -98,6 +98,7 @@ Translator::Translator(const validate::ModuleEnv& env, CodeOptions opts)
     : m_module(*env.module), m_opts(opts), m_handlers(handler_table()), m_walker(env, *this) {}
 
 void Translator::emit_checks(bool head) {
+  if (m_opts.profile && head) emit_op(XOp::Count);
   if (m_opts.fuel) {
     close_fuel_region();
     emit_op(XOp::Fuel);

@@ -12,6 +12,7 @@
 #include "support/fixtures.h"
 
 #include "engine/interp/interpreter.h"
+#include "engine/interp/tier_up.h"
 #include "engine/llvm/module_compiler.h"
 #include "engine/native/native_module.h"
 
@@ -108,6 +109,46 @@ TEST(LlvmTier, ResultsMatchTheInterpreter) {
   EXPECT_EQ((*llvm.call("fib", {Value::i32(20)}))[0].raw.i32, 6765u);
   // Both calls reach $simd_sum (2x+1), kept interpreted: directly and as element 2.
   EXPECT_EQ((*llvm.call("mixed", {Value::i32(5)}))[0].raw.i32, 11u + 11u);
+}
+
+// Covers: tier-up in steps, as `--tier auto` does it (TierUp, skiff-llvmc): a profiled
+// module runs in the interpreter; its hot function, by the counts, is compiled and
+// attached first, then the whole module replaces it. Results stay right, and a trap in
+// the newest code still has its backtrace.
+TEST(LlvmTier, TierUpCompilesHotFunctionsFirst) {
+  ::setenv("SKIFF_LLVMC", SKIFF_LLVMC_PATH, 1);
+  interp::CodeOptions code;
+  code.profile = true;
+  Guest g("llvm_tier", false, code);
+  auto fib = g.call("fib", {Value::i32(15)});
+  ASSERT_TRUE(fib.ok()) << fib.error().to_string();
+  const std::vector<uint32_t> hot = g.module->hot_functions(1000);
+  ASSERT_EQ(hot.size(), 1u) << "fib(15) makes 1973 calls; nothing else ran";
+  EXPECT_EQ(*g.module->module().names.function_name(ir::FuncIdx(g.module->module().imported_funcs + hot[0])), "fib");
+
+  interp::TierUp::Policy policy;
+  policy.min_code_bytes = 0;
+  policy.window = std::chrono::milliseconds(1);
+  std::mutex mutex;
+  std::vector<std::string> steps;
+  {
+    interp::TierUp tier_up({}, policy);
+    tier_up.enqueue(g.module, [&](const Result<native::CompileReport>& r) {
+      std::lock_guard lock(mutex);
+      steps.push_back(r ? std::to_string(r->compiled) + "/" + std::to_string(r->functions) : r.error().to_string());
+    });
+    tier_up.wait_idle();
+  }
+  const std::string all = std::to_string(g.module->module().defined_funcs());
+  ASSERT_EQ(steps, (std::vector<std::string>{"1/" + all, all + "/" + all}));
+  EXPECT_EQ(g.module->native_code()->compiled_count(), g.module->module().defined_funcs());
+  auto again = g.call("fib", {Value::i32(15)});
+  ASSERT_TRUE(again.ok()) << again.error().to_string();
+  EXPECT_EQ((*again)[0].raw.i32, (*fib)[0].raw.i32);
+  auto r = g.call("deep", {Value::i32(3), Value::i32(0)});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), ErrorCode::TrapUnreachable);
+  EXPECT_EQ(g.machine.backtrace().front().name, "down") << g.machine.format_backtrace();
 }
 
 // Covers: a module compiled in three partitions on three threads and joined by

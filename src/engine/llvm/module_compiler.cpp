@@ -248,8 +248,12 @@ Result<std::vector<uint8_t>> compile_object(const validate::ValidatedModule& vm,
 
   // Partitions of about equal code size, one per thread, for modules big enough that
   // the threads pay (a partition loses inlining across its boundary).
+  // A function left to the interpreter gets a small forwarder, not its body.
+  auto weight = [&](uint32_t i) -> uint64_t {
+    return i < opts.interpreted.size() && opts.interpreted[i] ? 16 : wm.codes[i].body.size;
+  };
   uint64_t code_bytes = 0;
-  for (const ir::FuncBody& b : wm.codes) code_bytes += b.body.size;
+  for (uint32_t i = 0; i < n; ++i) code_bytes += weight(i);
   unsigned parts = opts.partitions;
   if (parts == 0) {
     const unsigned threads = std::max(1u, std::min(8u, std::thread::hardware_concurrency()));
@@ -259,7 +263,7 @@ Result<std::vector<uint8_t>> compile_object(const validate::ValidatedModule& vm,
   std::vector<uint32_t> bounds{0};
   uint64_t acc = 0;
   for (uint32_t i = 0; i < n && bounds.size() < parts; ++i) {
-    acc += wm.codes[i].body.size;
+    acc += weight(i);
     if (acc * parts >= code_bytes * bounds.size()) bounds.push_back(i + 1);
   }
   while (bounds.size() <= parts) bounds.push_back(n);

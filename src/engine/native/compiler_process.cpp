@@ -82,6 +82,12 @@ Result<std::vector<uint8_t>> run_compiler(const std::string& path, std::span<con
   if (req.partitions) args.push_back("--partitions=" + std::to_string(req.partitions));
   if (req.interruptible) args.push_back("--interruptible");
   if (req.fuel) args.push_back("--fuel");
+  if (!req.only.empty()) {
+    std::string list = "--only=";
+    for (uint32_t i : req.only) list += std::to_string(i) + ",";
+    list.pop_back();
+    args.push_back(std::move(list));
+  }
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);

@@ -27,6 +27,8 @@ struct CompileRequest {
   unsigned partitions = 0;  // 0: the compiler's choice (parallel for big modules)
   bool interruptible = false;
   bool fuel = false;
+  // The defined functions to compile (the others stay interpreted); empty: all.
+  std::vector<uint32_t> only;
   CompileCancel* cancel = nullptr;  // optional
 };
 

@@ -92,8 +92,10 @@ constexpr uint32_t code_of(ErrorCode c) { return static_cast<uint32_t>(c); }
 }  // namespace
 
 Result<std::shared_ptr<const NativeModule>> NativeModule::load(std::span<const uint8_t> object,
-                                                               uint32_t defined_funcs) {
+                                                               uint32_t defined_funcs,
+                                                               std::shared_ptr<const NativeModule> previous) {
   std::shared_ptr<NativeModule> m(new NativeModule());
+  m->m_previous = std::move(previous);
   SKIFF_TRY_ASSIGN(m->m_code, CodeObject::load(object, &resolve_symbol, nullptr));
   m->m_slot.assign(defined_funcs, nullptr);
   m->m_typed.assign(defined_funcs, nullptr);
@@ -124,7 +126,7 @@ NativeModule::~NativeModule() {
 
 std::optional<NativeModule::CodeAt> NativeModule::function_at(uintptr_t pc) const {
   const CodeSymbol* s = m_code->function_at(pc);
-  if (!s) return std::nullopt;
+  if (!s) return m_previous ? m_previous->function_at(pc) : std::nullopt;
   uint32_t i = 0;
   for (char prefix : {kTypedPrefix, kLocalPrefix, kSlotPrefix})
     if (parse_index(s->name, prefix, i) && i < m_slot.size()) return CodeAt{i, prefix == kSlotPrefix};
@@ -132,7 +134,17 @@ std::optional<NativeModule::CodeAt> NativeModule::function_at(uintptr_t pc) cons
 }
 
 VmCtx* context(runtime::Instance& inst, const NativeModule& code, SlotCaller caller) {
-  if (inst.native_ctx) [[likely]] return static_cast<VmCtx*>(inst.native_ctx.get());
+  if (inst.native_ctx) [[likely]] {
+    auto* ctx = static_cast<VmCtx*>(inst.native_ctx.get());
+    if (ctx->module != &code) [[unlikely]] {
+      // Tier-up attached newer code. Frames of the older code may still be running with
+      // this context: its typed entries stay valid (older code is kept loaded), and
+      // function_at() of the newer code finds the older code's functions.
+      ctx->typed = code.typed_entries();
+      ctx->module = &code;
+    }
+    return ctx;
+  }
   auto ctx = std::make_shared<VmCtx>();
   if (!inst.memories.empty()) {
     ctx->mem_base = inst.memories[0]->data();

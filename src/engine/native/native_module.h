@@ -24,7 +24,11 @@ class NativeModule {
   // Loads `object` (an ELF object from the LLVM tier) for a module with `defined_funcs`
   // functions of its own. Functions the object does not define stay with the caller's
   // other tier.
-  static Result<std::shared_ptr<const NativeModule>> load(std::span<const uint8_t> object, uint32_t defined_funcs);
+  // `previous`: code of the same module attached before this (tier-up replaces code in
+  // steps); it stays loaded as long as this does, since activations may still run it,
+  // and function_at() finds its functions too.
+  static Result<std::shared_ptr<const NativeModule>> load(std::span<const uint8_t> object, uint32_t defined_funcs,
+                                                          std::shared_ptr<const NativeModule> previous = nullptr);
   ~NativeModule();
 
   // The slot-ABI entry of defined function `i` (void(VmCtx*, uint64_t*)), or null.
@@ -32,8 +36,8 @@ class NativeModule {
   // Typed entries by defined index (null: not compiled, or never reached indirectly).
   const void* const* typed_entries() const { return m_typed.data(); }
   uint32_t compiled_count() const { return m_compiled; }
-  // The defined function whose code holds `pc`, if any; `entry` when `pc` is in its
-  // slot-ABI entry rather than its body.
+  // The defined function whose code (here or in a previous object) holds `pc`, if any;
+  // `entry` when `pc` is in its slot-ABI entry rather than its body.
   struct CodeAt {
     uint32_t index;
     bool entry;
@@ -47,9 +51,11 @@ class NativeModule {
   std::vector<const void*> m_slot;
   std::vector<const void*> m_typed;
   uint32_t m_compiled = 0;
+  std::shared_ptr<const NativeModule> m_previous;
 };
 
-// The VmCtx of `inst` running `code`, made on first use (Instance::native_ctx keeps it).
+// The VmCtx of `inst` running `code`, made on first use (Instance::native_ctx keeps it)
+// and pointed at `code` when newer code was attached since.
 VmCtx* context(runtime::Instance& inst, const NativeModule& code, SlotCaller caller);
 
 // Runs the slot-ABI entry `entry` for `ctx`'s instance with arguments in `slots`
