@@ -1,9 +1,14 @@
 #include "engine/interp/tier_up.h"
 
+#include <algorithm>
+
 namespace skiff::engine::interp {
 
 TierUp::TierUp(NativeOptions opts, Policy policy) : m_opts(std::move(opts)), m_policy(policy) {
   m_opts.cancel = &m_cancel;
+  // The program runs meanwhile: leave it a core.
+  const unsigned cores = std::thread::hardware_concurrency();
+  if (m_opts.partitions == 0) m_opts.partitions = cores > 2 ? std::min(cores - 1, 8u) : 1;
 }
 
 TierUp::~TierUp() {
@@ -72,7 +77,7 @@ void TierUp::compile(Job& job, std::unique_lock<std::mutex>& lock) {
     uint64_t hot_bytes = 0;
     for (uint32_t i : m.hot_functions(m_policy.hot_count)) {
       const uint64_t size = wm.codes[i].body.size;
-      if (hot_bytes + size > m_policy.hot_code_bytes) continue;
+      if (size > m_policy.hot_max_function_bytes || hot_bytes + size > m_policy.hot_code_bytes) continue;
       hot_bytes += size;
       hot.only.push_back(i);
     }

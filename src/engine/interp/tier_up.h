@@ -9,8 +9,9 @@
 // Hot functions first: a module whose whole compile takes long (Policy::min_code_bytes
 // of code or more), translated with CodeOptions::profile and not in the cache, runs for
 // Policy::window in the interpreter; its hottest functions (entries plus loop
-// iterations, at least Policy::hot_count, up to Policy::hot_code_bytes of code) are
-// compiled and attached first, then the whole module replaces them.
+// iterations, at least Policy::hot_count; small ones, up to Policy::hot_code_bytes of
+// code) are compiled and attached first, then the whole module replaces them. Compiles
+// use one thread fewer than the cores, leaving one to the program.
 
 #include <chrono>
 #include <condition_variable>
@@ -28,7 +29,11 @@ struct TierUpPolicy {
   uint64_t min_code_bytes = 128 * 1024;  // smaller modules compile whole at once
   std::chrono::milliseconds window{50};
   uint32_t hot_count = 1000;
-  uint64_t hot_code_bytes = 48 * 1024;   // keeps the first compile short
+  // What goes in the first compile, which must be short to pay: a big function takes
+  // superlinear time (SQLite's 53 KB interpreter loop alone: 3.7 s), so it waits for the
+  // whole module's compile.
+  uint64_t hot_max_function_bytes = 8 * 1024;
+  uint64_t hot_code_bytes = 128 * 1024;
 };
 
 class TierUp {
