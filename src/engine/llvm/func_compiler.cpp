@@ -639,7 +639,7 @@ void FuncCompiler::on_memory(Opcode op, const validate::MemArg& ma) {
     return;
   }
   Value* p = effective_address(pop(), ma.offset);
-  Value* v = m_b.CreateAlignedLoad(a.mem, p, llvm::Align(1));
+  Value* v = memory_load(a.mem, p);
   if (a.mem != a.val) v = a.sign ? m_b.CreateSExt(v, a.val) : m_b.CreateZExt(v, a.val);
   push(v);
 }
@@ -654,10 +654,8 @@ void FuncCompiler::on_other(Opcode op, uint32_t a, uint32_t b) {
     case Opcode::Unreachable:
       m_b.CreateBr(trap_block(ErrorCode::TrapUnreachable));
       return enter_dead();
-    case Opcode::Drop:
-      // A load whose value is dropped must still trap when out of bounds, and LLVM
-      // deletes unused loads: volatile keeps this one.
-      keep_if_load(pop());
+    case Opcode::Drop:  // a dropped load is kept by keep_unused_loads
+      pop();
       return;
     case Opcode::RefIsNull: push(to_i32(m_b.CreateIsNull(pop()))); return;
     case Opcode::MemorySize:
@@ -735,12 +733,12 @@ void FuncCompiler::on_other(Opcode op, uint32_t a, uint32_t b) {
   }
 }
 
-void FuncCompiler::keep_if_load(Value* v) {
-  // Narrow loads reach the stack through an extension.
-  if (auto* ext = llvm::dyn_cast<llvm::CastInst>(v); ext && ext->use_empty()) v = ext->getOperand(0);
-  auto* load = llvm::dyn_cast<llvm::LoadInst>(v);
-  if (load && !llvm::isa<llvm::AllocaInst>(load->getPointerOperand())) load->setVolatile(true);
+llvm::LoadInst* FuncCompiler::memory_load(llvm::Type* t, Value* address) {
+  llvm::LoadInst* l = m_b.CreateAlignedLoad(t, address, llvm::Align(1));
+  l->setMetadata(kMemoryLoadKind, llvm::MDNode::get(m_mc.ctx, {}));
+  return l;
 }
+
 
 // --- numeric --------------------------------------------------------------------------------
 

@@ -62,6 +62,10 @@ struct ModuleCodegen {
   void return_values(llvm::IRBuilder<>& b, llvm::Function* f, std::span<llvm::Value* const> values);
 };
 
+// The metadata kind that marks loads of linear memory (module_compiler's
+// keep_unused_loads looks for them).
+inline constexpr const char* kMemoryLoadKind = "skiff.memory";
+
 class FuncCompiler {
  public:
   FuncCompiler(ModuleCodegen& mc, const validate::ModuleEnv& env);
@@ -154,9 +158,8 @@ class FuncCompiler {
   void push_v128(Value* v) { push(m_b.CreateBitCast(v, m_mc.type_of(ir::ValType::V128))); }
   // Lanes [first, first + n) of x.
   Value* lanes(Value* x, unsigned first, unsigned n);
-  // A dropped memory load must still trap when out of bounds, and LLVM deletes loads
-  // nothing uses: volatile keeps it.
-  void keep_if_load(Value* v);
+  // A load of linear memory (align 1), tagged for keep_unused_loads.
+  llvm::LoadInst* memory_load(llvm::Type* t, Value* address);
 
   ModuleCodegen& m_mc;
   validate::FuncWalker<FuncCompiler> m_walker;

@@ -19,6 +19,15 @@
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
 #include <llvm/Target/TargetOptions.h>
+#include <llvm/IR/InstIterator.h>
+#include <llvm/Transforms/InstCombine/InstCombine.h>
+#include <llvm/Transforms/Scalar/ADCE.h>
+#include <llvm/Transforms/Scalar/CorrelatedValuePropagation.h>
+#include <llvm/Transforms/Scalar/GVN.h>
+#include <llvm/Transforms/Scalar/SCCP.h>
+#include <llvm/Transforms/Scalar/SimplifyCFG.h>
+#include <llvm/Transforms/Utils/Cloning.h>
+#include <llvm/Transforms/Utils/Mem2Reg.h>
 #include <llvm/TargetParser/Host.h>
 
 #include "engine/native/vmctx.h"
@@ -107,6 +116,46 @@ void define_forwarder(ModuleCodegen& mc, uint32_t i, const ir::FuncType& t) {
   mc.return_values(b, f, mc.load_slots(b, slots, t.results));
 }
 
+// An out-of-bounds load must trap even when nothing uses its value, and LLVM deletes
+// loads nothing uses -- once dropped, stored to a local never read, or made pointless
+// by folding (`x & 0`, a select on a constant). Which ones it deletes, a copy of the
+// function shows: promoted to registers and simplified (no inlining, no vectorizing),
+// every linear-memory load of the copy that is gone, rather than replaced by a known
+// value, is made volatile in the function itself, which LLVM then keeps. A load that
+// only dies after inlining can still go (see docs/llvm-tier.md).
+void keep_unused_loads(llvm::Function& f, llvm::FunctionAnalysisManager& fam) {
+  {
+    llvm::FunctionPassManager fpm;
+    fpm.addPass(llvm::PromotePass());
+    fpm.run(f, fam);
+  }
+  std::vector<llvm::LoadInst*> loads;
+  for (llvm::Instruction& i : llvm::instructions(f))
+    if (auto* l = llvm::dyn_cast<llvm::LoadInst>(&i); l && l->getMetadata(kMemoryLoadKind)) loads.push_back(l);
+  if (loads.empty()) return;
+  llvm::ValueToValueMapTy map;
+  llvm::Function* copy = llvm::CloneFunction(&f, map);
+  // Follows a load replaced by another value (forwarded, merged, retyped); null once deleted.
+  std::vector<llvm::WeakTrackingVH> copies;
+  for (llvm::LoadInst* l : loads) copies.emplace_back(map[l]);
+  {
+    llvm::FunctionPassManager fpm;
+    fpm.addPass(llvm::SCCPPass());
+    fpm.addPass(llvm::InstCombinePass());
+    fpm.addPass(llvm::SimplifyCFGPass());
+    // What branch conditions imply on each path (`x & c` where c is known 0 there).
+    fpm.addPass(llvm::GVNPass());
+    fpm.addPass(llvm::CorrelatedValuePropagationPass());
+    fpm.addPass(llvm::InstCombinePass());
+    fpm.addPass(llvm::ADCEPass());
+    fpm.run(*copy, fam);
+  }
+  for (size_t k = 0; k < loads.size(); ++k)
+    if (!copies[k]) loads[k]->setVolatile(true);
+  fam.clear(*copy, copy->getName());
+  copy->eraseFromParent();
+}
+
 }  // namespace
 
 namespace {
@@ -184,6 +233,12 @@ Result<std::vector<uint8_t>> compile_partition(const ir::Module& wm, const valid
   pb.registerFunctionAnalyses(fam);
   pb.registerLoopAnalyses(lam);
   pb.crossRegisterProxies(lam, fam, cgam, mam);
+  {
+    std::vector<llvm::Function*> bodies;  // collected first: the copies join the module for a while
+    for (llvm::Function& f : module)
+      if (!f.isDeclaration()) bodies.push_back(&f);
+    for (llvm::Function* f : bodies) keep_unused_loads(*f, fam);
+  }
   const llvm::OptimizationLevel ol = opts.opt_level == 0   ? llvm::OptimizationLevel::O0
                                      : opts.opt_level == 1 ? llvm::OptimizationLevel::O1
                                      : opts.opt_level == 3 ? llvm::OptimizationLevel::O3

@@ -77,7 +77,7 @@ void FuncCompiler::on_lane(Opcode op, uint8_t lane) {
 
 void FuncCompiler::simd_memory(Opcode op, const validate::MemArg& ma) {
   llvm::Type* i16 = m_b.getInt16Ty();
-  auto load = [&](llvm::Type* t) { return m_b.CreateAlignedLoad(t, effective_address(pop(), ma.offset), llvm::Align(1)); };
+  auto load = [&](llvm::Type* t) { return memory_load(t, effective_address(pop(), ma.offset)); };
   auto extend = [&](llvm::Type* lane, unsigned n, bool sign) {
     Value* v = load(vec(lane, n));
     llvm::Type* wide = vec(m_b.getIntNTy(lane->getIntegerBitWidth() * 2), n);
@@ -133,7 +133,7 @@ void FuncCompiler::on_memory_lane(Opcode op, const validate::MemArg& ma, uint8_t
     m_b.CreateAlignedStore(m_b.CreateExtractElement(v, m_b.getInt64(lane)), p, llvm::Align(1));
     return;
   }
-  push_v128(m_b.CreateInsertElement(v, m_b.CreateAlignedLoad(t, p, llvm::Align(1)), m_b.getInt64(lane)));
+  push_v128(m_b.CreateInsertElement(v, memory_load(t, p), m_b.getInt64(lane)));
 }
 
 void FuncCompiler::simd_simple(Opcode op) {
