@@ -50,7 +50,6 @@ Result<std::unique_ptr<App>> App::load(const AppConfig& config, KvStore* kv) {
   interp::CodeOptions code;
   code.interruptible = true;
   code.fuel = config.limits.fuel > 0;
-  code.profile = config.tier == "auto";  // hot functions compile first
   auto compiled = interp::compile(std::move(*bytes), {}, code);
   if (!compiled) return app_error(config, config.module + ": " + compiled.error().to_string());
   app->m_code = std::move(*compiled);

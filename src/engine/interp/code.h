@@ -31,7 +31,7 @@ struct CodeOptions {
   // interruption checks.
   bool fuel = false;
   // Hotness counts for tier-up (Tier::Auto): every function entry and loop head adds one
-  // to the function's CompiledFunc::hotness (a plain relaxed increment, no check). Not a
+  // to the function's CompiledFunc::hotness (relaxed, saturating at kHotnessCap). Not a
   // setting of compiled code: the LLVM tier ignores it.
   bool profile = false;
 };
@@ -76,6 +76,8 @@ std::string disassemble(const CompiledFunc& f);
 // Handler addresses indexed by XOp; filled by the dispatch loop on first use.
 const void* const* handler_table();
 
+inline constexpr uint32_t kHotnessCap = 1u << 16;
+
 struct CompiledFunc {
   std::vector<uint32_t> code;
   uint32_t defined_index = 0;
@@ -83,8 +85,8 @@ struct CompiledFunc {
   uint32_t local_slots = 0;   // params + declared locals; [param_slots, local_slots) start at zero
   uint32_t result_slots = 0;  // results leave in slots [0, result_slots)
   uint32_t frame_slots = 0;   // everything the frame uses, calls' argument areas included
-  // Entries plus loop iterations so far, with CodeOptions::profile. Threads sharing the
-  // module may lose each other's increments: it is a hint, not a count.
+  // Entries plus loop iterations so far, up to kHotnessCap, with CodeOptions::profile.
+  // Threads sharing the module may lose each other's increments: a hint, not a count.
   mutable std::atomic<uint32_t> hotness{0};
 };
 

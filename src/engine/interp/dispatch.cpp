@@ -215,10 +215,14 @@ L_BrTable: {
       TRAP(why_ == static_cast<uint32_t>(runtime::StopReason::Deadline) ? ErrorCode::TrapDeadline \
                                                                         : ErrorCode::TrapInterrupted); \
   } while (0)
-L_Count:
-  func->hotness.store(func->hotness.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+L_Count: {
+  // Saturates: a hot function's count stops being written (no cache line bouncing
+  // between threads that run it).
+  const uint32_t h = func->hotness.load(std::memory_order_relaxed);
+  if (h < kHotnessCap) func->hotness.store(h + 1, std::memory_order_relaxed);
   ip += 2;
   NEXT();
+}
 L_Poll:
   CHECK_STOP();
   ip += 2;

@@ -6,9 +6,6 @@ namespace skiff::engine::interp {
 
 TierUp::TierUp(NativeOptions opts, Policy policy) : m_opts(std::move(opts)), m_policy(policy) {
   m_opts.cancel = &m_cancel;
-  // The program runs meanwhile: leave it a core.
-  const unsigned cores = std::thread::hardware_concurrency();
-  if (m_opts.partitions == 0) m_opts.partitions = cores > 2 ? std::min(cores - 1, 8u) : 1;
 }
 
 TierUp::~TierUp() {
@@ -58,12 +55,19 @@ void TierUp::compile(Job& job, std::unique_lock<std::mutex>& lock) {
   uint64_t code_bytes = 0;
   for (const ir::FuncBody& b : wm.codes) code_bytes += b.body.size;
   lock.unlock();
+  // The program runs meanwhile: leave it a core. Small modules stay in one partition,
+  // as the compiler itself decides (parallel_code_bytes).
+  NativeOptions opts = m_opts;
+  if (opts.partitions == 0) {
+    const unsigned cores = std::thread::hardware_concurrency();
+    opts.partitions = code_bytes >= m_policy.parallel_code_bytes && cores > 2 ? std::min(cores - 1, 8u) : 1;
+  }
   // Outcomes after destruction began are not news.
   auto report = [&](const Result<native::CompileReport>& r) {
     if (job.done && !m_cancel.cancelled()) job.done(r);
   };
   if (m.code_options().profile && code_bytes >= m_policy.min_code_bytes) {
-    NativeOptions probe = m_opts;
+    NativeOptions probe = opts;
     probe.cached_only = true;
     if (Result<native::CompileReport> r = compile_native(m, probe)) {
       report(r);
@@ -73,7 +77,8 @@ void TierUp::compile(Job& job, std::unique_lock<std::mutex>& lock) {
     lock.lock();
     if (m_cv.wait_for(lock, m_policy.window, [&] { return m_stop; })) return;
     lock.unlock();
-    NativeOptions hot = m_opts;
+    NativeOptions hot = opts;
+    hot.partitions = 1;
     uint64_t hot_bytes = 0;
     for (uint32_t i : m.hot_functions(m_policy.hot_count)) {
       const uint64_t size = wm.codes[i].body.size;
@@ -91,7 +96,7 @@ void TierUp::compile(Job& job, std::unique_lock<std::mutex>& lock) {
     }
   }
   // A failed compile leaves the module in the interpreter, which is always correct.
-  report(compile_native(m, m_opts));
+  report(compile_native(m, opts));
   lock.lock();
 }
 

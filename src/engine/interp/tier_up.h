@@ -10,8 +10,8 @@
 // of code or more), translated with CodeOptions::profile and not in the cache, runs for
 // Policy::window in the interpreter; its hottest functions (entries plus loop
 // iterations, at least Policy::hot_count; small ones, up to Policy::hot_code_bytes of
-// code) are compiled and attached first, then the whole module replaces them. Compiles
-// use one thread fewer than the cores, leaving one to the program.
+// code) are compiled and attached first, then the whole module replaces them. Big
+// modules compile on one thread fewer than the cores, leaving one to the program.
 
 #include <chrono>
 #include <condition_variable>
@@ -34,6 +34,8 @@ struct TierUpPolicy {
   // whole module's compile.
   uint64_t hot_max_function_bytes = 8 * 1024;
   uint64_t hot_code_bytes = 128 * 1024;
+  // Below this much code a module compiles in one partition (llvm_tier::kParallelCodeBytes).
+  uint64_t parallel_code_bytes = 64 * 1024;
 };
 
 class TierUp {

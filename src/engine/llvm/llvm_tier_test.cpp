@@ -168,6 +168,51 @@ TEST(LlvmTier, LoadsWhoseValuesAreUnusedStillTrap) {
   }
 }
 
+uint32_t defined_index(const ir::Module& m, std::string_view name) {
+  for (uint32_t i = 0; i < m.defined_funcs(); ++i)
+    if (const std::string* n = m.names.function_name(ir::FuncIdx(m.imported_funcs + i)); n && *n == name) return i;
+  ADD_FAILURE() << "no function " << name;
+  return 0;
+}
+
+// Covers: code attached in steps (fib alone, then everything) with calls in between: an
+// instance's VmCtx follows the newest code, traps come back right at each step, and the
+// newest code's function_at still finds functions of the older object it chains to.
+TEST(LlvmTier, CodeAttachedInStepsStaysCallable) {
+  Guest g("llvm_tier", false);
+  const ir::Module& m = g.module->module();
+  const uint32_t fib = defined_index(m, "fib");
+  CompileOptions first;
+  first.interpreted.assign(m.defined_funcs(), true);
+  first.interpreted[fib] = false;
+  auto obj1 = compile_object(g.module->validated(), first);
+  ASSERT_TRUE(obj1.ok()) << obj1.error().to_string();
+  auto nm1 = native::NativeModule::load(*obj1, m.defined_funcs());
+  ASSERT_TRUE(nm1.ok()) << nm1.error().to_string();
+  EXPECT_EQ((*nm1)->compiled_count(), 1u);
+  g.module->attach_native(*nm1);
+  for (int step = 1; step <= 2; ++step) {
+    auto r = g.call("fib", {Value::i32(20)});
+    ASSERT_TRUE(r.ok()) << "step " << step << ": " << r.error().to_string();
+    EXPECT_EQ((*r)[0].raw.i32, 6765u) << "step " << step;
+    auto t = g.call("deep", {Value::i32(3), Value::i32(1)});
+    ASSERT_FALSE(t.ok()) << "step " << step;
+    EXPECT_EQ(t.error().code(), ErrorCode::TrapOutOfBoundsMemory) << "step " << step;
+    EXPECT_EQ(g.machine.backtrace().front().name, "down") << "step " << step << "\n" << g.machine.format_backtrace();
+    if (step == 2) break;
+    auto obj2 = compile_object(g.module->validated(), {});
+    ASSERT_TRUE(obj2.ok()) << obj2.error().to_string();
+    auto nm2 = native::NativeModule::load(*obj2, m.defined_funcs(), g.module->native_owner());
+    ASSERT_TRUE(nm2.ok()) << nm2.error().to_string();
+    g.module->attach_native(*nm2);
+    EXPECT_EQ(g.module->native_code(), nm2->get());
+    auto at = (*nm2)->function_at(reinterpret_cast<uintptr_t>((*nm1)->slot_entry(fib)));
+    ASSERT_TRUE(at.has_value()) << "the older object's code is found through the chain";
+    EXPECT_EQ(at->index, fib);
+    EXPECT_TRUE(at->entry);
+  }
+}
+
 // Covers: a module compiled in three partitions on three threads and joined by
 // `ld.lld -r` (what big modules get) runs as the one-object build does: calls across
 // partitions, through the table, and traps with backtraces.

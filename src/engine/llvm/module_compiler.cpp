@@ -7,7 +7,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <csignal>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <mutex>
 #include <thread>
 
@@ -259,14 +262,35 @@ Result<std::vector<uint8_t>> compile_partition(const ir::Module& wm, const valid
 
 // Joins partition objects into one relocatable object (`ld.lld -r`), so an artifact
 // and the loader keep dealing with exactly one.
+constexpr std::string_view kLinkDirPrefix = "skiff-llvmc-";
+
+// A compile cancelled during its link (TierUp kills the compiler's process group) leaves
+// its directory behind: directories of compilers that are gone are removed here.
+void remove_stale_link_dirs() {
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/tmp", ec)) {
+    const std::string name = e.path().filename().string();
+    if (!name.starts_with(kLinkDirPrefix)) continue;
+    const long pid = std::strtol(name.c_str() + kLinkDirPrefix.size(), nullptr, 10);
+    if (pid <= 0 || ::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;
+    std::error_code ignored;
+    std::filesystem::remove_all(e.path(), ignored);
+  }
+}
+
 Result<std::vector<uint8_t>> link_objects(const std::vector<std::vector<uint8_t>>& objects) {
-  char dir_template[] = "/tmp/skiff-llvmc-XXXXXX";
-  const char* dir = ::mkdtemp(dir_template);
+  remove_stale_link_dirs();
+  std::string dir_template = "/tmp/" + std::string(kLinkDirPrefix) + std::to_string(::getpid()) + "-XXXXXX";
+  const char* dir = ::mkdtemp(dir_template.data());
   if (!dir) return compile_error(std::string("mkdtemp: ") + std::strerror(errno));
   std::vector<std::string> args{"ld.lld", "-r", "-o", std::string(dir) + "/all.o"};
   for (size_t k = 0; k < objects.size(); ++k) {
     const std::string path = std::string(dir) + "/p" + std::to_string(k) + ".o";
-    if (!platform::write_file(path, objects[k]).ok()) return compile_error("cannot write " + path);
+    if (!platform::write_file(path, objects[k]).ok()) {
+      std::error_code ignored;
+      std::filesystem::remove_all(dir, ignored);
+      return compile_error("cannot write " + path);
+    }
     args.push_back(path);
   }
   std::vector<char*> argv;

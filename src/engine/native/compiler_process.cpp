@@ -58,7 +58,7 @@ Result<std::string> find_compiler() {
 void CompileCancel::cancel() {
   std::lock_guard lock(m_mutex);
   m_cancelled = true;
-  if (m_child > 0) ::kill(m_child, SIGKILL);
+  if (m_child > 0) ::kill(-m_child, SIGKILL);  // its process group: the compiler and its linker
 }
 
 bool CompileCancel::cancelled() const {
@@ -100,7 +100,13 @@ Result<std::vector<uint8_t>> run_compiler(const std::string& path, std::span<con
   pid_t pid = 0;
   std::unique_lock cancel_lock = req.cancel ? std::unique_lock(req.cancel->m_mutex) : std::unique_lock<std::mutex>();
   if (req.cancel && req.cancel->m_cancelled) return cancelled();
-  const int rc = ::posix_spawn(&pid, path.c_str(), &fa, nullptr, argv.data(), environ);
+  // A process group of its own, so cancel() ends the linker it may have started too.
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attr, 0);
+  const int rc = ::posix_spawn(&pid, path.c_str(), &fa, &attr, argv.data(), environ);
+  posix_spawnattr_destroy(&attr);
   posix_spawn_file_actions_destroy(&fa);
   if (rc != 0) return unavailable("cannot run " + path + ": " + std::strerror(rc));
   if (req.cancel) {

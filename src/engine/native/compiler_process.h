@@ -47,8 +47,11 @@ Result<std::vector<uint8_t>> run_compiler(const std::string& path, std::span<con
                                           const CompileRequest& req, CompileReport* report = nullptr);
 
 // Stops compiles from another thread (a background tier-up at shutdown): cancel() ends
-// the compiler process in flight, if any, and makes later compiles through it fail at
-// once with CompileFailed.
+// the compiler process in flight, if any (with the linker it started: they share a
+// process group), and makes later compiles through it fail at once with CompileFailed.
+// The child is reaped only by run_compiler, so its pid cannot be reused while cancel()
+// may signal it -- unless the embedder reaps children it did not start (SIGCHLD set to
+// SIG_IGN, or waitpid(-1)), which breaks this as it breaks posix_spawn users generally.
 class CompileCancel {
  public:
   void cancel();
