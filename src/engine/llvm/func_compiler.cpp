@@ -654,7 +654,7 @@ void FuncCompiler::on_other(Opcode op, uint32_t a, uint32_t b) {
     case Opcode::Unreachable:
       m_b.CreateBr(trap_block(ErrorCode::TrapUnreachable));
       return enter_dead();
-    case Opcode::Drop:  // a dropped load is kept by keep_unused_loads
+    case Opcode::Drop:  // a dropped load is kept by module_compiler's UnusedLoads
       pop();
       return;
     case Opcode::RefIsNull: push(to_i32(m_b.CreateIsNull(pop()))); return;

@@ -63,7 +63,7 @@ struct ModuleCodegen {
 };
 
 // The metadata kind that marks loads of linear memory (module_compiler's
-// keep_unused_loads looks for them).
+// UnusedLoads looks for them).
 inline constexpr const char* kMemoryLoadKind = "skiff.memory";
 
 class FuncCompiler {
@@ -158,7 +158,7 @@ class FuncCompiler {
   void push_v128(Value* v) { push(m_b.CreateBitCast(v, m_mc.type_of(ir::ValType::V128))); }
   // Lanes [first, first + n) of x.
   Value* lanes(Value* x, unsigned first, unsigned n);
-  // A load of linear memory (align 1), tagged for keep_unused_loads.
+  // A load of linear memory (align 1), tagged for module_compiler's UnusedLoads.
   llvm::LoadInst* memory_load(llvm::Type* t, Value* address);
 
   ModuleCodegen& m_mc;
