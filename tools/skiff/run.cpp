@@ -11,7 +11,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <ostream>
-#include <thread>
 
 #include "base/units.h"
 #include "engine/interp/interpreter.h"
