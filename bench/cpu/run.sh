@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # CPU benchmarks: wall time of each workload natively, in node (V8), in wabt's wasm-interp
 # and (with --skiff) in skiff; every engine must print native's checksum.
-# Usage: bench/cpu/run.sh [--skiff PATH] [--wasm-interp PATH] [--wamr DIR] [--corpus DIR] [--full] [OUTDIR]
+# Usage: bench/cpu/run.sh [--skiff PATH] [--wasm-interp PATH] [--wamr DIR] [--wasmedge DIR]
+#                         [--corpus DIR] [--full] [OUTDIR]
 #   OUTDIR        build directory (default build/bench-cpu); build.sh runs first
 #   --skiff PATH  measure `PATH run FILE.wasm SIZE`; else the column is n/a
 #   --wasm-interp PATH  a WASI-enabled wasm-interp (default: OUTDIR/wabt/wasm-interp from
 #                 build-wabt-wasi.sh, else the one on PATH; n/a if it lacks WASI)
 #   --wamr DIR    a directory with WAMR's wamrc and iwasm, for the wamr-aot engine (default
 #                 OUTDIR/wamr, from build-wamr.sh; n/a without them)
+#   --wasmedge DIR  a directory with the wasmedge tool, for the wasmedge-aot engine (default
+#                 OUTDIR/wasmedge, from build-wasmedge.sh; n/a without it)
 #   --corpus DIR  bench/corpus output holding the speedtest1 row's programs (default
 #                 $BENCH_CORPUS, else build/bench-corpus); build.sh builds them there
 #   --full        run each workload at its default size (no size argument) instead of
@@ -19,15 +22,16 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 die() { echo "bench/cpu/run.sh: error: $*" >&2; exit 2; }
 
-skiff="" interp="" wamr="" full=0 out=""
+skiff="" interp="" wamr="" wasmedge="" full=0 out=""
 while (($#)); do
     case $1 in
     --skiff) [[ $# -ge 2 ]] || die "--skiff needs a path"; skiff=$2; shift 2 ;;
     --wasm-interp) [[ $# -ge 2 ]] || die "--wasm-interp needs a path"; interp=$2; shift 2 ;;
     --wamr) [[ $# -ge 2 ]] || die "--wamr needs a directory"; wamr=$2; shift 2 ;;
+    --wasmedge) [[ $# -ge 2 ]] || die "--wasmedge needs a directory"; wasmedge=$2; shift 2 ;;
     --corpus) [[ $# -ge 2 ]] || die "--corpus needs a directory"; BENCH_CORPUS=$2; shift 2 ;;
     --full) full=1; shift ;;
-    -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) die "unknown option $1" ;;
     *) [[ -z $out ]] || die "more than one OUTDIR"; out=$1; shift ;;
     esac
@@ -66,16 +70,22 @@ if [[ ! -x $wamr/wamrc || ! -x $wamr/iwasm ]]; then
         echo "note: wamr-aot column is n/a: no wamrc and iwasm in $wamr (bench/cpu/build-wamr.sh)"
     wamr=""
 fi
+wasmedge=${wasmedge:-$out/wasmedge}
+if [[ ! -x $wasmedge/wasmedge ]]; then
+    [[ " ${BENCH_ENGINES:-} " == *" wasmedge-aot "* ]] &&
+        echo "note: wasmedge-aot column is n/a: no wasmedge in $wasmedge (bench/cpu/build-wasmedge.sh)"
+    wasmedge=""
+fi
 
 tmp=$(mktemp -d) && trap 'rm -rf "$tmp"' EXIT
 
-# aot_compile NAME WASM OUT COMPILER... -> runs `COMPILER... -o OUT WASM` (skiff compile and
-# wamrc take the same form) and appends "NAME COMPILER SECONDS BYTES" to $tmp/compile-times.
+# aot_compile NAME OUT COMMAND... -> runs COMMAND (a compiler writing OUT) and appends
+# "NAME COMPILER SECONDS BYTES" to $tmp/compile-times.
 aot_compile() {
-    local name=$1 wasm=$2 dst=$3 t0 t1
-    shift 3
+    local name=$1 dst=$2 t0 t1
+    shift 2
     t0=$EPOCHREALTIME
-    "$@" -o "$dst" "$wasm" >"$tmp/compile.$name.$(basename "$1")" 2>&1 || return 1
+    "$@" >"$tmp/compile.$name.$(basename "$1")" 2>&1 || return 1
     t1=$EPOCHREALTIME
     echo "$name $(basename "$1") $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') $(stat -c %s "$dst")" >>"$tmp/compile-times"
 }
@@ -98,15 +108,22 @@ run_once() {
         # Compiled ahead of time, once (not timed here: see the compile table).
         if [[ ! -f $tmp/skf/$name.skf ]]; then
             mkdir -p "$tmp/skf"
-            aot_compile "$name" "$wasm" "$tmp/skf/$name.skf" "$skiff" compile || { echo "error(compile)"; return; }
+            aot_compile "$name" "$tmp/skf/$name.skf" "$skiff" compile -o "$tmp/skf/$name.skf" "$wasm" || { echo "error(compile)"; return; }
         fi
         cmd=("$skiff" run "$tmp/skf/$name.skf") ;;
     wamr-aot)
         if [[ ! -f $tmp/aot/$name.aot ]]; then
             mkdir -p "$tmp/aot"
-            aot_compile "$name" "$wasm" "$tmp/aot/$name.aot" "$wamr/wamrc" || { echo "error(compile)"; return; }
+            aot_compile "$name" "$tmp/aot/$name.aot" "$wamr/wamrc" -o "$tmp/aot/$name.aot" "$wasm" || { echo "error(compile)"; return; }
         fi
         cmd=("$wamr/iwasm" "$tmp/aot/$name.aot") ;;
+    wasmedge-aot)
+        if [[ ! -f $tmp/so/$name.so ]]; then
+            mkdir -p "$tmp/so"
+            aot_compile "$name" "$tmp/so/$name.so" "$wasmedge/wasmedge" compile "$wasm" "$tmp/so/$name.so" ||
+                { echo "error(compile)"; return; }
+        fi
+        cmd=("$wasmedge/wasmedge" --run-mode aot "$tmp/so/$name.so") ;;
     esac
     local t0=$EPOCHREALTIME rc
     timeout "$limit" "${cmd[@]}" "${args[@]}" >"$tmp/out" 2>"$tmp/err" </dev/null
@@ -161,7 +178,7 @@ for src in "$here/startup.c" "$here"/workloads/*.c "${programs[@]}"; do
     expect=""
     for engine in "${engines[@]}"; do
         if [[ $engine == wasm-interp && -z $interp ]] || [[ $engine == skiff* && -z $skiff ]] ||
-            [[ $engine == wamr-aot && -z $wamr ]]; then
+            [[ $engine == wamr-aot && -z $wamr ]] || [[ $engine == wasmedge-aot && -z $wasmedge ]]; then
             ms[$name,$engine]=n/a; continue
         fi
         samples=() status=""
@@ -230,7 +247,7 @@ for name in "${names[@]}"; do
     for e in "${engines[@]:1}"; do echo "result $name $e ${ms[$name,$e]:-n/a} ${ratio[$name,$e]}"; done
 done
 for e in "${engines[@]:1}"; do echo "geomean $e ${geo[$e]} (${count[$e]:-0} workloads)"; done
-# Ahead-of-time compiles (skiff compile for skiff-llvm, wamrc for wamr-aot), once per
+# Ahead-of-time compiles (skiff compile, wamrc, wasmedge compile), once per
 # workload: wall seconds and the artifact's size.
 if [[ -f $tmp/compile-times ]]; then
     echo
