@@ -92,14 +92,15 @@ Result<std::vector<uint8_t>> run_compiler(const std::string& path, std::span<con
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
 
+  pid_t pid = 0;
+  std::unique_lock cancel_lock = req.cancel ? std::unique_lock(req.cancel->m_mutex) : std::unique_lock<std::mutex>();
+  // Checked before the spawn structures exist: returning past them would leak theirs.
+  if (req.cancel && req.cancel->m_cancelled) return cancelled();
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_adddup2(&fa, in.fd, 0);
   posix_spawn_file_actions_adddup2(&fa, out.fd, 1);
   posix_spawn_file_actions_adddup2(&fa, err.fd, 2);
-  pid_t pid = 0;
-  std::unique_lock cancel_lock = req.cancel ? std::unique_lock(req.cancel->m_mutex) : std::unique_lock<std::mutex>();
-  if (req.cancel && req.cancel->m_cancelled) return cancelled();
   // A process group of its own, so cancel() ends the linker it may have started too.
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
