@@ -64,18 +64,22 @@ elif [[ $(timeout 10 "$interp" --wasi "$out/wasm/startup.wasm" 2>&1 </dev/null) 
     interp_note="$interp has no WASI support; run bench/cpu/build-wabt-wasi.sh $out"
 fi
 [[ -n $interp_note ]] && { echo "note: wasm-interp column is n/a: $interp_note"; interp=""; }
-wamr=${wamr:-$out/wamr}
-if [[ ! -x $wamr/wamrc || ! -x $wamr/iwasm ]]; then
-    [[ " ${BENCH_ENGINES:-} " == *" wamr-aot "* ]] &&
-        echo "note: wamr-aot column is n/a: no wamrc and iwasm in $wamr (bench/cpu/build-wamr.sh)"
-    wamr=""
-fi
-wasmedge=${wasmedge:-$out/wasmedge}
-if [[ ! -x $wasmedge/wasmedge ]]; then
-    [[ " ${BENCH_ENGINES:-} " == *" wasmedge-aot "* ]] &&
-        echo "note: wasmedge-aot column is n/a: no wasmedge in $wasmedge (bench/cpu/build-wasmedge.sh)"
-    wasmedge=""
-fi
+# peer_dir ENGINE DIR SCRIPT TOOL... -> DIR if it holds every TOOL, else empty (with a note
+# when BENCH_ENGINES asks for ENGINE).
+peer_dir() {
+    local engine=$1 dir=$2 script=$3 t
+    shift 3
+    for t in "$@"; do
+        if [[ ! -x $dir/$t ]]; then
+            [[ " ${BENCH_ENGINES:-} " == *" $engine "* ]] &&
+                echo "note: $engine column is n/a: no $* in $dir (bench/cpu/$script)" >&2
+            return
+        fi
+    done
+    echo "$dir"
+}
+wamr=$(peer_dir wamr-aot "${wamr:-$out/wamr}" build-wamr.sh wamrc iwasm)
+wasmedge=$(peer_dir wasmedge-aot "${wasmedge:-$out/wasmedge}" build-wasmedge.sh wasmedge)
 
 tmp=$(mktemp -d) && trap 'rm -rf "$tmp"' EXIT
 

@@ -739,7 +739,6 @@ llvm::LoadInst* FuncCompiler::memory_load(llvm::Type* t, Value* address) {
   return l;
 }
 
-
 // --- numeric --------------------------------------------------------------------------------
 
 FuncCompiler::Value* FuncCompiler::trunc_checked(Value* x, Opcode op) {

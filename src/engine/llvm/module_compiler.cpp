@@ -23,6 +23,7 @@
 #include <llvm/Target/TargetMachine.h>
 #include <llvm/Target/TargetOptions.h>
 #include <llvm/IR/InstIterator.h>
+#include <llvm/IR/Metadata.h>
 #include <llvm/Transforms/InstCombine/InstCombine.h>
 #include <llvm/Transforms/Scalar/ADCE.h>
 #include <llvm/Transforms/Scalar/CorrelatedValuePropagation.h>
@@ -30,7 +31,6 @@
 #include <llvm/Transforms/Scalar/SCCP.h>
 #include <llvm/Transforms/Scalar/SimplifyCFG.h>
 #include <llvm/Transforms/Utils/Cloning.h>
-#include <llvm/IR/Metadata.h>
 #include <llvm/Transforms/Utils/Mem2Reg.h>
 #include <llvm/TargetParser/Host.h>
 
@@ -143,6 +143,7 @@ class UnusedLoads {
                                                                             llvm::ConstantInt::get(llvm::Type::getInt32Ty(f.getContext()),
                                                                                                    m_loads.size()))}));
         m_loads.push_back(l);
+        m_keep.push_back(false);
       }
   }
 
@@ -157,7 +158,7 @@ class UnusedLoads {
   // caller would not show whether the caller drops it).
   void keep() {
     for (size_t id = 0; id < m_loads.size(); ++id)
-      if (m_keep.size() > id && m_keep[id]) m_loads[id]->setVolatile(true);
+      if (m_keep[id]) m_loads[id]->setVolatile(true);
   }
 
  private:
@@ -197,11 +198,8 @@ class UnusedLoads {
     fpm.addPass(llvm::InstCombinePass());
     fpm.addPass(llvm::ADCEPass());
     fpm.run(*copy, m_fam);
-    for (const auto& [id, handle] : loads) {
-      if (handle) continue;
-      if (m_keep.size() <= id) m_keep.resize(m_loads.size(), false);
-      m_keep[id] = true;
-    }
+    for (const auto& [id, handle] : loads)
+      if (!handle) m_keep[id] = true;
     erase(copy);
   }
 
@@ -221,7 +219,7 @@ class UnusedLoads {
 
   llvm::FunctionAnalysisManager& m_fam;
   std::vector<llvm::LoadInst*> m_loads;  // by id
-  std::vector<bool> m_keep;
+  std::vector<bool> m_keep;              // by id: lost in some copy
 };
 
 }  // namespace
