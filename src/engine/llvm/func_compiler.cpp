@@ -654,7 +654,7 @@ void FuncCompiler::on_other(Opcode op, uint32_t a, uint32_t b) {
     case Opcode::Unreachable:
       m_b.CreateBr(trap_block(ErrorCode::TrapUnreachable));
       return enter_dead();
-    case Opcode::Drop:  // a dropped load is kept by module_compiler's UnusedLoads
+    case Opcode::Drop:  // a dropped load is kept by add_wasm_guards
       pop();
       return;
     case Opcode::RefIsNull: push(to_i32(m_b.CreateIsNull(pop()))); return;
@@ -770,17 +770,7 @@ void FuncCompiler::on_simple(Opcode op) {
   if (m_dead) return;
   if (ir::op_info(op).prefix == 0xFD) return simd_simple(op);
   using I = llvm::Intrinsic::ID;
-  // Wasm arithmetic turns a signaling NaN into a quiet one. LLVM does not model
-  // signaling NaNs: it folds x*1, x/1, x-0, -0-x (to fneg) and fptrunc(fpext x) to
-  // their operand, and its minimum/maximum return a NaN operand as it is. Those cases
-  // get a NaN check that quiets by adding the value to itself (canonicalize has no x86
-  // lowering in LLVM 19); arithmetic on other values quiets in hardware.
-  auto identity_operand = [](Value* v) {
-    auto* c = llvm::dyn_cast<llvm::ConstantFP>(v);
-    if (!c) return false;
-    const llvm::APFloat& f = c->getValueAPF();
-    return f.isZero() || (f.isExactlyValue(1.0) || f.isExactlyValue(-1.0));
-  };
+  // Float arithmetic is plain IR: wasm_guards.h keeps its NaNs quiet through LLVM's folds.
   auto unary = [&](I id) {
     Value* x = pop();
     push(intrinsic(id, {x}, {x->getType()}));
@@ -800,9 +790,7 @@ void FuncCompiler::on_simple(Opcode op) {
   auto arith = [&](llvm::Instruction::BinaryOps bop) {
     Value* y = pop();
     Value* x = pop();
-    Value* r = m_b.CreateBinOp(bop, x, y);
-    if (identity_operand(x) || identity_operand(y)) r = quiet(r);
-    push(r);
+    push(m_b.CreateBinOp(bop, x, y));
   };
   auto shift = [&](llvm::Instruction::BinaryOps bop) {
     Value* y = pop();
@@ -922,10 +910,7 @@ void FuncCompiler::on_simple(Opcode op) {
     case Opcode::F32DemoteF64:
     case Opcode::F64PromoteF32: {
       Value* x = pop();
-      const bool demote = op == Opcode::F32DemoteF64;
-      Value* r = demote ? m_b.CreateFPTrunc(x, m_f32) : m_b.CreateFPExt(x, m_f64);
-      if (llvm::isa<llvm::FPExtInst>(x) || llvm::isa<llvm::FPTruncInst>(x)) r = quiet(r);
-      push(r);
+      push(op == Opcode::F32DemoteF64 ? m_b.CreateFPTrunc(x, m_f32) : m_b.CreateFPExt(x, m_f64));
       return;
     }
     case Opcode::I32ReinterpretF32: return cast(C::BitCast, m_i32);

@@ -62,8 +62,7 @@ struct ModuleCodegen {
   void return_values(llvm::IRBuilder<>& b, llvm::Function* f, std::span<llvm::Value* const> values);
 };
 
-// The metadata kind that marks loads of linear memory (module_compiler's
-// UnusedLoads looks for them).
+// The metadata kind that marks loads of linear memory (add_wasm_guards keeps them).
 inline constexpr const char* kMemoryLoadKind = "skiff.memory";
 
 class FuncCompiler {
@@ -146,8 +145,6 @@ class FuncCompiler {
   Value* trunc_checked(Value* x, ir::Opcode op);
   Value* intrinsic(llvm::Intrinsic::ID id, std::initializer_list<Value*> args, std::initializer_list<llvm::Type*> types);
   Value* to_i32(Value* b) { return m_b.CreateZExt(b, m_i32); }
-  // Wasm arithmetic quiets a signaling NaN; see on_simple for where LLVM does not.
-  Value* quiet(Value* v) { return m_b.CreateSelect(m_b.CreateFCmpUNO(v, v), m_b.CreateFAdd(v, v), v); }
   // SIMD128 (simd_compiler.cpp): the 0xFD instructions without immediates, and loads
   // and stores of v128 values.
   void simd_simple(ir::Opcode op);
@@ -158,7 +155,7 @@ class FuncCompiler {
   void push_v128(Value* v) { push(m_b.CreateBitCast(v, m_mc.type_of(ir::ValType::V128))); }
   // Lanes [first, first + n) of x.
   Value* lanes(Value* x, unsigned first, unsigned n);
-  // A load of linear memory (align 1), tagged for module_compiler's UnusedLoads.
+  // A load of linear memory (align 1), tagged for add_wasm_guards.
   llvm::LoadInst* memory_load(llvm::Type* t, Value* address);
 
   ModuleCodegen& m_mc;

@@ -22,18 +22,9 @@
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
 #include <llvm/Target/TargetOptions.h>
-#include <llvm/IR/InstIterator.h>
-#include <llvm/IR/Metadata.h>
-#include <llvm/Transforms/InstCombine/InstCombine.h>
-#include <llvm/Transforms/Scalar/ADCE.h>
-#include <llvm/Transforms/Scalar/CorrelatedValuePropagation.h>
-#include <llvm/Transforms/Scalar/GVN.h>
-#include <llvm/Transforms/Scalar/SCCP.h>
-#include <llvm/Transforms/Scalar/SimplifyCFG.h>
-#include <llvm/Transforms/Utils/Cloning.h>
-#include <llvm/Transforms/Utils/Mem2Reg.h>
 #include <llvm/TargetParser/Host.h>
 
+#include "engine/llvm/wasm_guards.h"
 #include "engine/native/vmctx.h"
 #include "engine/validate/module_validator.h"
 #include "platform/file.h"
@@ -120,111 +111,6 @@ void define_forwarder(ModuleCodegen& mc, uint32_t i, const ir::FuncType& t) {
   mc.return_values(b, f, mc.load_slots(b, slots, t.results));
 }
 
-// An out-of-bounds load must trap even when nothing uses its value, and LLVM deletes
-// loads nothing uses -- once dropped, stored to a local never read, made pointless by
-// folding (`x & 0`, a select on a constant), or ignored by the caller a function is
-// inlined into. Which ones it deletes, copies of the functions show: promoted to
-// registers, simplified (no vectorizing), with and without their callees inlined one
-// level deep. Every linear-memory load that a copy lost, rather than having it replaced
-// by a known value, is made volatile in the function it belongs to, which LLVM keeps.
-// Loads that die only after deeper inlining can still go (docs/llvm-tier.md).
-class UnusedLoads {
- public:
-  explicit UnusedLoads(llvm::FunctionAnalysisManager& fam) : m_fam(fam) {}
-
-  // Promotes `f`'s locals and numbers its memory loads; every body first.
-  void prepare(llvm::Function& f) {
-    llvm::FunctionPassManager fpm;
-    fpm.addPass(llvm::PromotePass());
-    fpm.run(f, m_fam);
-    for (llvm::Instruction& i : llvm::instructions(f))
-      if (auto* l = llvm::dyn_cast<llvm::LoadInst>(&i); l && l->getMetadata(kMemoryLoadKind)) {
-        l->setMetadata(kMemoryLoadKind, llvm::MDNode::get(f.getContext(), {llvm::ConstantAsMetadata::get(
-                                                                            llvm::ConstantInt::get(llvm::Type::getInt32Ty(f.getContext()),
-                                                                                                   m_loads.size()))}));
-        m_loads.push_back(l);
-        m_keep.push_back(false);
-      }
-  }
-
-  // Checks `f` alone, then with its small direct callees inlined into it (unless `f` is
-  // big: simplifying a big function twice more would double the compile).
-  void check(llvm::Function& f) {
-    run_copy(f, false);
-    if (f.getInstructionCount() <= kBigCaller) run_copy(f, true);
-  }
-
-  // The loads to keep, made volatile (after every check: a volatile load copied into a
-  // caller would not show whether the caller drops it).
-  void keep() {
-    for (size_t id = 0; id < m_loads.size(); ++id)
-      if (m_keep[id]) m_loads[id]->setVolatile(true);
-  }
-
- private:
-  static std::optional<uint32_t> id_of(const llvm::Instruction& i) {
-    const llvm::MDNode* md = i.getMetadata(kMemoryLoadKind);
-    if (!md || md->getNumOperands() != 1) return std::nullopt;
-    const auto* c = llvm::mdconst::dyn_extract<llvm::ConstantInt>(md->getOperand(0));
-    return c ? std::optional<uint32_t>(static_cast<uint32_t>(c->getZExtValue())) : std::nullopt;
-  }
-
-  void run_copy(llvm::Function& f, bool inline_callees) {
-    llvm::ValueToValueMapTy map;
-    llvm::Function* copy = llvm::CloneFunction(&f, map);
-    if (inline_callees) {
-      std::vector<llvm::CallBase*> calls;
-      for (llvm::Instruction& i : llvm::instructions(*copy))
-        if (auto* c = llvm::dyn_cast<llvm::CallBase>(&i); c && inlinable(c->getCalledFunction(), copy))
-          calls.push_back(c);
-      if (calls.empty()) return erase(copy);
-      for (llvm::CallBase* c : calls) {
-        llvm::InlineFunctionInfo info;
-        (void)llvm::InlineFunction(*c, info);
-      }
-    }
-    // Follows a load replaced by another value (forwarded, merged, retyped); null once deleted.
-    std::vector<std::pair<uint32_t, llvm::WeakTrackingVH>> loads;
-    for (llvm::Instruction& i : llvm::instructions(*copy))
-      if (auto id = id_of(i)) loads.emplace_back(*id, &i);
-    llvm::FunctionPassManager fpm;
-    if (inline_callees) fpm.addPass(llvm::PromotePass());  // the callees' locals
-    fpm.addPass(llvm::SCCPPass());
-    fpm.addPass(llvm::InstCombinePass());
-    fpm.addPass(llvm::SimplifyCFGPass());
-    // What branch conditions imply on each path (`x & c` where c is known 0 there).
-    fpm.addPass(llvm::GVNPass());
-    fpm.addPass(llvm::CorrelatedValuePropagationPass());
-    fpm.addPass(llvm::InstCombinePass());
-    fpm.addPass(llvm::ADCEPass());
-    fpm.run(*copy, m_fam);
-    for (const auto& [id, handle] : loads)
-      if (!handle) m_keep[id] = true;
-    erase(copy);
-  }
-
-  // What LLVM's inliner is likely to inline here: small callees. (It also inlines an
-  // internal function called once, whatever its size; copying those too made
-  // speedtest1's compile 4 times longer.)
-  static bool inlinable(const llvm::Function* callee, const llvm::Function* copy) {
-    return callee && !callee->isDeclaration() && callee != copy && callee->getInstructionCount() <= kSmallCallee;
-  }
-  static constexpr unsigned kSmallCallee = 300;  // IR instructions; O2's threshold is a cost of 225
-  static constexpr unsigned kBigCaller = 2000;
-
-  void erase(llvm::Function* copy) {
-    m_fam.clear(*copy, copy->getName());
-    copy->eraseFromParent();
-  }
-
-  llvm::FunctionAnalysisManager& m_fam;
-  std::vector<llvm::LoadInst*> m_loads;  // by id
-  std::vector<bool> m_keep;              // by id: lost in some copy
-};
-
-}  // namespace
-
-namespace {
 
 // Functions [begin, end) of the module, lowered, optimized and emitted as one object.
 // With `shared`, every typed function is a global symbol ("f<i>"), since other
@@ -299,21 +185,16 @@ Result<std::vector<uint8_t>> compile_partition(const ir::Module& wm, const valid
   pb.registerFunctionAnalyses(fam);
   pb.registerLoopAnalyses(lam);
   pb.crossRegisterProxies(lam, fam, cgam, mam);
-  {
-    std::vector<llvm::Function*> bodies;  // collected first: the copies join the module for a while
-    for (llvm::Function& f : module)
-      if (!f.isDeclaration()) bodies.push_back(&f);
-    UnusedLoads unused(fam);
-    for (llvm::Function* f : bodies) unused.prepare(*f);
-    for (llvm::Function* f : bodies) unused.check(*f);
-    unused.keep();
-  }
+  add_wasm_guards(module);
+  pb.registerVectorizerStartEPCallback(
+      [](llvm::FunctionPassManager& fpm, llvm::OptimizationLevel) { fpm.addPass(WasmGuards()); });
   const llvm::OptimizationLevel ol = opts.opt_level == 0   ? llvm::OptimizationLevel::O0
                                      : opts.opt_level == 1 ? llvm::OptimizationLevel::O1
                                      : opts.opt_level == 3 ? llvm::OptimizationLevel::O3
                                                            : llvm::OptimizationLevel::O2;
   llvm::ModulePassManager mpm = opts.opt_level == 0 ? pb.buildO0DefaultPipeline(ol) : pb.buildPerModuleDefaultPipeline(ol);
   mpm.run(module, mam);
+  for (llvm::Function& f : module) resolve_wasm_guards(f);  // pipelines without a vectorizer start (O0)
 
   llvm::SmallVector<char, 0> buf;
   {

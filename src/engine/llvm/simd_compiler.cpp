@@ -6,9 +6,8 @@
 // instruction; the rest are written as the arithmetic the spec defines (saturating
 // narrows as clamp + truncate, rounding averages in wider lanes, ...), which the
 // backend recognizes as packsswb, pavgb, pmaddwd and so on where the target has them.
-// Float results follow on_simple's NaN rule: hardware quiets signaling NaNs, except
-// where LLVM folds an operation with a constant operand away, or min/max/promote/demote
-// return an operand as it is; those get the quieting check.
+// Float results follow on_simple's NaN rule: plain IR, quiet through wasm_guards.h;
+// min/max, which return a NaN operand as it is, return x + y for one.
 
 #include <cstring>
 
@@ -171,13 +170,8 @@ void FuncCompiler::simd_simple(Opcode op) {
       return m_b.CreateSExt(t->isFPOrFPVectorTy() ? m_b.CreateFCmp(p, x, y) : m_b.CreateICmp(p, x, y), mask);
     });
   };
-  // LLVM folds x*1, x/1, x-0 to x, keeping a signaling NaN: quiet results that had a
-  // constant operand (on_simple's rule, per lane).
   auto farith = [&](llvm::Type* t, B bop) {
-    binary(t, [&](Value* x, Value* y) {
-      Value* r = m_b.CreateBinOp(bop, x, y);
-      return llvm::isa<llvm::Constant>(x) || llvm::isa<llvm::Constant>(y) ? quiet(r) : r;
-    });
+    binary(t, [&](Value* x, Value* y) { return m_b.CreateBinOp(bop, x, y); });
   };
   // minimum/maximum return a NaN operand as it is: a NaN operand gives x + y (quiet).
   auto fminmax = [&](llvm::Type* t, I id) {
@@ -541,11 +535,10 @@ void FuncCompiler::simd_simple(Opcode op) {
       const C c = op == Opcode::F64x2ConvertLowI32x4S ? C::SIToFP : C::UIToFP;
       return unary(v32x4, [&](Value* x) { return m_b.CreateCast(c, lanes(x, 0, 2), f64x2); });
     }
-    // fpext/fptrunc of a NaN keep a signaling one when LLVM folds a round trip.
     case Opcode::F32x4DemoteF64x2Zero:
-      return unary(f64x2, [&](Value* x) { return zero_high(quiet(m_b.CreateFPTrunc(x, vec(m_f32, 2)))); });
+      return unary(f64x2, [&](Value* x) { return zero_high(m_b.CreateFPTrunc(x, vec(m_f32, 2))); });
     case Opcode::F64x2PromoteLowF32x4:
-      return unary(f32x4, [&](Value* x) { return quiet(m_b.CreateFPExt(lanes(x, 0, 2), f64x2)); });
+      return unary(f32x4, [&](Value* x) { return m_b.CreateFPExt(lanes(x, 0, 2), f64x2); });
 
     default: return unsupported();
   }
