@@ -78,13 +78,15 @@ HandleResult Sandbox::handle(const App& app, std::string_view route_prefix, cons
   m_stderr.clear();
   wasi::MemoryInput in({reinterpret_cast<const uint8_t*>(req.body().data()), req.body().size()});
   wasi::WasiConfig wc;
-  wc.env.reserve(app.env().size() + 24);
-  wc.env = app.env();
+  wc.env = std::move(m_env);
+  size_t vars = 0;
+  for (const std::string& e : app.env()) reuse_string(wc.env, vars++).append(e);
   if (native) {
+    wc.env.resize(vars);
     wc.args = {cfg.name};
   } else {
     wc.args = cgi_arguments(cfg.name, req.target());
-    cgi_environment(req, peer, route_prefix, wc.env);
+    cgi_environment(req, peer, route_prefix, wc.env, vars);
   }
   wc.stdin_stream = &in;
   wc.stdout_stream = &m_stdout;
@@ -98,6 +100,12 @@ HandleResult Sandbox::handle(const App& app, std::string_view route_prefix, cons
     fail(resp, http::status::internal_server_error, "internal error");
     return hr;
   }
+  // Declared before the store, so it runs after the store is gone, whichever way out.
+  struct TakeBackEnv {
+    wasi::WasiCtx& ctx;
+    std::vector<std::string>& to;
+    ~TakeBackEnv() { to = ctx.take_env(); }
+  } take_back{**ctx, m_env};
 
   runtime::StoreLimits sl;
   sl.max_memory_pages = static_cast<uint32_t>(std::min<uint64_t>(lim.memory_bytes / ir::kPageSize, ir::kMaxPages32));

@@ -90,6 +90,9 @@ class Sandbox {
   engine::interp::Machine m_machine;
   wasi::MemoryOutput m_stdout;
   wasi::MemoryOutput m_stderr;
+  // The guests' environment strings, handed to each request's WASI context and taken
+  // back after it, so that writing the next request's variables allocates nothing.
+  std::vector<std::string> m_env;
 };
 
 }  // namespace skiff::host

@@ -1,6 +1,7 @@
 #include "host/wagi.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cctype>
 #include <cstring>
 
@@ -21,9 +22,9 @@ int hex_value(char c) {
   return -1;
 }
 
-std::string percent_decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
+// Appends `s` percent-decoded to `out`.
+void percent_decode(std::string_view s, std::string& out) {
+  out.reserve(out.size() + s.size());
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '%' && i + 2 < s.size()) {
       int hi = hex_value(s[i + 1]), lo = hex_value(s[i + 2]);
@@ -35,7 +36,6 @@ std::string percent_decode(std::string_view s) {
     }
     out.push_back(s[i]);
   }
-  return out;
 }
 
 Error bad_output(const std::string& why) { return Error(ErrorCode::InvalidArgument, kNoOffset, why); }
@@ -43,7 +43,7 @@ Error bad_output(const std::string& why) { return Error(ErrorCode::InvalidArgume
 }  // namespace
 
 void cgi_environment(const Request& req, const PeerInfo& peer, std::string_view route_prefix,
-                     std::vector<std::string>& env) {
+                     std::vector<std::string>& env, size_t from) {
   std::string_view target = req.target();
   const size_t q = target.find('?');
   std::string_view path = target.substr(0, q);
@@ -53,61 +53,73 @@ void cgi_environment(const Request& req, const PeerInfo& peer, std::string_view 
   std::string_view script = route_prefix == "/" ? std::string_view() : route_prefix;
   std::string_view raw_info = path.substr(std::min(path.size(), script.size()));
 
-  std::string host(req[http::field::host]);
-  std::string server_name = host;
+  const std::string_view host = req[http::field::host];
+  std::string_view server_name = host;
   if (!host.empty() && host.front() != '[') {
-    if (size_t colon = host.rfind(':'); colon != std::string::npos) server_name = host.substr(0, colon);
-  } else if (size_t end = host.find(']'); end != std::string::npos) {
+    if (size_t colon = host.rfind(':'); colon != std::string_view::npos) server_name = host.substr(0, colon);
+  } else if (size_t end = host.find(']'); end != std::string_view::npos) {
     server_name = host.substr(0, end + 1);
   }
   if (server_name.empty()) server_name = peer.local_addr;
+  char digits[24];
+  auto number = [&](uint64_t v) {
+    return std::string_view(digits, static_cast<size_t>(std::to_chars(digits, digits + sizeof digits, v).ptr - digits));
+  };
 
+  size_t n = from;
   auto put = [&](std::string_view name, std::string_view value) {
-    std::string line;
-    line.reserve(name.size() + 1 + value.size());
-    line.append(name).push_back('=');
-    line.append(value);
-    env.push_back(std::move(line));
+    reuse_string(env, n++).append(name).append(1, '=').append(value);
   };
   put("GATEWAY_INTERFACE", "CGI/1.1");
   put("SERVER_SOFTWARE", "skiff");
   put("SERVER_PROTOCOL", req.version() == 10 ? "HTTP/1.0" : "HTTP/1.1");
   put("SERVER_NAME", server_name);
-  put("SERVER_PORT", std::to_string(peer.local_port));
+  put("SERVER_PORT", number(peer.local_port));
   put("REQUEST_METHOD", req.method_string());
   put("SCRIPT_NAME", script);
-  put("PATH_INFO", percent_decode(raw_info));
-  put("PATH_TRANSLATED", percent_decode(raw_info));
+  put("PATH_INFO", "");
+  percent_decode(raw_info, env[n - 1]);
+  put("PATH_TRANSLATED", "");
+  percent_decode(raw_info, env[n - 1]);
   put("QUERY_STRING", query);
   put("REMOTE_ADDR", peer.remote_addr);
   put("REMOTE_HOST", peer.remote_addr);
-  put("REMOTE_PORT", std::to_string(peer.remote_port));
+  put("REMOTE_PORT", number(peer.remote_port));
   if (auto ct = req.find(http::field::content_type); ct != req.end()) put("CONTENT_TYPE", ct->value());
-  put("CONTENT_LENGTH", std::to_string(req.body().size()));
+  put("CONTENT_LENGTH", number(req.body().size()));
   put("X_MATCHED_ROUTE", route_prefix);
   put("X_RAW_PATH_INFO", raw_info);
-  put("X_FULL_URL", "http://" + (host.empty() ? peer.local_addr + ":" + std::to_string(peer.local_port) : host) +
-                        std::string(target));
+  std::string& url = reuse_string(env, n++).append("X_FULL_URL=http://");
+  if (host.empty()) {
+    url.append(peer.local_addr).append(1, ':').append(number(peer.local_port));
+  } else {
+    url.append(host);
+  }
+  url.append(target);
 
   // HTTP_* for every header but the two CGI gives its own variables; repeated ones joined.
   // A header whose name has '_' is left out (as nginx and Apache do): "X_User" and
   // "X-User" would both be HTTP_X_USER, and a client could forge what a proxy in front set.
-  const size_t first = env.size();
+  const size_t first = n;
   for (const auto& f : req) {
     if (f.name() == http::field::content_type || f.name() == http::field::content_length) continue;
     if (f.name_string().find('_') != std::string_view::npos) continue;
-    std::string name = "HTTP_";
+    std::string& line = reuse_string(env, n);
+    line.append("HTTP_");
     for (char c : f.name_string())
-      name.push_back(c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
-    name.push_back('=');
-    auto same = std::find_if(env.begin() + static_cast<std::ptrdiff_t>(first), env.end(),
+      line.push_back(c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+    line.push_back('=');
+    const std::string_view name = line;
+    auto same = std::find_if(env.begin() + static_cast<std::ptrdiff_t>(first), env.begin() + static_cast<std::ptrdiff_t>(n),
                              [&](const std::string& e) { return e.starts_with(name); });
-    if (same != env.end()) {
+    if (same != env.begin() + static_cast<std::ptrdiff_t>(n)) {
       same->append(", ").append(f.value());
     } else {
-      env.push_back(name.append(f.value()));
+      line.append(f.value());
+      ++n;
     }
   }
+  env.resize(n);
 }
 
 std::vector<std::string> cgi_arguments(std::string_view program, std::string_view target) {
@@ -120,7 +132,7 @@ std::vector<std::string> cgi_arguments(std::string_view program, std::string_vie
   while (start <= query.size()) {
     size_t plus = query.find('+', start);
     if (plus == std::string_view::npos) plus = query.size();
-    args.push_back(percent_decode(query.substr(start, plus - start)));
+    percent_decode(query.substr(start, plus - start), args.emplace_back());
     start = plus + 1;
   }
   return args;

@@ -15,9 +15,18 @@ namespace skiff::host {
 // The CGI meta-variables ("NAME=value"): REQUEST_METHOD, SCRIPT_NAME (the route
 // prefix), PATH_INFO (the rest of the path), QUERY_STRING, CONTENT_TYPE/LENGTH,
 // SERVER_*, REMOTE_ADDR/HOST, one HTTP_* per request header (repeated headers joined
-// with ", "), and WAGI's X_MATCHED_ROUTE, X_FULL_URL, X_RAW_PATH_INFO. Appended to `env`.
+// with ", "), and WAGI's X_MATCHED_ROUTE, X_FULL_URL, X_RAW_PATH_INFO. Written to `env`
+// from index `from` on, into the strings already there (a server reuses one list, so
+// their buffers serve request after request); `env` then ends after the last one.
 void cgi_environment(const Request& req, const PeerInfo& peer, std::string_view route_prefix,
-                     std::vector<std::string>& env);
+                     std::vector<std::string>& env, size_t from);
+
+// env[i] emptied for rewriting (its buffer kept), or a new last string if i is the end.
+inline std::string& reuse_string(std::vector<std::string>& env, size_t i) {
+  if (i == env.size()) return env.emplace_back();
+  env[i].clear();
+  return env[i];
+}
 
 // argv: `program`, then for an "indexed" query (one without '='), its '+'-separated
 // words percent-decoded (RFC 3875 4.4).

@@ -17,12 +17,35 @@ namespace http = boost::beast::http;
 
 std::vector<std::string> env_of(const Request& req, std::string_view route) {
   std::vector<std::string> env;
-  cgi_environment(req, PeerInfo{"10.0.0.7", 40001, "127.0.0.1", 8080}, route, env);
+  cgi_environment(req, PeerInfo{"10.0.0.7", 40001, "127.0.0.1", 8080}, route, env, 0);
   return env;
 }
 
 bool has(const std::vector<std::string>& env, const std::string& kv) {
   return std::find(env.begin(), env.end(), kv) != env.end();
+}
+
+// Covers: a list reused from an earlier request (a server keeps one) holds exactly this
+// request's variables after the entries before `from`: no stale string survives, however
+// many there were or however long, and a repeated header's joined line leaves no scratch.
+TEST(Wagi, EnvironmentRewritesAReusedListWithNothingLeftOver) {
+  Request req{http::verb::get, "/p?q=1", 11};
+  req.set(http::field::host, "h.test");
+  req.insert("X-Twice", "a");
+  req.insert("X-Twice", "b");
+  const std::vector<std::string> fresh = env_of(req, "/");
+  std::vector<std::string> env{"APP=1"};
+  for (int i = 0; i < 40; ++i) env.push_back("STALE_" + std::to_string(i) + "=" + std::string(100, 'x'));
+  cgi_environment(req, PeerInfo{"10.0.0.7", 40001, "127.0.0.1", 8080}, "/", env, 1);
+  ASSERT_EQ(env.size(), fresh.size() + 1);
+  EXPECT_EQ(env[0], "APP=1");
+  EXPECT_TRUE(std::equal(fresh.begin(), fresh.end(), env.begin() + 1));
+  EXPECT_TRUE(has(env, "HTTP_X_TWICE=a, b"));
+  for (const std::string& e : env) EXPECT_EQ(e.find("STALE"), std::string::npos) << e;
+  // Again into the same list, now shorter than it was: the same result.
+  cgi_environment(req, PeerInfo{"10.0.0.7", 40001, "127.0.0.1", 8080}, "/", env, 1);
+  ASSERT_EQ(env.size(), fresh.size() + 1);
+  EXPECT_TRUE(std::equal(fresh.begin(), fresh.end(), env.begin() + 1));
 }
 
 TEST(Wagi, EnvironmentOfARequestThroughARoute) {

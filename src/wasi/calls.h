@@ -72,8 +72,8 @@ struct WasiCtx::Calls {
 
   // Shared by both files.
   static FileType file_type_of(unsigned st_mode);
-  static Errno read_iov(WasiCtx&, FdEntry&, std::vector<iovec>& iov, uint64_t& n);
-  static Errno write_iov(WasiCtx&, FdEntry&, const std::vector<iovec>& iov, uint64_t& n);
+  static Errno read_iov(WasiCtx&, FdEntry&, std::span<iovec> iov, uint64_t& n);
+  static Errno write_iov(WasiCtx&, FdEntry&, std::span<const iovec> iov, uint64_t& n);
 };
 
 }  // namespace skiff::wasi

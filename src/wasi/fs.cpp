@@ -97,7 +97,7 @@ FdEntry* dir_entry(FdTable& t, U32 fd, uint64_t needed, Errno& err) {
 
 // --- reads and writes ----------------------------------------------------------------------
 
-Errno WasiCtx::Calls::read_iov(WasiCtx&, FdEntry& e, std::vector<iovec>& iov, uint64_t& n) {
+Errno WasiCtx::Calls::read_iov(WasiCtx&, FdEntry& e, std::span<iovec> iov, uint64_t& n) {
   if (e.stream) return e.stream->read(iov, n);
   ssize_t r;
   do r = ::readv(e.host, iov.data(), static_cast<int>(iov.size()));
@@ -107,7 +107,7 @@ Errno WasiCtx::Calls::read_iov(WasiCtx&, FdEntry& e, std::vector<iovec>& iov, ui
   return Errno::Success;
 }
 
-Errno WasiCtx::Calls::write_iov(WasiCtx&, FdEntry& e, const std::vector<iovec>& iov, uint64_t& n) {
+Errno WasiCtx::Calls::write_iov(WasiCtx&, FdEntry& e, std::span<const iovec> iov, uint64_t& n) {
   if (e.stream) return e.stream->write(iov, n);
   ssize_t r;
   do r = ::writev(e.host, iov.data(), static_cast<int>(iov.size()));
@@ -121,10 +121,10 @@ Errno WasiCtx::Calls::fd_read(WasiCtx& c, Guest& g, U32 fd, U32 iovs, U32 n, U32
   Errno err;
   FdEntry* e = c.m_fds->get(fd, rights::FdRead, err);
   if (!e) return err;
-  std::vector<iovec> iov;
+  IovecList iov;
   if ((err = g.iovecs(iovs, n, iov)) != Errno::Success) return err;
   uint64_t got = 0;
-  if (!iov.empty() && (err = read_iov(c, *e, iov, got)) != Errno::Success) return err;
+  if (!iov.empty() && (err = read_iov(c, *e, {iov.data(), iov.size()}, got)) != Errno::Success) return err;
   return g.store<U32>(nread_ptr, static_cast<U32>(got)) ? Errno::Success : Errno::Fault;
 }
 
@@ -132,10 +132,10 @@ Errno WasiCtx::Calls::fd_write(WasiCtx& c, Guest& g, U32 fd, U32 iovs, U32 n, U3
   Errno err;
   FdEntry* e = c.m_fds->get(fd, rights::FdWrite, err);
   if (!e) return err;
-  std::vector<iovec> iov;
+  IovecList iov;
   if ((err = g.iovecs(iovs, n, iov)) != Errno::Success) return err;
   uint64_t put = 0;
-  if (!iov.empty() && (err = write_iov(c, *e, iov, put)) != Errno::Success) return err;
+  if (!iov.empty() && (err = write_iov(c, *e, {iov.data(), iov.size()}, put)) != Errno::Success) return err;
   return g.store<U32>(nwritten_ptr, static_cast<U32>(put)) ? Errno::Success : Errno::Fault;
 }
 
@@ -146,7 +146,7 @@ Errno positional_io(FdEntry* e, Errno err, Guest& g, U32 iovs, U32 n, U64 offset
   if (!e) return err;
   if (e->type == FileType::Directory) return Errno::IsDir;
   if (offset > static_cast<U64>(INT64_MAX)) return Errno::Inval;
-  std::vector<iovec> iov;
+  IovecList iov;
   if ((err = g.iovecs(iovs, n, iov)) != Errno::Success) return err;
   ssize_t r = 0;
   if (!iov.empty()) {

@@ -9,11 +9,17 @@
 #include <string>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
+
 #include "engine/runtime/host.h"
 #include "engine/runtime/memory.h"
 #include "wasi/abi.h"
 
 namespace skiff::wasi {
+
+// Host iovecs for one call: inline up to 8 (what libc's stdio and most guests pass), so
+// a read or write allocates nothing.
+using IovecList = boost::container::small_vector<iovec, 8>;
 
 class Guest {
  public:
@@ -43,7 +49,7 @@ class Guest {
     return Errno::Success;
   }
   // An array of n (c)iovecs as host iovecs pointing into guest memory.
-  Errno iovecs(uint32_t ptr, uint32_t n, std::vector<iovec>& out) const {
+  Errno iovecs(uint32_t ptr, uint32_t n, IovecList& out) const {
     const uint8_t* v = bytes(ptr, uint64_t{n} * layout::kIovec);
     if (!v) return Errno::Fault;
     out.clear();

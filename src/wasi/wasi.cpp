@@ -621,7 +621,7 @@ Errno WasiCtx::Calls::sock_recv(WasiCtx& c, Guest& g, U32 fd, U32 iovs, U32 n, U
   FdEntry* e = socket_entry(*c.m_fds, fd, rights::FdRead, err);
   if (!e) return err;
   if (flags & ~U32{kRiRecvPeek | kRiRecvWaitall}) return Errno::Inval;
-  std::vector<iovec> iov;
+  IovecList iov;
   if (Errno ie = g.iovecs(iovs, n, iov); ie != Errno::Success) return ie;
   msghdr msg{};
   msg.msg_iov = iov.data();
@@ -641,7 +641,7 @@ Errno WasiCtx::Calls::sock_send(WasiCtx& c, Guest& g, U32 fd, U32 iovs, U32 n, U
   FdEntry* e = socket_entry(*c.m_fds, fd, rights::FdWrite, err);
   if (!e) return err;
   if (flags != 0) return Errno::Inval;
-  std::vector<iovec> iov;
+  IovecList iov;
   if (Errno ie = g.iovecs(iovs, n, iov); ie != Errno::Success) return ie;
   msghdr msg{};
   msg.msg_iov = iov.data();

@@ -114,6 +114,9 @@ class WasiCtx {
 
   // The code the guest passed to proc_exit, once it has.
   std::optional<int> exit_code() const { return m_exit_code; }
+  // The environment list, moved out for reuse (a server gives the next request's
+  // variables the same strings' buffers); the context has none after.
+  std::vector<std::string> take_env() { return std::move(m_config.env); }
 
   struct Calls;  // the host functions (wasi.cpp, fs.cpp)
 

@@ -66,7 +66,7 @@ void fuzz_request(std::string_view raw) {
   const host::Request& req = parser.get();
   host::PeerInfo peer{"127.0.0.1", 40000, "127.0.0.1", 8080};
   std::vector<std::string> env;
-  host::cgi_environment(req, peer, "/api", env);
+  host::cgi_environment(req, peer, "/api", env, 0);
   for (const std::string& e : env) {
     size_t eq = e.find('=');
     if (eq == std::string::npos || eq == 0) fail("CGI variable without a name", e);

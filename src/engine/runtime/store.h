@@ -13,14 +13,16 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
-#include <deque>
 #include <limits>
 #include <memory>
 #include <optional>
 #include <string_view>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
+
 #include "base/result.h"
+#include "base/stable_list.h"
 #include "engine/runtime/global.h"
 #include "engine/runtime/host.h"
 #include "engine/runtime/memory.h"
@@ -169,13 +171,17 @@ class Store {
   std::atomic<uint32_t> m_stop{0};
   int64_t m_fuel = kUnlimitedFuel;
   std::array<void*, kHostSlots> m_host_slots{};
-  std::deque<FuncInstance> m_funcs;  // deque: addresses stay stable as it grows
-  std::deque<ir::FuncType> m_host_types;
-  std::vector<std::unique_ptr<Table>> m_tables;
-  std::vector<std::unique_ptr<Memory>> m_memories;
-  std::deque<Global> m_globals;
-  std::vector<std::unique_ptr<Global[]>> m_global_blocks;  // one per fast instantiation
-  std::vector<std::unique_ptr<Instance>> m_instances;
+  StableList<FuncInstance> m_funcs;  // addresses stay stable as it grows
+  StableList<ir::FuncType> m_host_types;
+  // A store made per request holds one instance with a table, a memory and a block of
+  // globals: room for one of each inline, so making them allocates only the objects.
+  template <typename T>
+  using OneInline = boost::container::small_vector<T, 1>;
+  OneInline<std::unique_ptr<Table>> m_tables;
+  OneInline<std::unique_ptr<Memory>> m_memories;
+  StableList<Global> m_globals;
+  OneInline<std::unique_ptr<Global[]>> m_global_blocks;  // one per fast instantiation
+  OneInline<std::unique_ptr<Instance>> m_instances;
 };
 
 }  // namespace skiff::engine::runtime
