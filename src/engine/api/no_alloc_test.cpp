@@ -1,89 +1,19 @@
 // The hot paths of the embedding API allocate nothing: a TypedFunc call into wasm, a
 // wasm -> host call through a func_wrap'ed callable (with and without Caller), and a
-// host function's memory access. Counted with a replacement global operator new: it
-// forwards to malloc and counts while a test has counting switched on, so it affects
-// nothing else in this test binary.
+// host function's memory access. Counted with support/count_allocations.h.
 #include "skiff/skiff.h"
 
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <cstdlib>
 #include <filesystem>
-#include <new>
 #include <utility>
 
-namespace {
-
-std::atomic<bool> g_counting{false};
-std::atomic<size_t> g_allocations{0};
-
-void* counted_alloc(size_t n, size_t align) {
-  if (g_counting.load(std::memory_order_relaxed)) g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (n == 0) n = 1;
-  void* p = align > alignof(std::max_align_t) ? std::aligned_alloc(align, (n + align - 1) / align * align)
-                                                : std::malloc(n);
-  return p;
-}
-
-// Out of line, so the compiler does not pair an inlined `new` with this free() and warn
-// (-Wmismatched-new-delete); both sides are malloc-family here.
-[[gnu::noinline]] void counted_free(void* p) { std::free(p); }
-
-}  // namespace
-
-// Every replaceable allocation function, so that new/delete pairs stay consistent
-// (sanitizers check mismatches).
-void* operator new(size_t n) {
-  if (void* p = counted_alloc(n, 0)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](size_t n) {
-  if (void* p = counted_alloc(n, 0)) return p;
-  throw std::bad_alloc();
-}
-void* operator new(size_t n, std::align_val_t a) {
-  if (void* p = counted_alloc(n, static_cast<size_t>(a))) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](size_t n, std::align_val_t a) {
-  if (void* p = counted_alloc(n, static_cast<size_t>(a))) return p;
-  throw std::bad_alloc();
-}
-void* operator new(size_t n, const std::nothrow_t&) noexcept { return counted_alloc(n, 0); }
-void* operator new[](size_t n, const std::nothrow_t&) noexcept { return counted_alloc(n, 0); }
-void* operator new(size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
-  return counted_alloc(n, static_cast<size_t>(a));
-}
-void* operator new[](size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
-  return counted_alloc(n, static_cast<size_t>(a));
-}
-void operator delete(void* p) noexcept { counted_free(p); }
-void operator delete[](void* p) noexcept { counted_free(p); }
-void operator delete(void* p, size_t) noexcept { counted_free(p); }
-void operator delete[](void* p, size_t) noexcept { counted_free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { counted_free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { counted_free(p); }
-void operator delete(void* p, size_t, std::align_val_t) noexcept { counted_free(p); }
-void operator delete[](void* p, size_t, std::align_val_t) noexcept { counted_free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { counted_free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { counted_free(p); }
-void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { counted_free(p); }
-void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { counted_free(p); }
+#include "support/count_allocations.h"
 
 namespace skiff {
 namespace {
 
-// Counts allocations made while it is alive.
-class AllocationCounter {
- public:
-  AllocationCounter() {
-    g_allocations = 0;
-    g_counting = true;
-  }
-  ~AllocationCounter() { g_counting = false; }
-  size_t count() const { return g_allocations.load(); }
-};
+using test::AllocationCounter;
 
 Module load(const Engine& engine, const std::string& name) {
   Result<Module> m = Module::from_file(engine, (std::filesystem::path(SKIFF_TEST_FIXTURES) / (name + ".wasm")).string());
