@@ -24,19 +24,14 @@ class StableList {
     }
     T& slot = m_chunks.back()[m_used++];
     slot = T{std::forward<Args>(args)...};
-    ++m_size;
     return slot;
   }
-
-  size_t size() const { return m_size; }
-  bool empty() const { return m_size == 0; }
 
  private:
   static constexpr size_t kFirstChunk = 8;
   std::vector<std::unique_ptr<T[]>> m_chunks;
   size_t m_chunk_size = 0;
   size_t m_used = 0;  // in the last chunk
-  size_t m_size = 0;
 };
 
 }  // namespace skiff

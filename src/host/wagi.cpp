@@ -79,8 +79,8 @@ void cgi_environment(const Request& req, const PeerInfo& peer, std::string_view 
   put("SCRIPT_NAME", script);
   put("PATH_INFO", "");
   percent_decode(raw_info, env[n - 1]);
-  put("PATH_TRANSLATED", "");
-  percent_decode(raw_info, env[n - 1]);
+  put("PATH_TRANSLATED", "");  // the same value, decoded once
+  env[n - 1].append(env[n - 2], std::string_view("PATH_INFO=").size());
   put("QUERY_STRING", query);
   put("REMOTE_ADDR", peer.remote_addr);
   put("REMOTE_HOST", peer.remote_addr);

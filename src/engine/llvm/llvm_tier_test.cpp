@@ -155,7 +155,7 @@ TEST(LlvmTier, TierUpCompilesHotFunctionsFirst) {
 // local never read, dropped, masked by a condition known on the path, in an inlined
 // callee whose result is dropped, passed down two inlined calls that ignore it, passed
 // to a big callee inlined because it is called once -- still trap in compiled code
-// (LLVM deletes unused loads; guards.cpp keeps them), and the same functions in bounds
+// (LLVM deletes unused loads; wasm_guards.cpp keeps them), and the same functions in bounds
 // return what the interpreter does.
 TEST(LlvmTier, LoadsWhoseValuesAreUnusedStillTrap) {
   Guest interp("llvm_tier", false), llvm("llvm_tier", true);

@@ -55,10 +55,9 @@ bool never_signaling(const llvm::Value* v, unsigned depth = 0) {
       if (!never_signaling(o, depth + 1)) return false;
     return true;
   };
+  if (foldable_float_op(*i)) return true;
   switch (i->getOpcode()) {
-    case llvm::Instruction::FAdd: case llvm::Instruction::FSub: case llvm::Instruction::FMul:
-    case llvm::Instruction::FDiv: case llvm::Instruction::FRem: case llvm::Instruction::FPTrunc:
-    case llvm::Instruction::FPExt: case llvm::Instruction::SIToFP: case llvm::Instruction::UIToFP:
+    case llvm::Instruction::FRem: case llvm::Instruction::SIToFP: case llvm::Instruction::UIToFP:
       return true;
     case llvm::Instruction::FNeg: return never_signaling(i->getOperand(0), depth + 1);
     case llvm::Instruction::Select: return all(std::initializer_list<const llvm::Value*>{i->getOperand(1), i->getOperand(2)});
