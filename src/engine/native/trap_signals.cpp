@@ -61,15 +61,19 @@ bool is_wasm_code(uintptr_t pc) {
 }
 
 // Walks the frame-pointer chain from the trap's frame while the return addresses stay in
-// registered code (compiled frames; the entry thunk that called them is not). `top` is
-// the run_guarded frame, above every frame the walk may read. Async-signal-safe.
-void capture_frames(TrapInfo& t, uintptr_t first_pc, uintptr_t top) {
+// registered code (compiled frames; the entry thunk that called them is not). Only
+// addresses in [bottom, top) are read: `bottom` is the stack pointer at the trap, `top`
+// the run_guarded frame. Code without a frame of its own at the trap (hand-written, or a
+// leaf) leaves the caller's frame pointer, which in code built without frame pointers
+// is any value; outside those bounds it ends the walk instead of faulting in the
+// handler. Async-signal-safe.
+void capture_frames(TrapInfo& t, uintptr_t first_pc, uintptr_t bottom, uintptr_t top) {
   t.frame_count = 0;
   if (!is_wasm_code(first_pc)) return;
   t.frames[t.frame_count++] = first_pc;
   uintptr_t fp = t.fp;
   while (t.frame_count < kMaxTrapFrames) {
-    if (fp == 0 || (fp & 7) != 0 || fp >= top) break;
+    if ((fp & 7) != 0 || fp < bottom || fp >= top) break;
     const auto* f = reinterpret_cast<const uintptr_t*>(fp);
     const uintptr_t ret = f[1];
     if (!is_wasm_code(ret)) break;
@@ -86,18 +90,21 @@ struct sigaction g_previous[std::size(kSignals)];  // written once, before ours 
 struct FaultRegs {
   uintptr_t pc;
   uintptr_t fp;
+  uintptr_t sp;
 };
 
 FaultRegs fault_regs(const ucontext_t* uc) {
 #if defined(__x86_64__)
   return {static_cast<uintptr_t>(uc->uc_mcontext.gregs[REG_RIP]),
-          static_cast<uintptr_t>(uc->uc_mcontext.gregs[REG_RBP])};
+          static_cast<uintptr_t>(uc->uc_mcontext.gregs[REG_RBP]),
+          static_cast<uintptr_t>(uc->uc_mcontext.gregs[REG_RSP])};
 #elif defined(__aarch64__)
   return {static_cast<uintptr_t>(uc->uc_mcontext.pc),
-          static_cast<uintptr_t>(uc->uc_mcontext.regs[29])};
+          static_cast<uintptr_t>(uc->uc_mcontext.regs[29]),
+          static_cast<uintptr_t>(uc->uc_mcontext.sp)};
 #else
   (void)uc;
-  return {0, 0};  // no PC is wasm code: every fault chains (explicit traps still work)
+  return {0, 0, 0};  // no PC is wasm code: every fault chains (explicit traps still work)
 #endif
 }
 
@@ -154,7 +161,7 @@ void handle_signal(int sig, siginfo_t* si, void* ctx) {
   frame->trap.pc = regs.pc;
   frame->trap.fp = regs.fp;
   frame->trap.fault_addr = reinterpret_cast<uintptr_t>(si->si_addr);
-  capture_frames(frame->trap, regs.pc, reinterpret_cast<uintptr_t>(frame));
+  capture_frames(frame->trap, regs.pc, regs.sp, reinterpret_cast<uintptr_t>(frame));
   // The handler runs with its signal unblocked (SA_NODEFER) and an empty sa_mask, so the
   // thread's mask is already what it was at sigsetjmp: no need to restore it. Under ASan,
   // the siglongjmp interceptor unpoisons the stacks being left (from the alternate stack:
@@ -308,7 +315,7 @@ void raise_trap(uint32_t code) {
   frame->trap.pc = ret;
   frame->trap.fp = own_frame[0];
   frame->trap.fault_addr = 0;
-  capture_frames(frame->trap, ret - 1, reinterpret_cast<uintptr_t>(frame));
+  capture_frames(frame->trap, ret - 1, reinterpret_cast<uintptr_t>(own_frame), reinterpret_cast<uintptr_t>(frame));
   siglongjmp(frame->buf, 1);
 }
 
