@@ -38,7 +38,7 @@ void fail(Response& resp, http::status status, std::string_view text) {
 Sandbox::Sandbox(runtime::MemoryPool& pool, runtime::Watchdog& watchdog)
     : m_resolve(platform::Beneath().mode()),
       m_pool(pool),
-      m_watchdog(watchdog),
+      m_deadline(watchdog),
       m_stdout(kMaxResponseBytes),
       m_stderr(kMaxStderrBytes) {}
 
@@ -46,7 +46,7 @@ void RequestContext::effect() {
   effects = true;
   if (!cut_short) return;
   cut_short = false;
-  *ticket = watchdog->arm(*store, deadline);
+  lane->arm(*store, deadline);
   // The budget's deadline may have fired already; the run goes on to the real one.
   store->clear_interrupt();
 }
@@ -115,9 +115,12 @@ HandleResult Sandbox::handle(const App& app, std::string_view route_prefix, cons
   if (lim.fuel) store.set_fuel(lim.fuel);
   const auto budget_end = Clock::now() + inline_budget;
   rc.cut_short = inline_budget.count() > 0 && budget_end < rc.deadline;
-  runtime::Watchdog::Ticket deadline = m_watchdog.arm(store, rc.cut_short ? budget_end : rc.deadline);
-  rc.watchdog = &m_watchdog;
-  rc.ticket = &deadline;
+  m_deadline.arm(store, rc.cut_short ? budget_end : rc.deadline);
+  struct Disarm {  // before the store goes, whichever way out
+    runtime::Watchdog::Lane& lane;
+    ~Disarm() { lane.disarm(); }
+  } disarm{m_deadline};
+  rc.lane = &m_deadline;
   rc.store = &store;
 
   const auto t0 = Clock::now();
@@ -137,7 +140,7 @@ HandleResult Sandbox::handle(const App& app, std::string_view route_prefix, cons
     }
     if (ran) ran = m_machine.call(store, *entry->func, {}, {});
   }
-  deadline.disarm();
+  m_deadline.disarm();
   if (!ran && ran.error().code() == ErrorCode::TrapDeadline && rc.cut_short) {
     hr.outcome = Outcome::Retry;  // nothing of this run is kept: the worker starts afresh
     return hr;

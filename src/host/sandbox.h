@@ -48,8 +48,7 @@ struct RequestContext {
   void effect();
   bool effects = false;
   bool cut_short = false;  // the armed deadline is the inline budget, not `deadline`
-  engine::runtime::Watchdog* watchdog = nullptr;
-  engine::runtime::Watchdog::Ticket* ticket = nullptr;
+  engine::runtime::Watchdog::Lane* lane = nullptr;
   engine::runtime::Store* store = nullptr;
 };
 
@@ -86,7 +85,7 @@ class Sandbox {
  private:
   platform::Beneath::Mode m_resolve;  // probed once, not per request
   engine::runtime::MemoryPool& m_pool;
-  engine::runtime::Watchdog& m_watchdog;
+  engine::runtime::Watchdog::Lane m_deadline;  // this sandbox runs one request at a time
   engine::interp::Machine m_machine;
   wasi::MemoryOutput m_stdout;
   wasi::MemoryOutput m_stderr;

@@ -141,6 +141,84 @@ TEST(InterruptTest, WatchdogServesManyStores) {
   EXPECT_EQ(dog.fired(), 2u);
 }
 
+// Covers: a lane's deadline stops its store, not before it; arming again replaces the
+// deadline (an hour, then 30 ms: the 30 ms one fires); a disarmed lane never fires.
+TEST(InterruptTest, LaneDeadlineStopsTheGuest) {
+  runtime::Watchdog dog;
+  runtime::Watchdog::Lane lane(dog);
+  Guest g(interruptible());
+  const auto start = runtime::Watchdog::Clock::now();
+  lane.arm(g.store, start + 1h);
+  lane.arm(g.store, start + 30ms);
+  auto r = g.call("spin");
+  lane.disarm();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), ErrorCode::TrapDeadline);
+  EXPECT_GE(runtime::Watchdog::Clock::now() - start, 30ms);
+  EXPECT_EQ(dog.fired(), 1u);
+  g.store.clear_interrupt();
+  lane.arm(g.store, runtime::Watchdog::Clock::now() + 100ms);
+  auto ok = g.call("count", {Value::i32(10)});
+  ASSERT_TRUE(ok.ok()) << ok.error().to_string();
+  lane.disarm();
+  std::this_thread::sleep_for(150ms);
+  EXPECT_EQ(dog.fired(), 1u);
+  EXPECT_EQ(g.store.stop_reason(), runtime::StopReason::None);
+}
+
+// Covers: lanes on two threads arm short deadlines over and over, each on its own
+// store, and every one of them that a spinning guest outlives fires -- right after the
+// watchdog went idle, too (no wake-up is lost between a look and an arm); a lane only
+// ever stops its own store.
+TEST(InterruptTest, LanesOnSeveralThreadsEachStopTheirOwnStore) {
+  runtime::Watchdog dog;
+  auto worker = [&dog](int rounds, std::chrono::milliseconds pause) {
+    runtime::Watchdog::Lane lane(dog);
+    Guest g(interruptible());
+    int stopped = 0;
+    for (int i = 0; i < rounds; ++i) {
+      const auto start = runtime::Watchdog::Clock::now();
+      lane.arm(g.store, start + 2ms);
+      auto r = g.call("spin");
+      lane.disarm();
+      if (!r.ok() && r.error().code() == ErrorCode::TrapDeadline &&
+          runtime::Watchdog::Clock::now() - start < 5s)
+        ++stopped;
+      g.store.clear_interrupt();
+      std::this_thread::sleep_for(pause);  // sometimes long enough for the watchdog to idle
+    }
+    return stopped;
+  };
+  int a = 0, b = 0;
+  std::thread other([&] { b = worker(20, 150ms); });
+  a = worker(100, 1ms);
+  other.join();
+  EXPECT_EQ(a, 100);
+  EXPECT_EQ(b, 20);
+  EXPECT_EQ(dog.fired(), 120u);
+}
+
+// Covers: a stream of short runs on a lane, each disarmed long before its deadline,
+// wakes the watchdog's thread about once per deadline's length, not once per run.
+TEST(InterruptTest, ShortRunsOnALaneRarelyWakeTheWatchdog) {
+  runtime::Watchdog dog;
+  runtime::Watchdog::Lane lane(dog);
+  runtime::Store store;
+  const auto start = runtime::Watchdog::Clock::now();
+  uint64_t runs = 0;
+  while (runtime::Watchdog::Clock::now() - start < 300ms) {
+    lane.arm(store, runtime::Watchdog::Clock::now() + 20ms);
+    ++runs;
+    lane.disarm();
+    if (runs % 64 == 0) std::this_thread::yield();
+  }
+  EXPECT_GT(runs, 1000u);
+  // About 300 / 20 = 15 looks; a loaded machine may add some.
+  EXPECT_LT(dog.wakeups(), 60u) << runs << " runs";
+  EXPECT_EQ(dog.fired(), 0u);
+  EXPECT_EQ(store.stop_reason(), runtime::StopReason::None);
+}
+
 // Covers: fuel is charged per region (entry, loop head, after a loop), the same amount on every run (the
 // counts are the rule in interrupt.wat's comment: 1 + 9n + 2), and running out traps
 // TrapOutOfFuel without charging the region that did not fit.
