@@ -13,7 +13,9 @@ constexpr size_t kMaxFds = 1 << 16;
 }  // namespace
 
 FdTable::~FdTable() {
-  for (auto& [fd, e] : m_entries) release(e);
+  for (auto& e : m_low)
+    if (e) release(*e);
+  for (auto& [fd, e] : m_high) release(e);
 }
 
 void FdTable::release(FdEntry& e) {
@@ -22,8 +24,9 @@ void FdTable::release(FdEntry& e) {
 }
 
 FdEntry* FdTable::get(uint32_t fd) {
-  auto it = m_entries.find(fd);
-  return it == m_entries.end() ? nullptr : &it->second;
+  if (fd < kInline) return m_low[fd] ? &*m_low[fd] : nullptr;
+  auto it = m_high.find(fd);
+  return it == m_high.end() ? nullptr : &it->second;
 }
 
 FdEntry* FdTable::get(uint32_t fd, uint64_t needed, Errno& err) {
@@ -40,42 +43,61 @@ FdEntry* FdTable::get(uint32_t fd, uint64_t needed, Errno& err) {
   return e;
 }
 
+void FdTable::erase(uint32_t fd) {
+  if (fd < kInline) {
+    if (m_low[fd]) --m_count;
+    m_low[fd].reset();
+  } else {
+    m_count -= m_high.erase(fd);
+  }
+}
+
 Errno FdTable::insert(FdEntry e, uint32_t& fd_out) {
-  if (m_entries.size() >= kMaxFds) return Errno::Nfile;
-  uint32_t fd = 3;
-  for (const auto& [n, unused] : m_entries) {
-    if (n < fd) continue;
+  if (m_count >= kMaxFds) return Errno::Nfile;
+  for (uint32_t fd = 3; fd < kInline; ++fd) {
+    if (m_low[fd]) continue;
+    m_low[fd].emplace(std::move(e));
+    ++m_count;
+    fd_out = fd;
+    return Errno::Success;
+  }
+  uint32_t fd = kInline;
+  for (const auto& [n, unused] : m_high) {
     if (n != fd) break;
     ++fd;
   }
-  m_entries.emplace(fd, std::move(e));
+  m_high.emplace(fd, std::move(e));
+  ++m_count;
   fd_out = fd;
   return Errno::Success;
 }
 
 void FdTable::insert_at(uint32_t fd, FdEntry e) {
-  auto it = m_entries.find(fd);
-  if (it != m_entries.end()) {
-    release(it->second);
-    m_entries.erase(it);
+  if (FdEntry* old = get(fd)) {
+    release(*old);
+    erase(fd);
   }
-  m_entries.emplace(fd, std::move(e));
+  if (fd < kInline)
+    m_low[fd].emplace(std::move(e));
+  else
+    m_high.emplace(fd, std::move(e));
+  ++m_count;
 }
 
 Errno FdTable::close(uint32_t fd) {
-  auto it = m_entries.find(fd);
-  if (it == m_entries.end()) return Errno::Badf;
-  release(it->second);
-  m_entries.erase(it);
+  FdEntry* e = get(fd);
+  if (!e) return Errno::Badf;
+  release(*e);
+  erase(fd);
   return Errno::Success;
 }
 
 Errno FdTable::renumber(uint32_t from, uint32_t to) {
-  auto src = m_entries.find(from);
-  if (src == m_entries.end() || !m_entries.count(to)) return Errno::Badf;
+  FdEntry* src = get(from);
+  if (!src || !get(to)) return Errno::Badf;
   if (from == to) return Errno::Success;
-  FdEntry moved = std::move(src->second);
-  m_entries.erase(src);
+  FdEntry moved = std::move(*src);
+  erase(from);
   insert_at(to, std::move(moved));
   return Errno::Success;
 }

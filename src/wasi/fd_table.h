@@ -4,8 +4,10 @@
 // read with fd_readdir). Descriptors 0-2 borrow the host's stdio; everything else is
 // owned and closed with the table.
 
+#include <array>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +39,8 @@ struct FdEntry {
   bool listing_valid = false;
 };
 
+// Entries keep their addresses until closed or renumbered, whatever else is inserted
+// (callers hold a directory's entry while they add the file opened in it).
 class FdTable {
  public:
   FdTable() = default;
@@ -58,11 +62,15 @@ class FdTable {
   // fd_renumber: `to` takes `from`'s entry (closing what `to` held); `from` is freed.
   Errno renumber(uint32_t from, uint32_t to);
 
-  const std::map<uint32_t, FdEntry>& entries() const { return m_entries; }
-
  private:
+  // Descriptors below this live in the table itself: stdio, the preopens and the first
+  // files a guest opens need no allocation (a table is made for every request).
+  static constexpr uint32_t kInline = 8;
   static void release(FdEntry& e);
-  std::map<uint32_t, FdEntry> m_entries;
+  void erase(uint32_t fd);  // without closing: the entry has been moved out or released
+  std::array<std::optional<FdEntry>, kInline> m_low;
+  std::map<uint32_t, FdEntry> m_high;
+  size_t m_count = 0;
 };
 
 }  // namespace skiff::wasi
