@@ -6,7 +6,9 @@
 #                 parsing, routing, workers and logging path; no sandbox)
 #   nginx         `return 200` of the same body, 2 worker processes, access log off
 # Each is loaded with wrk -t2 -c64 for DURATION (default 10s) on 127.0.0.1, after a short
-# warm-up; wrk shares the 2 cores with the server, as it would for any of them.
+# warm-up; wrk shares the 2 cores with the server, as it would for any of them. Beside
+# req/s and latency it prints the server's CPU time per request (its processes' user +
+# system time over the run), which drifts less than req/s when the VM's speed does.
 # Usage: bench/serve.sh BUILD_DIR [DURATION]
 # Env: SERVE_TIER=interp|llvm, the tier that runs hello.wasm (`skiff serve --tier`).
 set -euo pipefail
@@ -42,6 +44,7 @@ routes = ["/native"]
 EOF
 SKIFF_CACHE_DIR="$out/cache" "$skiff" serve "$out/skiff.toml" --no-access-log --tier "${SERVE_TIER:-interp}" 2> "$out/skiff.log" &
 pids+=($!)
+skiff_pid=$!
 base=""
 for _ in $(seq 100); do
   base=$(sed -n 's|^skiff serve: listening on \(http://[^ ]*\)$|\1|p' "$out/skiff.log")
@@ -71,6 +74,7 @@ http {
 EOF
   "$nginx_bin" -p "$out/nginx" -c "$out/nginx/nginx.conf" -g 'daemon off;' 2>>"$out/nginx/logs/error.log" &
   pids+=($!)
+  nginx_pid=$!
   sleep 0.5
   targets+=("nginx http://127.0.0.1:$nport/")
 else
@@ -88,19 +92,37 @@ done
 # measures. "client-yields": wrk at nice +N (SERVE_CLIENT_NICE, default 3), so that its
 # own CPU time delays the server under test less; with one machine this stands in for a
 # client on another host (docs/serve.md, "Load": what wrk's percentiles measure here).
+# CPU time (clock ticks) of a server's processes so far: skiff's one process, nginx's
+# master and workers. Per request it is steadier than req/s on a VM whose speed drifts.
+server_ticks() {  # NAME
+  local p
+  case "$1" in
+    nginx) p="$nginx_pid $(pgrep -P "$nginx_pid" | tr '\n' ' ')" ;;
+    *) p=$skiff_pid ;;
+  esac
+  for x in $p; do sed 's/.*) //' "/proc/$x/stat" 2>/dev/null; done | awk '{t += $12 + $13} END {print t + 0}'
+}
+
 load() {  # NAME URL NICE RESULTS
   wrk -t2 -c64 -d2s "$2" > /dev/null  # warm-up
+  local t0 t1
+  t0=$(server_ticks "$1")
   nice -n "$3" wrk -t2 -c64 -d"$duration" --latency "$2" > "$out/$1.$3.wrk"
-  python3 - "$1" "$out/$1.$3.wrk" >> "$4" <<'PY'
+  t1=$(server_ticks "$1")
+  python3 - "$1" "$out/$1.$3.wrk" "$((t1 - t0))" "$(getconf CLK_TCK)" >> "$4" <<'PY'
 import re, sys
 name, path = sys.argv[1:3]
+ticks, hz = int(sys.argv[3]), int(sys.argv[4])
 text = open(path).read()
 def ms(v, unit): return float(v) * {"us": 1e-3, "ms": 1.0, "s": 1e3}[unit]
 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
 lat = {p: ms(v, u) for p, v, u in re.findall(r"^\s+(50|99)(?:\.0+)?%\s+([\d.]+)(us|ms|s)", text, re.M)}
 errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
 sock = re.search(r"Socket errors: (.*)", text)
-print(name, rps, lat.get("50", 0), lat.get("99", 0), errors.group(1) if errors else 0, (sock.group(1) if sock else "").replace(" ", ""))
+done = int(re.search(r"(\d+) requests in", text).group(1))
+cpu_us = ticks * 1e6 / hz / done if done else 0
+print(name, rps, lat.get("50", 0), lat.get("99", 0), errors.group(1) if errors else 0, f"{cpu_us:.1f}",
+      (sock.group(1) if sock else "").replace(" ", ""))
 PY
 }
 
@@ -108,11 +130,11 @@ report() {  # RESULTS TITLE
   python3 - "$1" "$2" <<'PY'
 import sys
 rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
-r = {x[0]: (float(x[1]), float(x[2]), float(x[3]), x[4], x[5] if len(x) > 5 else "") for x in rows}
+r = {x[0]: (float(x[1]), float(x[2]), float(x[3]), x[4], float(x[5]), x[6] if len(x) > 6 else "") for x in rows}
 print(f"\n{sys.argv[2]}")
-print(f"{'server':<14} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}  socket errors")
-for k, (rps, p50, p99, bad, sock) in r.items():
-    print(f"{k:<14} {rps:10.0f} {p50:8.3f} {p99:8.3f} {bad:>8}  {sock or '-'}")
+print(f"{'server':<14} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'cpu us/req':>10} {'non-2xx':>8}  socket errors")
+for k, (rps, p50, p99, bad, cpu, sock) in r.items():
+    print(f"{k:<14} {rps:10.0f} {p50:8.3f} {p99:8.3f} {cpu:10.1f} {bad:>8}  {sock or '-'}")
 w = r.get("skiff-wasm")
 if w and "skiff-native" in r:
     print(f"skiff-wasm / skiff-native throughput: {w[0] / r['skiff-native'][0]:.2f}  (target >= 0.60)")
