@@ -219,6 +219,29 @@ TEST(InterruptTest, ShortRunsOnALaneRarelyWakeTheWatchdog) {
   EXPECT_EQ(store.stop_reason(), runtime::StopReason::None);
 }
 
+// Covers: the watchdog looks (for a ticket) right after the only lane that was ever
+// armed has gone, while a lane that never was remains, and after a lane armed for
+// time_point::min(): no arithmetic at the clock's limits (UBSan in the asan build
+// caught now + duration::max() here), and both deadlines still fire.
+TEST(InterruptTest, LanesAtTheClocksLimits) {
+  runtime::Watchdog dog;
+  runtime::Store store, other;
+  runtime::Watchdog::Lane idle(dog);
+  {
+    runtime::Watchdog::Lane used(dog);
+    used.arm(store, runtime::Watchdog::Clock::now() + 1h);
+    used.disarm();
+  }
+  auto ticket = dog.arm(store, runtime::Watchdog::Clock::now() + 10ms);
+  for (int i = 0; i < 500 && store.stop_reason() == runtime::StopReason::None; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(store.stop_reason(), runtime::StopReason::Deadline);
+  idle.arm(other, runtime::Watchdog::Clock::time_point::min());
+  for (int i = 0; i < 500 && other.stop_reason() == runtime::StopReason::None; ++i) std::this_thread::sleep_for(10ms);
+  idle.disarm();
+  EXPECT_EQ(other.stop_reason(), runtime::StopReason::Deadline);
+  EXPECT_EQ(dog.fired(), 2u);
+}
+
 // Covers: fuel is charged per region (entry, loop head, after a loop), the same amount on every run (the
 // counts are the rule in interrupt.wat's comment: 1 + 9n + 2), and running out traps
 // TrapOutOfFuel without charging the region that did not fit.

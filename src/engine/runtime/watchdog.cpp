@@ -94,9 +94,12 @@ Watchdog::Clock::time_point Watchdog::fire_due(Clock::time_point now) {
   // Lanes armed since the last look will likely be armed again, for about as long: a
   // look within that span means their next arms land after it and wake nobody. Once
   // they stop, so does this.
+  // (No lane armed since it was made, or spans past the idle recheck: nothing to add,
+  // and no time_point arithmetic near its limits.)
   if (arms != m_lane_arms) {
     m_lane_arms = arms;
-    next = std::min(next, now + std::max<Clock::duration>(shortest, std::chrono::microseconds(100)));
+    if (shortest < kIdleRecheck)
+      next = std::min(next, now + std::max<Clock::duration>(shortest, std::chrono::microseconds(100)));
   }
   return next == Clock::time_point::max() ? now + kIdleRecheck : next;
 }
@@ -160,7 +163,7 @@ void Watchdog::Lane::arm(Store& store, Clock::time_point deadline) {
     std::lock_guard lock(m_mutex);
     m_store = &store;
     m_deadline = deadline;
-    m_span = deadline - now;
+    m_span = deadline > now ? deadline - now : Clock::duration::zero();  // no overflow at min()
     ++m_arms;
   }
   if (!m_dog.m_started.load(std::memory_order_acquire)) {
