@@ -116,7 +116,7 @@ HandleResult Sandbox::handle(const App& app, std::string_view route_prefix, cons
   const auto budget_end = Clock::now() + inline_budget;
   rc.cut_short = inline_budget.count() > 0 && budget_end < rc.deadline;
   m_deadline.arm(store, rc.cut_short ? budget_end : rc.deadline);
-  struct Disarm {  // before the store goes, whichever way out
+  struct Disarm {  // once, before the store goes, whichever way out (a late fire is moot)
     runtime::Watchdog::Lane& lane;
     ~Disarm() { lane.disarm(); }
   } disarm{m_deadline};
@@ -140,7 +140,6 @@ HandleResult Sandbox::handle(const App& app, std::string_view route_prefix, cons
     }
     if (ran) ran = m_machine.call(store, *entry->func, {}, {});
   }
-  m_deadline.disarm();
   if (!ran && ran.error().code() == ErrorCode::TrapDeadline && rc.cut_short) {
     hr.outcome = Outcome::Retry;  // nothing of this run is kept: the worker starts afresh
     return hr;
