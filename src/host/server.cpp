@@ -132,6 +132,8 @@ struct AppSlot {
   }
 };
 
+class Session;
+
 // One io thread: its own io_context (no strands, no locks between connections), its own
 // listening socket on the shared port (SO_REUSEPORT: the kernel spreads connections),
 // and a sandbox for the requests it runs inline.
@@ -139,9 +141,11 @@ struct Loop {
   net::io_context ioc{1};
   tcp::acceptor acceptor{ioc};
   std::optional<Sandbox> sandbox;
+  // Responses finished by the handlers of one pass over the ready connections, written
+  // together by one posted flush (Session::queue_write); two vectors so that neither
+  // allocates once grown.
+  std::vector<std::shared_ptr<Session>> to_write, writing;
 };
-
-class Session;
 
 struct Server::Impl {
   Manifest manifest;
@@ -489,9 +493,29 @@ class Session : public std::enable_shared_from_this<Session> {
     if (bodiless) m_resp.content_length(boost::none);
     ++m_served;
     serialize(m_req.method() == http::verb::head);
+    m_keep_alive = keep_alive;
+    queue_write();
+  }
+
+  // The responses of the connections that were ready together go out together, after
+  // all of them are handled: a client waiting on several connections then wakes once for
+  // several responses rather than once per response (and, on a shared core, preempts
+  // the server once rather than at every write).
+  void queue_write() {
+    if (m_loop.to_write.empty()) net::post(m_loop.ioc, [&loop = m_loop] { flush_writes(loop); });
+    m_loop.to_write.push_back(shared_from_this());
+  }
+
+  static void flush_writes(Loop& loop) {
+    loop.writing.swap(loop.to_write);
+    for (auto& s : loop.writing) s->start_write();
+    loop.writing.clear();
+  }
+
+  void start_write() {
     m_stream.expires_after(std::chrono::nanoseconds(cfg().header_timeout_ns));  // a client that stops reading
-    net::async_write(m_stream, net::buffer(m_out), [self = shared_from_this(), keep_alive](beast::error_code ec, size_t) {
-      if (ec || !keep_alive) return self->close();
+    net::async_write(m_stream, net::buffer(m_out), [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec || !self->m_keep_alive) return self->close();
       self->m_req = {};
       self->m_resp = {};
       self->wait_for_request();
@@ -544,6 +568,7 @@ class Session : public std::enable_shared_from_this<Session> {
   Clock::time_point m_started;
   uint64_t m_served = 0;
   bool m_busy = false;
+  bool m_keep_alive = false;  // of the response being written
 };
 
 void Server::Impl::accept(Loop& loop) {
