@@ -10,7 +10,8 @@
 //   threads = 2                    # io threads (--threads overrides); 0 = one per core
 //   workers = 0                    # sandbox threads that run guests; 0 = one per core
 //   max_header_bytes = "16KiB"     # request line + headers
-//   header_timeout = "10s"         # a client must send its headers within this (slowloris)
+//   header_timeout = "10s"         # a client must send its headers (and body) within this
+//                                  # (slowloris), and take a response within it
 //   idle_timeout = "30s"           # keep-alive connections idle longer are closed
 //   drain_timeout = "30s"          # SIGTERM: how long in-flight requests may take
 //   state_dir = ".skiff"           # key-value databases live here

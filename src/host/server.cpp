@@ -23,7 +23,6 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
@@ -46,7 +45,8 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = net::ip::tcp;
 using Clock = std::chrono::steady_clock;
-// Sockets bound to a concrete executor (see Session::m_stream).
+// Sockets bound to a concrete executor: the type-erased any_io_executor costs a copy and
+// a destroy of the executor on every operation.
 using Socket = net::basic_stream_socket<tcp, net::io_context::executor_type>;
 
 namespace {
@@ -140,6 +140,12 @@ class Session;
 struct Loop {
   net::io_context ioc{1};
   tcp::acceptor acceptor{ioc};
+  // The connections' deadlines are checked by one periodic sweep per loop (Impl::sweep)
+  // rather than a timer per socket operation: arming and cancelling a timer for every
+  // read and write, and the timerfd updates that came with them, were about a tenth of
+  // a small request's cost.
+  net::steady_timer sweep{ioc};
+  std::vector<std::weak_ptr<Session>> sessions;  // this loop's connections, for the sweep
   std::optional<Sandbox> sandbox;
   // Responses finished by the handlers of one pass over the ready connections, written
   // together by one posted flush (Session::queue_write); two vectors so that neither
@@ -177,6 +183,9 @@ struct Server::Impl {
   Impl(Manifest m, const ServeOptions& o) : manifest(std::move(m)), opts(o), log(o.log_fd) {}
 
   void accept(Loop& loop);
+  // Every sweep_period: connections past their deadline have their operation cancelled.
+  void sweep(Loop& loop);
+  std::chrono::nanoseconds sweep_period{};
   void stop_loops() {
     for (auto& l : loops) l->ioc.stop();
   }
@@ -196,18 +205,18 @@ struct Server::Impl {
 };
 
 // One connection: read a request, route it, hand it to the dispatcher, write the
-// response, repeat while keep-alive. Everything runs on the connection's strand; the
+// response, repeat while keep-alive. Everything runs on the connection's loop; the
 // worker that ran the guest posts the result back to it.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(Socket socket, Server::Impl& srv, Loop& loop) : m_stream(std::move(socket)), m_srv(srv), m_loop(loop) {
+  Session(Socket socket, Server::Impl& srv, Loop& loop) : m_socket(std::move(socket)), m_srv(srv), m_loop(loop) {
     boost::system::error_code ec;
-    auto remote = m_stream.socket().remote_endpoint(ec);
+    auto remote = m_socket.remote_endpoint(ec);
     if (!ec) {
       m_peer.remote_addr = remote.address().to_string();
       m_peer.remote_port = remote.port();
     }
-    auto local = m_stream.socket().local_endpoint(ec);
+    auto local = m_socket.local_endpoint(ec);
     if (!ec) {
       m_peer.local_addr = local.address().to_string();
       m_peer.local_port = local.port();
@@ -225,9 +234,20 @@ class Session : public std::enable_shared_from_this<Session> {
       std::lock_guard lock(m_srv.sessions_mutex);
       m_srv.sessions.emplace(this, weak_from_this());
     }
+    m_loop.sessions.push_back(weak_from_this());
     m_srv.connections_total->inc();
     m_srv.connections_open->add(1);
     wait_for_request();
+  }
+
+  // From the loop's sweep: past its deadline, the pending read or write is cancelled and
+  // its handler sees operation_aborted with m_timed_out set.
+  void expire_if_due(Clock::time_point now) {
+    if (now < m_deadline) return;
+    m_deadline = Clock::time_point::max();
+    m_timed_out = true;
+    beast::error_code ec;
+    m_socket.cancel(ec);
   }
 
   // From the drain: an idle connection closes now; a busy one after its response.
@@ -240,13 +260,22 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   const ServerConfig& cfg() const { return m_srv.manifest.server; }
 
+  // The operations that follow must finish within `ns` (at most 10^18, manifest.cpp:
+  // no overflow), or the sweep cancels them.
+  void expire_in(uint64_t ns) {
+    m_timed_out = false;
+    m_deadline = Clock::now() + std::chrono::nanoseconds(ns);
+  }
+  void expire_never() { m_deadline = Clock::time_point::max(); }
+  bool timed_out(const beast::error_code& ec) const { return ec == net::error::operation_aborted && m_timed_out; }
+
   // Phase 1: the first byte of the next request (idle time), unless some is buffered.
   void wait_for_request() {
     m_busy = false;
     if (m_srv.draining.load()) return close();
     if (m_buffer.size() > 0) return read_header();
-    m_stream.expires_after(std::chrono::nanoseconds(m_served ? cfg().idle_timeout_ns : cfg().header_timeout_ns));
-    m_stream.async_read_some(m_buffer.prepare(4096), [self = shared_from_this()](beast::error_code ec, size_t n) {
+    expire_in(m_served ? cfg().idle_timeout_ns : cfg().header_timeout_ns);
+    m_socket.async_read_some(m_buffer.prepare(4096), [self = shared_from_this()](beast::error_code ec, size_t n) {
       if (ec) return self->close();  // idle timeout, EOF or reset: nothing to answer
       self->m_buffer.commit(n);
       self->read_header();
@@ -262,14 +291,14 @@ class Session : public std::enable_shared_from_this<Session> {
     // (1 MiB) would refuse a larger Content-Length here first, as a 400. (Not boost::none:
     // Boost 1.74 compares the length with the optional, and any length > none.)
     m_header->body_limit(std::numeric_limits<uint64_t>::max());
-    m_stream.expires_after(std::chrono::nanoseconds(cfg().header_timeout_ns));
-    http::async_read_header(m_stream, m_buffer, *m_header,
+    expire_in(cfg().header_timeout_ns);
+    http::async_read_header(m_socket, m_buffer, *m_header,
                             [self = shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
   }
 
   void on_header(beast::error_code ec) {
     if (ec == http::error::header_limit) return reply_error(http::status::request_header_fields_too_large, true);
-    if (ec == beast::error::timeout) return reply_error(http::status::request_timeout, true);
+    if (timed_out(ec)) return reply_error(http::status::request_timeout, true);
     if (ec == http::error::end_of_stream || ec == net::error::eof || ec == net::error::connection_reset ||
         ec == net::error::operation_aborted)
       return close();
@@ -300,17 +329,17 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void send_continue() {
     static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-    net::async_write(m_stream, net::buffer(kContinue), [self = shared_from_this()](beast::error_code ec, size_t) {
+    net::async_write(m_socket, net::buffer(kContinue), [self = shared_from_this()](beast::error_code ec, size_t) {
       if (ec) return self->close();
       self->read_body();
     });
   }
 
   void read_body() {
-    m_stream.expires_after(std::chrono::nanoseconds(cfg().header_timeout_ns));
-    http::async_read(m_stream, m_buffer, *m_parser, [self = shared_from_this()](beast::error_code ec, size_t) {
+    expire_in(cfg().header_timeout_ns);
+    http::async_read(m_socket, m_buffer, *m_parser, [self = shared_from_this()](beast::error_code ec, size_t) {
       if (ec == http::error::body_limit) return self->reply_error(http::status::payload_too_large, true);
-      if (ec == beast::error::timeout) return self->reply_error(http::status::request_timeout, true);
+      if (self->timed_out(ec)) return self->reply_error(http::status::request_timeout, true);
       if (ec == http::error::end_of_stream || ec == net::error::eof || ec == net::error::connection_reset) return self->close();
       if (ec) return self->reply_error(http::status::bad_request, true);
       self->m_req = self->m_parser->release();
@@ -320,7 +349,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void dispatch() {
-    m_stream.expires_never();  // the guest's own deadline bounds the wait
+    expire_never();  // the guest's own deadline bounds the wait
     if (m_srv.draining.load()) return reply_error(http::status::service_unavailable, true);
     m_resp = {};
     Dispatcher& d = *m_srv.dispatcher;
@@ -513,8 +542,8 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void start_write() {
-    m_stream.expires_after(std::chrono::nanoseconds(cfg().header_timeout_ns));  // a client that stops reading
-    net::async_write(m_stream, net::buffer(m_out), [self = shared_from_this()](beast::error_code ec, size_t) {
+    expire_in(cfg().header_timeout_ns);  // a client that stops reading
+    net::async_write(m_socket, net::buffer(m_out), [self = shared_from_this()](beast::error_code ec, size_t) {
       if (ec || !self->m_keep_alive) return self->close();
       self->m_req = {};
       self->m_resp = {};
@@ -547,13 +576,11 @@ class Session : public std::enable_shared_from_this<Session> {
   void close() {
     m_busy = false;
     beast::error_code ec;
-    m_stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-    m_stream.close();
+    m_socket.shutdown(tcp::socket::shutdown_send, ec);
+    m_socket.close(ec);
   }
 
-  // A concrete executor type: beast::tcp_stream's type-erased one costs a copy and a
-  // destroy of the executor on every operation.
-  beast::basic_stream<tcp, net::io_context::executor_type> m_stream;
+  Socket m_socket;
   Server::Impl& m_srv;
   Loop& m_loop;
   beast::flat_buffer m_buffer;
@@ -569,7 +596,27 @@ class Session : public std::enable_shared_from_this<Session> {
   uint64_t m_served = 0;
   bool m_busy = false;
   bool m_keep_alive = false;  // of the response being written
+  Clock::time_point m_deadline = Clock::time_point::max();  // of the operation pending (expire_in)
+  bool m_timed_out = false;  // the sweep cancelled it
 };
+
+void Server::Impl::sweep(Loop& loop) {
+  const auto now = Clock::now();
+  auto& all = loop.sessions;
+  for (size_t i = 0; i < all.size();) {
+    if (std::shared_ptr<Session> s = all[i].lock()) {
+      s->expire_if_due(now);
+      ++i;
+    } else {
+      all[i] = std::move(all.back());
+      all.pop_back();
+    }
+  }
+  loop.sweep.expires_after(sweep_period);
+  loop.sweep.async_wait([this, &loop](beast::error_code ec) {
+    if (!ec) sweep(loop);
+  });
+}
 
 void Server::Impl::accept(Loop& loop) {
   auto socket = std::make_shared<Socket>(loop.ioc.get_executor());
@@ -750,6 +797,9 @@ Result<std::unique_ptr<Server>> Server::create(Manifest manifest, const ServeOpt
     s.loops.push_back(std::move(loop));
   }
   s.dispatcher.emplace(workers, s.pool, s.watchdog);
+  // Deadlines are kept to within an eighth of the shortest timeout (10 ms to 250 ms).
+  const uint64_t shortest = std::min(s.manifest.server.header_timeout_ns, s.manifest.server.idle_timeout_ns);
+  s.sweep_period = std::chrono::nanoseconds(std::clamp<uint64_t>(shortest / 8, 10'000'000, 250'000'000));
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 
@@ -780,7 +830,10 @@ void Server::run(bool handle_signals) {
       if (!ec) stop();
     });
   }
-  for (auto& l : s.loops) s.accept(*l);
+  for (auto& l : s.loops) {
+    s.accept(*l);
+    s.sweep(*l);
+  }
   // Once the drain has closed the acceptors, a loop whose only connection waits for a
   // worker has nothing pending and its run() would return: the worker's answer, posted
   // to it later, would never be written. The loops run until stop_loops().

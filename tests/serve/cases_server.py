@@ -312,7 +312,8 @@ routes = ["/"]
 
 def case_slowloris(env: Env) -> None:
     """Clients that send their headers (or body) one byte per 200 ms are cut off within
-    header_timeout (1s) with a 408 or a close, and meanwhile other clients are served."""
+    header_timeout (1s) with a 408 or a close, a client that stops reading a 16 MiB
+    response is cut off too, and meanwhile other clients are served."""
     m = env.manifest(f"""
 [server]
 header_timeout = "1s"
@@ -321,6 +322,10 @@ idle_timeout = "10s"
 name = "cgi"
 module = {q(env.guest("cgi_dump"))}
 routes = ["/c"]
+[[app]]
+name = "modes"
+module = {q(env.guest("wagi_modes"))}
+routes = ["/modes"]
 """)
     s = env.serve(m)
     p = s.port
@@ -358,6 +363,30 @@ routes = ["/c"]
         return lat
 
     fns.append(normal)
+
+    def stalled_reader():
+        # A small receive window, and no reading until well past header_timeout: the
+        # server's write of the 16 MiB (more than the loopback's buffers hold) stalls
+        # until its deadline, and then it closes. Returns (bytes received, closed).
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.settimeout(10)
+        sock.connect(("127.0.0.1", p))
+        sock.sendall(req("GET", "/modes?big+16"))
+        time.sleep(3)
+        got, closed = 0, False
+        try:
+            while chunk := sock.recv(1 << 20):
+                got += len(chunk)
+            closed = True
+        except (ConnectionResetError, BrokenPipeError):
+            closed = True
+        except socket.timeout:
+            pass
+        sock.close()
+        return got, closed
+
+    fns.append(stalled_reader)
     # And 50 connections that never send a byte, held open meanwhile.
     idle = [Raw(p) for _ in range(50)]
     res = parallel(fns)
@@ -376,6 +405,12 @@ routes = ["/c"]
     if isinstance(lat, list):
         C.check(all(st == 200 for st, _ in lat), "every normal request got 200")
         C.check(max(t for _, t in lat) < 1.0, f"normal requests stayed fast ({max(t for _, t in lat):.2f} s max)")
+    stalled = res[5]
+    C.check(not isinstance(stalled, BaseException), f"stalled reader: {stalled!r}")
+    if not isinstance(stalled, BaseException):
+        got, closed = stalled
+        C.check(closed and got < 16 << 20,
+                f"a client that stopped reading was cut off ({got >> 10} KiB of 16 MiB, closed: {closed})")
     healthy(p)
     s.stop_clean()
 

@@ -53,10 +53,12 @@ int main(int argc, char **argv) {
     fflush(stdout);
     exit(0);
   } else if (!strcmp(mode, "big")) {
+    // 1 MiB, or as many MiB as the second word says ("/modes?big+16").
+    int mib = argc > 2 ? atoi(argv[2]) : 1;
     fputs("Content-Type: application/octet-stream\n\n", stdout);
     static char block[4096];
     for (int i = 0; i < (int)sizeof block; i++) block[i] = (char)('a' + i % 26);
-    for (int i = 0; i < 256; i++) fwrite(block, 1, sizeof block, stdout);  // 1 MiB
+    for (int i = 0; i < 256 * mib; i++) fwrite(block, 1, sizeof block, stdout);
   } else {
     printf("Status: 400 Bad Mode\nContent-Type: text/plain\n\nunknown mode \"%s\"\n", mode);
   }
