@@ -4,18 +4,20 @@
 # summary with every disagreement (seed/index, export, expected vs got, repro).
 # Usage: scripts/differential-long.sh [--skiff PATH] [--count N] [--seed S] [--chunk C]
 #                                     [--jobs J] [--out DIR] [--no-state] [--resume]
+#                                     [--tier interp|llvm]
 #   --skiff  default build/release/tools/skiff (built with the release preset first)
 #   --seed   default: a new random seed, printed first (module I of seed S is fixed)
 #   --chunk  modules per diff.py process (default 200); --jobs processes at once (nproc)
 #   --out    default build/differential-long/seed-S: chunks/*.{log,json}, fail/ (kept
 #            failing modules and probes), summary.txt
 #   --resume keep the chunks of an interrupted run with the same seed/count/chunk; run the rest
+#   --tier   the tier skiff runs the modules in (`run --tier`; default the interpreter)
 # Exit: 0 no disagreement, 1 disagreements, 2 harness error.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 die() { echo "differential-long.sh: error: $*" >&2; exit 2; }
 
-skiff="" count=10000 seed="" chunk=200 jobs=$(nproc) out="" state=--state resume=0
+skiff="" count=10000 seed="" chunk=200 jobs=$(nproc) out="" state=--state resume=0 tier=""
 while (($#)); do
     case $1 in
     --skiff) skiff=$2; shift 2 ;;
@@ -26,7 +28,8 @@ while (($#)); do
     --out) out=$2; shift 2 ;;
     --no-state) state=""; shift ;;
     --resume) resume=1; shift ;;
-    -h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --tier) [[ ${2:-} =~ ^(interp|llvm)$ ]] || die "--tier must be interp or llvm"; tier="--tier $2"; shift 2 ;;
+    -h | --help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument $1" ;;
     esac
 done
@@ -36,7 +39,9 @@ seed=${seed:-$(( (RANDOM << 15 | RANDOM) % 1000000 ))}
 echo "seed $seed"
 
 if [[ -z $skiff ]]; then
-    (cd "$root" && cmake --preset release >/dev/null && cmake --build build/release --target skiff) >&2 ||
+    targets=(skiff)
+    [[ $tier == *llvm ]] && targets+=(skiff-llvmc)
+    (cd "$root" && cmake --preset release >/dev/null && cmake --build build/release --target "${targets[@]}") >&2 ||
         die "release build failed"
     skiff=$root/build/release/tools/skiff
 fi
@@ -47,14 +52,14 @@ mkdir -p "$out/chunks"
 ((resume)) || rm -f "$out"/chunks/*.json "$out"/chunks/*.log
 
 diff_py=$root/tests/differential/diff.py
-export diff_py skiff seed chunk count state out
+export diff_py skiff seed chunk count state tier out
 run_chunk() {
     local first=$1 n=$chunk tag
     ((first + n > count)) && n=$((count - first))
     tag=$(printf '%06d' "$first")
     if [[ -s $out/chunks/$tag.json ]]; then echo "chunk $first: done before (--resume)" >&2; return 0; fi
     # shellcheck disable=SC2086
-    python3 "$diff_py" --skiff "$skiff" --seed "$seed" --first "$first" --count "$n" $state \
+    python3 "$diff_py" --skiff "$skiff" --seed "$seed" --first "$first" --count "$n" $state $tier \
         --require-run -j 1 --keep "$out/fail" --json-summary "$out/chunks/$tag.json" \
         >"$out/chunks/$tag.log" 2>&1
     local rc=$?
