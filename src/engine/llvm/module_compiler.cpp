@@ -194,7 +194,10 @@ Result<std::vector<uint8_t>> compile_partition(const ir::Module& wm, const valid
                                                            : llvm::OptimizationLevel::O2;
   llvm::ModulePassManager mpm = opts.opt_level == 0 ? pb.buildO0DefaultPipeline(ol) : pb.buildPerModuleDefaultPipeline(ol);
   mpm.run(module, mam);
-  for (llvm::Function& f : module) resolve_wasm_guards(f);  // pipelines without a vectorizer start (O0)
+  for (llvm::Function& f : module) {
+    resolve_wasm_guards(f);  // pipelines without a vectorizer start (O0)
+    hold_memory_loads(f);
+  }
 
   llvm::SmallVector<char, 0> buf;
   {

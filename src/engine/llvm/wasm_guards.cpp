@@ -4,6 +4,7 @@
 
 #include <llvm/ADT/SmallPtrSet.h>
 #include <llvm/ADT/SmallVector.h>
+#include <llvm/Analysis/ValueTracking.h>
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/InstIterator.h>
 #include <llvm/IR/IntrinsicInst.h>
@@ -135,20 +136,42 @@ std::vector<llvm::LoadInst*> loads_into(llvm::Value* v) {
   return loads;
 }
 
-// Whether `load`'s value reaches an instruction with an effect (a store, a call, a
-// branch, a return) other than keeps. A load that does is kept by that use; the passes
-// after the vectorizer's start do not fold away whole uses. Past kMaxUsers users it is
-// taken as used.
-bool reaches_effect(const llvm::LoadInst* load) {
+// Whether `use` is a phi's, on an edge that leaves `block`: the value must be computed
+// in `block` whichever way the edge is taken (MachineSink counts a phi's use in the
+// block the edge leaves, so it does not move the definition past it).
+bool edge_from(const llvm::Instruction* user, const llvm::Use& use, const llvm::BasicBlock* block) {
+  const auto* phi = llvm::dyn_cast<llvm::PHINode>(user);
+  return phi && phi->getIncomingBlock(use) == block;
+}
+
+// Whether `load` is held in its block: its value reaches, through instructions of that
+// block, one with an effect there (a store, a call, the block's terminator) or a phi on
+// an edge out of it. Only such a use holds a load where wasm put it. One whose uses are
+// all in other blocks can be moved into the block of its use by the passes after the
+// vectorizer's start (InstCombine's sinking, LICM) or by codegen's MachineSink; it then
+// runs only on the paths to that use, and an out-of-bounds address traps on none of the
+// others (a store or a call under a condition: `x = load; if (c) store x`). With
+// `for_codegen`, only through uses that instruction selection keeps in the block: not
+// through the arms of a select (SelectOptimize may turn it into a branch and sink a load
+// into the arm that uses it), nor through the second operand of an i1 and/or (a branch
+// on `a && b` becomes two branches, and the load that feeds `b` runs only when `a`
+// holds). Past kMaxUsers users it is taken as held.
+bool held_in_block(const llvm::LoadInst* load, bool for_codegen) {
   constexpr size_t kMaxUsers = 64;
+  const llvm::BasicBlock* block = load->getParent();
   llvm::SmallVector<const llvm::Instruction*, 16> work{load};
   llvm::SmallPtrSet<const llvm::Instruction*, 32> seen{load};
   while (!work.empty()) {
     const llvm::Instruction* i = work.pop_back_val();
-    for (const llvm::User* u : i->users()) {
-      const auto* ui = llvm::dyn_cast<llvm::Instruction>(u);
+    for (const llvm::Use& use : i->uses()) {
+      const auto* ui = llvm::dyn_cast<llvm::Instruction>(use.getUser());
       if (!ui || is_keep(ui)) continue;
+      if (edge_from(ui, use, block)) return true;
+      if (ui->getParent() != block || llvm::isa<llvm::PHINode>(ui)) continue;
       if (ui->mayHaveSideEffects() || ui->isTerminator()) return true;
+      const bool logical = (ui->getOpcode() == llvm::Instruction::And || ui->getOpcode() == llvm::Instruction::Or) &&
+                           ui->getType()->isIntOrIntVectorTy(1);
+      if (for_codegen && (llvm::isa<llvm::SelectInst>(ui) || logical) && use.getOperandNo() != 0) continue;
       if (seen.insert(ui).second) {
         if (seen.size() > kMaxUsers) return true;
         work.push_back(ui);
@@ -156,6 +179,17 @@ bool reaches_effect(const llvm::LoadInst* load) {
     }
   }
   return false;
+}
+
+// Whether `l` is a load of linear memory after the pipeline: marked by the function
+// compiler, or (the vectorizer drops that mark on the loads it widens) addressed from
+// the memory base, the invariant load of the context's first word.
+bool linear_memory_load(const llvm::LoadInst* l) {
+  if (l->getMetadata(kMemoryLoadKind)) return true;
+  const auto* base = llvm::dyn_cast<llvm::LoadInst>(llvm::getUnderlyingObject(l->getPointerOperand()));
+  const llvm::Function* f = l->getFunction();
+  return base && base->getMetadata(llvm::LLVMContext::MD_invariant_load) && f->arg_size() > 0 &&
+         base->getPointerOperand() == f->getArg(0);
 }
 
 }  // namespace
@@ -205,11 +239,21 @@ bool resolve_wasm_guards(llvm::Function& f) {
   for (llvm::IntrinsicInst* keep : keeps) {
     llvm::Value* v = keep->getArgOperand(0);
     for (llvm::LoadInst* l : loads_into(v))
-      if (!l->isVolatile() && !reaches_effect(l)) l->setVolatile(true);
+      if (!l->isVolatile() && !held_in_block(l, false)) l->setVolatile(true);
     keep->eraseFromParent();
     llvm::RecursivelyDeleteTriviallyDeadInstructions(v);
   }
   return !fences.empty() || !keeps.empty();
+}
+
+bool hold_memory_loads(llvm::Function& f) {
+  bool changed = false;
+  for (llvm::Instruction& i : llvm::instructions(f))
+    if (auto* l = llvm::dyn_cast<llvm::LoadInst>(&i); l && !l->isVolatile() && linear_memory_load(l) && !held_in_block(l, true)) {
+      l->setVolatile(true);
+      changed = true;
+    }
+  return changed;
 }
 
 }  // namespace skiff::engine::llvm_tier
