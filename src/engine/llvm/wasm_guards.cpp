@@ -169,9 +169,11 @@ bool held_in_block(const llvm::LoadInst* load, bool for_codegen) {
       if (edge_from(ui, use, block)) return true;
       if (ui->getParent() != block || llvm::isa<llvm::PHINode>(ui)) continue;
       if (ui->mayHaveSideEffects() || ui->isTerminator()) return true;
-      const bool logical = (ui->getOpcode() == llvm::Instruction::And || ui->getOpcode() == llvm::Instruction::Or) &&
-                           ui->getType()->isIntOrIntVectorTy(1);
-      if (for_codegen && (llvm::isa<llvm::SelectInst>(ui) || logical) && use.getOperandNo() != 0) continue;
+      if (for_codegen && use.getOperandNo() != 0) {
+        const bool logical = (ui->getOpcode() == llvm::Instruction::And || ui->getOpcode() == llvm::Instruction::Or) &&
+                             ui->getType()->isIntOrIntVectorTy(1);
+        if (logical || llvm::isa<llvm::SelectInst>(ui)) continue;
+      }
       if (seen.insert(ui).second) {
         if (seen.size() > kMaxUsers) return true;
         work.push_back(ui);
@@ -246,14 +248,10 @@ bool resolve_wasm_guards(llvm::Function& f) {
   return !fences.empty() || !keeps.empty();
 }
 
-bool hold_memory_loads(llvm::Function& f) {
-  bool changed = false;
+void hold_memory_loads(llvm::Function& f) {
   for (llvm::Instruction& i : llvm::instructions(f))
-    if (auto* l = llvm::dyn_cast<llvm::LoadInst>(&i); l && !l->isVolatile() && linear_memory_load(l) && !held_in_block(l, true)) {
+    if (auto* l = llvm::dyn_cast<llvm::LoadInst>(&i); l && !l->isVolatile() && linear_memory_load(l) && !held_in_block(l, true))
       l->setVolatile(true);
-      changed = true;
-    }
-  return changed;
 }
 
 }  // namespace skiff::engine::llvm_tier

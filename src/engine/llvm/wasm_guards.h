@@ -14,8 +14,8 @@
 //
 // WasmGuards (at the vectorizer's start: after inlining and simplification, before
 // vectorizing, which neither call would allow) resolves both. A kept load whose value
-// reaches no effect in its own block (none at all, or only on some paths, where LLVM
-// would move the load to) is made volatile; the keeps go. A fence around
+// reaches no effect in its own block (none at all, or only in other blocks, into which
+// LLVM would move the load) is made volatile; the keeps go. A fence around
 // what is still float arithmetic (which x86 quiets in hardware) goes; a fence around
 // anything else (the operand of a folded operation) becomes a NaN check that quiets.
 // resolve_wasm_guards does the same for a function, for pipelines without that point.
@@ -32,8 +32,8 @@ bool resolve_wasm_guards(llvm::Function& f);
 
 // After the pipeline, before codegen: makes volatile every load of linear memory that
 // codegen could still move out of its place into a block that runs on fewer paths
-// (wasm_guards.cpp, held_in_block). Returns whether `f` changed.
-bool hold_memory_loads(llvm::Function& f);
+// (wasm_guards.cpp, held_in_block).
+void hold_memory_loads(llvm::Function& f);
 
 struct WasmGuards : llvm::PassInfoMixin<WasmGuards> {
   llvm::PreservedAnalyses run(llvm::Function& f, llvm::FunctionAnalysisManager&) {
