@@ -140,6 +140,17 @@ Result<void> response_header(void*, Caller& caller, uint64_t* s) {
     ret(s, kInvalid);
     return ok();
   }
+  if (!fits_field(name, value)) {
+    ret(s, kTooLarge);
+    return ok();
+  }
+  // Framing is the server's (as for WAGI): Content-Length and Connection would be
+  // replaced anyway, but a Transfer-Encoding other than a last "chunked" would reach the
+  // client beside the server's Content-Length.
+  if (is_framing_field(name)) {
+    ret(s, 0);
+    return ok();
+  }
   // Headers count against the response limit as the body does ("Name: value\r\n" each):
   // otherwise a guest could pile up any amount of them in the host's memory.
   const uint64_t size = name.size() + value.size() + 4;
@@ -213,7 +224,6 @@ Result<void> kv_get(void*, Caller& caller, uint64_t* s) {
 
 Result<void> kv_set(void*, Caller& caller, uint64_t* s) {
   SKIFF_TRY_ASSIGN(Call c, begin(caller, "kv_set"));
-  c.ctx->effect();
   SKIFF_TRY_ASSIGN(std::string_view key, c.in(u32(s[0]), u32(s[1])));
   SKIFF_TRY_ASSIGN(std::string_view value, c.in(u32(s[2]), u32(s[3])));
   int32_t code;
@@ -226,7 +236,6 @@ Result<void> kv_set(void*, Caller& caller, uint64_t* s) {
 
 Result<void> kv_delete(void*, Caller& caller, uint64_t* s) {
   SKIFF_TRY_ASSIGN(Call c, begin(caller, "kv_delete"));
-  c.ctx->effect();
   SKIFF_TRY_ASSIGN(std::string_view key, c.in(u32(s[0]), u32(s[1])));
   int32_t code;
   KvStore* kv = kv_of(c, code);
@@ -256,7 +265,6 @@ Result<void> kv_list(void*, Caller& caller, uint64_t* s) {
 
 Result<void> http_request(void*, Caller& caller, uint64_t* s) {
   SKIFF_TRY_ASSIGN(Call c, begin(caller, "http_request"));
-  c.ctx->effect();  // a request elsewhere may change something there
   OutboundRequest req;
   SKIFF_TRY_ASSIGN(req.method, c.in(u32(s[0]), u32(s[1])));
   SKIFF_TRY_ASSIGN(req.url, c.in(u32(s[2]), u32(s[3])));
@@ -313,6 +321,14 @@ void define_abi(engine::runtime::Store& store, engine::runtime::Linker& linker) 
                                  engine::runtime::HostFunc{d.fn, nullptr});
     linker.define("skiff", d.name, x);
   }
+}
+
+bool waits_outside(const engine::ir::Module& m, const AppConfig& app) {
+  return std::any_of(m.imports.begin(), m.imports.end(), [&](const engine::ir::Import& i) {
+    if (i.module != "skiff" || i.kind != engine::ir::ExternKind::Func) return false;
+    if (app.kv && i.name.starts_with("kv_")) return true;
+    return !app.allowed_hosts.empty() && i.name == "http_request";
+  });
 }
 
 }  // namespace skiff::host

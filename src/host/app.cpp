@@ -76,6 +76,7 @@ Result<std::unique_ptr<App>> App::load(const AppConfig& config, KvStore* kv) {
     return app_error(config, "the module exports neither \"skiff_handle\" (native handler) nor \"_start\" (WAGI)");
   // The entry points take and return nothing.
   app->m_has_initialize = app->m_handler == HandlerKind::Native && exports_func(m, "_initialize");
+  app->m_waits_outside = host::waits_outside(m, config);
   for (const ir::Export& e : m.exports) {
     const bool entry = e.name == (app->m_handler == HandlerKind::Native ? kNativeExport : "_start") ||
                        (app->m_has_initialize && e.name == "_initialize");

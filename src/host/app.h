@@ -50,6 +50,8 @@ class App {
   // A native handler built as a WASI reactor exports `_initialize` (no parameters, no
   // results), called in each fresh instance before skiff_handle.
   bool has_initialize() const { return m_has_initialize; }
+  // Whether its guests can wait on something outside their sandbox (abi.h).
+  bool waits_outside() const { return m_waits_outside; }
   // The manifest's environment as "KEY=VALUE", built once for every request.
   const std::vector<std::string>& env() const { return m_env; }
   // The files directory, or -1.
@@ -70,6 +72,7 @@ class App {
   std::vector<std::string> m_env;
   int m_files_fd = -1;
   bool m_has_initialize = false;
+  bool m_waits_outside = false;
   bool m_builtin = false;
   KvStore* m_kv = nullptr;
 };

@@ -472,7 +472,8 @@ class ManifestReader {
       s.workers = static_cast<uint32_t>(v);
     }
     if (const toml::node* n = t.get("max_header_bytes")) {
-      SKIFF_TRY_ASSIGN(s.max_header_bytes, size_of(*n, "server.max_header_bytes", kKiB, kMiB));
+      // At most what the server's read buffer holds (kMaxFieldBytes, server.cpp).
+      SKIFF_TRY_ASSIGN(s.max_header_bytes, size_of(*n, "server.max_header_bytes", kKiB, 64 * kKiB));
     }
     if (const toml::node* n = t.get("header_timeout")) {
       SKIFF_TRY_ASSIGN(s.header_timeout_ns, duration_of(*n, "server.header_timeout"));

@@ -9,7 +9,7 @@
 //   listen = "127.0.0.1:8080"      # --listen overrides
 //   threads = 2                    # io threads (--threads overrides); 0 = one per core
 //   workers = 0                    # sandbox threads that run guests; 0 = one per core
-//   max_header_bytes = "16KiB"     # request line + headers
+//   max_header_bytes = "16KiB"     # request line + headers (1KiB to 64KiB)
 //   header_timeout = "10s"         # a client must send its headers (and body) within this
 //                                  # (slowloris), and take a response within it
 //   idle_timeout = "30s"           # keep-alive connections idle longer are closed

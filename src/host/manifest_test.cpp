@@ -409,7 +409,7 @@ TEST(Manifest, ServerSettingsAreChecked) {
   EXPECT_EQ(parse_ok(server("listen = \"[::]:65535\"")).server.listen, "[::]:65535");
   EXPECT_EQ(parse_ok(server("threads = 1024")).server.threads, 1024u);
   EXPECT_EQ(parse_ok(server("max_header_bytes = 1024")).server.max_header_bytes, 1024u);
-  EXPECT_EQ(parse_ok(server("max_header_bytes = \"1MiB\"")).server.max_header_bytes, 1u << 20);
+  EXPECT_EQ(parse_ok(server("max_header_bytes = \"64KiB\"")).server.max_header_bytes, 64u << 10);
   const std::string at = "skiff.toml:2:";
   expect_errors({
       {server("listen = \"localhost\""),
@@ -428,8 +428,8 @@ TEST(Manifest, ServerSettingsAreChecked) {
       {server("workers = 1025"), at + "11: server.workers: must be at most 1024, got 1025"},
       {server("max_header_bytes = \"512\""),
        at + "20: server.max_header_bytes: must be at least 1KiB, got 512 bytes"},
-      {server("max_header_bytes = \"2MiB\""),
-       at + "20: server.max_header_bytes: must be at most 1MiB, got 2MiB"},
+      {server("max_header_bytes = \"65537\""),
+       at + "20: server.max_header_bytes: must be at most 64KiB, got 65537 bytes"},
       {server("idle_timeout = 30"), at + "16: server.idle_timeout: expected a duration string such "
                                          "as \"5s\" or \"500ms\", got an integer"},
       {server("drain_timeout = \"soon\""),

@@ -127,8 +127,11 @@ OutboundError http_send(const OutboundRequest& req, const std::vector<std::strin
       why = "malformed header value";
       return OutboundError::Invalid;
     }
-    const std::string lname = lower(name);
-    if (lname == "host" || lname == "content-length" || lname == "transfer-encoding" || lname == "connection") continue;
+    if (!fits_field(name, value)) {
+      why = "header " + std::string(name.substr(0, 80)) + " longer than " + std::to_string(kMaxFieldBytes) + " bytes";
+      return OutboundError::Invalid;
+    }
+    if (iequals(name, "Host") || is_framing_field(name)) continue;
     r.insert(name, value);
   }
   r.body().assign(req.body);

@@ -28,6 +28,7 @@ namespace {
 void fail(Response& resp, http::status status, std::string_view text) {
   resp.clear();
   resp.result(status);
+  resp.reason({});  // not a phrase the guest set ("500 Switching Protocols")
   resp.set(http::field::content_type, "text/plain; charset=utf-8");
   resp.body().assign(text);
   resp.body().push_back('\n');
@@ -41,15 +42,6 @@ Sandbox::Sandbox(runtime::MemoryPool& pool, runtime::Watchdog& watchdog)
       m_deadline(watchdog),
       m_stdout(kMaxResponseBytes),
       m_stderr(kMaxStderrBytes) {}
-
-void RequestContext::effect() {
-  effects = true;
-  if (!cut_short) return;
-  cut_short = false;
-  lane->arm(*store, deadline);
-  // The budget's deadline may have fired already; the run goes on to the real one.
-  store->clear_interrupt();
-}
 
 HandleResult Sandbox::handle(const App& app, std::string_view route_prefix, const Request& req, const PeerInfo& peer,
                              Response& resp, std::chrono::nanoseconds inline_budget) {
@@ -114,14 +106,15 @@ HandleResult Sandbox::handle(const App& app, std::string_view route_prefix, cons
   store.set_host_slot(kRequestSlot, &rc);
   if (lim.fuel) store.set_fuel(lim.fuel);
   const auto budget_end = Clock::now() + inline_budget;
-  rc.cut_short = inline_budget.count() > 0 && budget_end < rc.deadline;
-  m_deadline.arm(store, rc.cut_short ? budget_end : rc.deadline);
+  // A run on an io thread gets the inline budget as its deadline; past it, the run is
+  // abandoned and the request runs again on a worker. That is safe because only apps
+  // that cannot act outside their sandbox run there (waits_outside, abi.h).
+  const bool cut_short = inline_budget.count() > 0 && budget_end < rc.deadline;
+  m_deadline.arm(store, cut_short ? budget_end : rc.deadline);
   struct Disarm {  // once, before the store goes, whichever way out (a late fire is moot)
     runtime::Watchdog::Lane& lane;
     ~Disarm() { lane.disarm(); }
   } disarm{m_deadline};
-  rc.lane = &m_deadline;
-  rc.store = &store;
 
   const auto t0 = Clock::now();
   auto inst = interp::instantiate(m_machine, store, app.pre());
@@ -140,7 +133,7 @@ HandleResult Sandbox::handle(const App& app, std::string_view route_prefix, cons
     }
     if (ran) ran = m_machine.call(store, *entry->func, {}, {});
   }
-  if (!ran && ran.error().code() == ErrorCode::TrapDeadline && rc.cut_short) {
+  if (!ran && ran.error().code() == ErrorCode::TrapDeadline && cut_short) {
     hr.outcome = Outcome::Retry;  // nothing of this run is kept: the worker starts afresh
     return hr;
   }

@@ -39,17 +39,6 @@ struct RequestContext {
   std::chrono::steady_clock::time_point deadline;  // outbound calls end by then
   OutboundResponse outbound;                        // the last skiff_http_request's
   std::string outbound_error;                       // why it failed, for the log
-
-  // A run on an io thread starts with a short deadline (Sandbox::handle's inline
-  // budget) so that it can be abandoned and run again on a worker -- safe only while the
-  // guest has done nothing outside its own sandbox. The first host call with an effect
-  // elsewhere (KV writes, outbound HTTP) calls effect(), which gives the run its full
-  // deadline: from then on it finishes where it is.
-  void effect();
-  bool effects = false;
-  bool cut_short = false;  // the armed deadline is the inline budget, not `deadline`
-  engine::runtime::Watchdog::Lane* lane = nullptr;
-  engine::runtime::Store* store = nullptr;
 };
 
 // Bytes of response a guest may produce (body, and for WAGI the CGI headers too).
@@ -58,8 +47,8 @@ inline constexpr uint64_t kMaxResponseBytes = 64ull << 20;
 inline constexpr uint64_t kMaxStderrBytes = 64ull << 10;
 
 // How a request ended, for the logs and metrics (the response says it to the client).
-// Retry: an inline run passed its budget before any effect; `resp` is not an answer and
-// the request must run again on a worker.
+// Retry: an inline run passed its budget; `resp` is not an answer and the request must
+// run again on a worker.
 enum class Outcome : uint8_t { Ok, GuestError, Trap, Timeout, OutOfFuel, Overloaded, HostError, Retry };
 std::string_view outcome_name(Outcome o);
 
@@ -77,8 +66,8 @@ class Sandbox {
   // Runs `req` in `app` (reached through the route `route_prefix`) and fills `resp`
   // (status, headers, body). Never fails: guest failures become 500 (trap, bad CGI
   // output, non-zero exit) and 504 (over time) responses, described in the result.
-  // A non-zero `inline_budget` bounds the run to that long while it has no effects
-  // (RequestContext::effect), returning Outcome::Retry if it takes longer.
+  // A non-zero `inline_budget` bounds the run to that long, returning Outcome::Retry if
+  // it takes longer (for an app that does not wait outside its sandbox).
   HandleResult handle(const App& app, std::string_view route_prefix, const Request& req, const PeerInfo& peer,
                       Response& resp, std::chrono::nanoseconds inline_budget = {});
 

@@ -33,6 +33,7 @@
 #include "engine/runtime/watchdog.h"
 #include "host/app.h"
 #include "host/dispatcher.h"
+#include "host/http_syntax.h"
 #include "host/kv_store.h"
 #include "host/log.h"
 #include "host/metrics.h"
@@ -113,16 +114,16 @@ struct AppSlot {
   // requests, while its recent run time -- a maximum decaying by 1/8 per request --
   // stays under kInlineMax. An app that loops or blocks is therefore served by the
   // workers, where it cannot stall the io thread's other connections for long.
-  // An inline run that passes kInlineBudget before any effect outside its sandbox is
-  // abandoned and run again on a worker (RequestContext::effect): a quick app that turns
-  // slow holds its io thread's other connections up that long, not for its timeout.
+  // An inline run that passes kInlineBudget is abandoned and run again on a worker: a
+  // quick app that turns slow holds its io thread's other connections up that long, not
+  // for its timeout. An app that can wait outside its sandbox never runs inline.
   static constexpr uint32_t kLearn = 8;
   static constexpr uint64_t kInlineMax = 1'000'000;  // ns
   static constexpr std::chrono::nanoseconds kInlineBudget = std::chrono::milliseconds(5);
   std::atomic<uint64_t> recent_ns{0};
   std::atomic<uint32_t> completed{0};
   bool runs_inline() const {
-    return completed.load(std::memory_order_relaxed) >= kLearn && recent_ns.load(std::memory_order_relaxed) < kInlineMax;
+    return !app->waits_outside() && completed.load(std::memory_order_relaxed) >= kLearn && recent_ns.load(std::memory_order_relaxed) < kInlineMax;
   }
   void record(uint64_t ns) {
     // Racy read-modify-write on purpose: an estimate, not a count.
@@ -297,7 +298,8 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void on_header(beast::error_code ec) {
-    if (ec == http::error::header_limit) return reply_error(http::status::request_header_fields_too_large, true);
+    if (ec == http::error::header_limit || ec == http::error::buffer_overflow)
+      return reply_error(http::status::request_header_fields_too_large, true);
     if (timed_out(ec)) return reply_error(http::status::request_timeout, true);
     if (ec == http::error::end_of_stream || ec == net::error::eof || ec == net::error::connection_reset ||
         ec == net::error::operation_aborted)
@@ -323,7 +325,9 @@ class Session : public std::enable_shared_from_this<Session> {
     m_parser.emplace(std::move(*m_header));
     m_header.reset();
     m_parser->body_limit(max_body);
-    if (beast::iequals(m_parser->get()[http::field::expect], "100-continue")) return send_continue();
+    // HTTP/1.0 has no 100 (RFC 9110 §10.1.1: the expectation is ignored).
+    if (m_parser->get().version() >= 11 && beast::iequals(m_parser->get()[http::field::expect], "100-continue"))
+      return send_continue();
     read_body();
   }
 
@@ -547,6 +551,8 @@ class Session : public std::enable_shared_from_this<Session> {
       if (ec || !self->m_keep_alive) return self->close();
       self->m_req = {};
       self->m_resp = {};
+      // An idle connection does not keep a large response's buffer (up to 64 MiB).
+      if (self->m_out.capacity() > kKeptOutput) std::string().swap(self->m_out);
       self->wait_for_request();
     });
   }
@@ -583,12 +589,18 @@ class Session : public std::enable_shared_from_this<Session> {
   Socket m_socket;
   Server::Impl& m_srv;
   Loop& m_loop;
-  beast::flat_buffer m_buffer;
+  // Bytes read but not yet parsed. Beast parses a header block, a chunk's size line
+  // (with any extensions) and a chunked body's trailer only once all of it is here, and
+  // nothing else bounds the last two: the limit keeps a client from growing them without
+  // end, and keeps every trailer field within what Beast's fields can hold (kMaxFieldBytes).
+  // A header block may take all of it (max_header_bytes is at most 64 KiB).
+  beast::flat_buffer m_buffer{kMaxFieldBytes};
   std::optional<http::request_parser<http::empty_body>> m_header;
   std::optional<http::request_parser<http::string_body>> m_parser;
   Request m_req;
   Response m_resp;
   std::string m_out;  // the serialized response being written
+  static constexpr size_t kKeptOutput = 64 * 1024;
   PeerInfo m_peer;
   AppSlot* m_slot = nullptr;
   std::string m_route;

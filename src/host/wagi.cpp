@@ -97,27 +97,25 @@ void cgi_environment(const Request& req, const PeerInfo& peer, std::string_view 
   }
   url.append(target);
 
-  // HTTP_* for every header but the two CGI gives its own variables; repeated ones joined.
+  // HTTP_* for every header but the two CGI gives its own variables; repeated ones joined
+  // (Beast keeps a name's fields next to each other, so a repeat follows its first).
   // A header whose name has '_' is left out (as nginx and Apache do): "X_User" and
   // "X-User" would both be HTTP_X_USER, and a client could forge what a proxy in front set.
   const size_t first = n;
+  std::string_view last_name;  // the header of env[n - 1], when n > first
   for (const auto& f : req) {
     if (f.name() == http::field::content_type || f.name() == http::field::content_length) continue;
-    if (f.name_string().find('_') != std::string_view::npos) continue;
-    std::string& line = reuse_string(env, n);
-    line.append("HTTP_");
-    for (char c : f.name_string())
-      line.push_back(c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
-    line.push_back('=');
-    const std::string_view name = line;
-    auto same = std::find_if(env.begin() + static_cast<std::ptrdiff_t>(first), env.begin() + static_cast<std::ptrdiff_t>(n),
-                             [&](const std::string& e) { return e.starts_with(name); });
-    if (same != env.begin() + static_cast<std::ptrdiff_t>(n)) {
-      same->append(", ").append(f.value());
-    } else {
-      line.append(f.value());
-      ++n;
+    const std::string_view name = f.name_string();
+    if (name.find('_') != std::string_view::npos) continue;
+    if (n > first && iequals(name, last_name)) {
+      env[n - 1].append(", ").append(f.value());
+      continue;
     }
+    std::string& line = reuse_string(env, n++);
+    line.append("HTTP_");
+    for (char c : name) line.push_back(c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+    line.append(1, '=').append(f.value());
+    last_name = name;
   }
   env.resize(n);
 }
@@ -158,7 +156,10 @@ Result<void> parse_cgi_output(std::string_view out, Response& resp) {
     // A CR inside a value would reach the client as a line break to some parsers (a header
     // or response of the guest's own making); the ABI refuses it too.
     if (!is_field_value(value))
-      return bad_output("NUL or CR in CGI header " + std::string(name));
+      return bad_output("NUL or CR in CGI header " + std::string(name.substr(0, 80)));
+    if (!fits_field(name, value))
+      return bad_output("CGI header " + std::string(name.substr(0, 80)) + " longer than " +
+                        std::to_string(kMaxFieldBytes) + " bytes");
     any = true;
     if (iequals(name, "Status")) {
       unsigned code = 0;
@@ -173,7 +174,7 @@ Result<void> parse_cgi_output(std::string_view out, Response& resp) {
       continue;
     }
     // The server owns framing: a guest cannot set these.
-    if (iequals(name, "Content-Length") || iequals(name, "Transfer-Encoding") || iequals(name, "Connection")) continue;
+    if (is_framing_field(name)) continue;
     if (iequals(name, "Location")) have_location = true;
     resp.insert(name, value);
   }

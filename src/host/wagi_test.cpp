@@ -25,6 +25,23 @@ bool has(const std::vector<std::string>& env, const std::string& kv) {
   return std::find(env.begin(), env.end(), kv) != env.end();
 }
 
+// Covers: a header repeated with others between (as a trailer can add it) is still one
+// variable with its values in order, each name once, whatever the case of its repeats.
+TEST(Wagi, RepeatsOfAHeaderJoinWhereverTheyCame) {
+  Request req{http::verb::get, "/", 11};
+  req.insert("X-A", "a1");
+  req.insert("X-B", "b1");
+  req.insert("x-a", "a2");
+  req.insert("X-C", "c1");
+  req.insert("X-A", "a3");
+  req.insert("X-B", "b2");
+  const std::vector<std::string> env = env_of(req, "/");
+  EXPECT_TRUE(has(env, "HTTP_X_A=a1, a2, a3"));
+  EXPECT_TRUE(has(env, "HTTP_X_B=b1, b2"));
+  EXPECT_TRUE(has(env, "HTTP_X_C=c1"));
+  EXPECT_EQ(std::count_if(env.begin(), env.end(), [](const std::string& e) { return e.starts_with("HTTP_X_"); }), 3);
+}
+
 // Covers: a list reused from an earlier request (a server keeps one) holds exactly this
 // request's variables after the entries before `from`: no stale string survives, however
 // many there were or however long, and a repeated header's joined line leaves no scratch.

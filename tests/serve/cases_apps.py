@@ -159,10 +159,12 @@ routes = ["/modes"]
         "bare_cr": "bad CGI response: NUL or CR in CGI header X-Split",
         "bare_cr_status": "bad CGI response: NUL or CR in CGI header Status",
         "informational": "status 100 is not a final response",  # the client would wait for another
+        # Longer than Beast's fields hold: it would throw (and the server end).
+        "longheader": "bad CGI response: CGI header X-Long longer than 65533 bytes",
     }
     for mode, detail in bad.items():
         r = get(p, f"/modes?{mode}")
-        C.eq((r.status, r.body), (500, MALFORMED_HANDLER), f"?{mode}: 500")
+        C.eq((r.status, r.reason, r.body), (500, "Internal Server Error", MALFORMED_HANDLER), f"?{mode}: 500")
         C.check(r.header("set-cookie") is None and r.header("x-injected") is None, f"?{mode}: nothing injected")
         e = s.wait_log(lambda e, mode=mode: e.get("level") == "info" and e.get("target") == f"/modes?{mode}")
         C.check(e and e["status"] == 500 and e["outcome"] == "guest_error", f"?{mode}: access log says guest_error")
@@ -232,6 +234,10 @@ max_body = "64KiB"
     C.eq((r.status, r.header("content-length"), r.header("transfer-encoding"), r.all("server"), r.header("connection")),
          (200, str(len(r.body)), None, ["skiff"], None), "?framing: the server's own headers win")
     C.check(r.header("date") != "yesterday" and len(r.all("date")) == 1, "?framing: one real Date")
+    r = c.request(req("GET", "/abi?longheader"))
+    C.eq((r.status, r.header("x-long"), len(r.header("x-max") or ""), r.body),
+         (200, None, 65533, b"long_value=-2\nlong_name=-2\nmax_value=0\n"),
+         "?longheader: a name or value over 65,533 bytes is SKIFF_ETOOLARGE; 65,533 passes")
     r = c.request(req("GET", "/abi?exit0"))
     C.eq((r.status, r.body), (200, b"before exit"), "exit(0) in a native handler: the response stands")
     r = c.request(req("GET", "/abi?exit7"))
@@ -242,7 +248,8 @@ max_body = "64KiB"
     C.eq((r.status, r.body), (204, b""), "native 204 with a body: the body is dropped")
     for op in ("status100", "status101"):
         r = c.request(req("GET", f"/abi?{op}"))
-        C.eq((r.status, r.body), (500, MALFORMED_HANDLER), f"native {op}: a 1xx is not a final response")
+        C.eq((r.status, r.reason, r.body), (500, "Internal Server Error", MALFORMED_HANDLER),
+             f"native {op}: a 1xx is not a final response (nor its reason phrase the 500's)")
     # Headers count against the 64 MiB response limit: 65000-byte values, 65010 bytes as
     # sent, so 1032 fit and the 1033rd is SKIFF_ETOOLARGE.
     r = c.request(req("GET", "/abi?headers=2000"))
@@ -625,6 +632,8 @@ max_body = "1KiB"
                                              "accept": "text/plain"}, "body": "payload"},
          "the upstream saw the guest's method, headers and body, and skiff's framing")
     C.eq(len(up.seen), 3, "three requests reached the upstream")
+    st, rc, rest, _ = fetch(u + "/ok", x_out_long="70000")
+    C.eq((st, rc, len(up.seen)), (200, -5, 3), "a header longer than the host can hold: SKIFF_EINVAL, nothing sent")
 
     # Refusals: nothing reaches a host that is not allowed.
     for url, want, what in ((f"http://127.0.0.1:{op}/", -3, "a port not in allowed_hosts"),

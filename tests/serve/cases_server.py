@@ -233,6 +233,68 @@ max_body = "3MiB"
     s.stop_clean()
 
 
+def case_field_limits(env: Env) -> None:
+    """What Beast's fields cannot hold (a name or value of 65,534 bytes or more made it
+    throw, and the uncaught exception ended the server) and what its parser leaves
+    unbounded (a chunk's extensions, a chunked body's trailer) are refused with the
+    connection closed, at the largest max_header_bytes (64KiB); trailer fields reach the
+    guest like headers; HTTP/1.0 gets no 100 Continue. The server keeps serving."""
+    m = env.manifest(f"""
+[server]
+max_header_bytes = "64KiB"
+[[app]]
+name = "cgi"
+module = {q(env.guest("cgi_dump"))}
+routes = ["/c"]
+""")
+    s = env.serve(m)
+    p = s.port
+    chunked = [("Transfer-Encoding", "chunked")]
+
+    r, _ = raw_once(p, req("GET", "/c", [("X-Big", "h" * 60000)]))
+    C.eq((r.status, parse_dump(r.body)["vars"].get("HTTP_X_BIG")), (200, "h" * 60000), "a 60,000-byte header passes")
+    r, closed = raw_once(p, req("GET", "/c", [("X-Big", "h" * 70000)]))
+    C.eq((r and r.status, closed), (431, True), "a 70,000-byte header at max_header_bytes 64KiB: 431 and close")
+    C.check(s.alive(), "the server survives a header longer than Beast's fields hold")
+
+    trailer = b"0\r\nX-Trailer: " + b"t" * 70000 + b"\r\n\r\n"
+    r, closed = raw_once(p, req("POST", "/c", chunked) + b"3\r\nabc\r\n" + trailer)
+    C.eq((r and r.status, closed), (400, True), "a 70,000-byte trailer field: 400 and close")
+    C.check(s.alive(), "the server survives a trailer longer than Beast's fields hold")
+
+    # A chunk size line that never ends: refused once 64 KiB of it is buffered, long
+    # before header_timeout (10 s). The client may see the 400 or a reset.
+    c = Raw(p)
+    c.send(req("POST", "/c", chunked) + b"1;ext=")
+    t0 = time.monotonic()
+    try:
+        for _ in range(40):
+            c.send(b"e" * 4096)
+    except (ConnectionResetError, BrokenPipeError):
+        pass
+    C.check(c.closed(5), "an endless chunk extension: the connection is closed")
+    C.check(time.monotonic() - t0 < 5, "... well before header_timeout")
+    C.check(not c.buf or c.buf.startswith(b"HTTP/1.1 400 "), f"... with a 400 or nothing ({bytes(c.buf[:40])!r})")
+    c.close()
+
+    # Trailer fields become headers, repeated ones joined, thousands of them.
+    fields = b"".join(b"T%d: v%d\r\n" % (i, i) for i in range(4000)) + b"T7: again\r\n"
+    r, _ = raw_once(p, req("POST", "/c", chunked) + b"3\r\nabc\r\n0\r\n" + fields + b"\r\n")
+    d = parse_dump(r.body) if r else {"vars": {}, "stdin": None}
+    C.eq((r and r.status, d["stdin"], d["vars"].get("HTTP_T3999"), d["vars"].get("HTTP_T7")),
+         (200, b"abc", "v3999", "v7, again"), "4,001 trailer fields reach the guest as HTTP_*")
+
+    # HTTP/1.0 has no 100 Continue: the expectation is ignored and the answer comes first.
+    c = Raw(p)
+    c.send(req("POST", "/c", [("Expect", "100-continue"), ("Content-Length", "2")], version="HTTP/1.0"))
+    c.send(b"hi")
+    r = c.read_response()
+    C.eq((r.status, parse_dump(r.body)["stdin"]), (200, b"hi"), "HTTP/1.0 with Expect: 100-continue: no 100")
+    c.close()
+    healthy(p)
+    s.stop_clean()
+
+
 def case_malformed(env: Env) -> None:
     """Malformed requests get 400 and a closed connection (or just a close, for what is not
     HTTP at all); a 1 MB request line is refused without reading it all; the server keeps
@@ -500,15 +562,25 @@ timeout = "5s"
 def case_slow_after_quick(env: Env) -> None:
     """An app that has been quick (many sub-millisecond requests) and then takes 1.5 s for
     one request must not hold up anything else: other apps and /healthz answer at once on
-    every connection, whichever io thread it landed on (threads = 2)."""
+    every connection, whichever io thread it landed on (threads = 2). The same for a quick
+    app with a key-value namespace whose slow request writes a key first (such an app
+    never runs on an io thread: the write could not be undone to run it again elsewhere)."""
     m = env.manifest(f"""
 [server]
 threads = 2
 workers = 4
+state_dir = "state"
 [[app]]
 name = "quick"
 module = {q(env.guest("abi"))}
 routes = ["/quick"]
+[app.limits]
+timeout = "5s"
+[[app]]
+name = "kvquick"
+module = {q(env.guest("abi"))}
+routes = ["/kvquick"]
+kv = true
 [app.limits]
 timeout = "5s"
 [[app]]
@@ -518,30 +590,35 @@ routes = ["/c"]
 """)
     s = env.serve(m)
     p = s.port
-    for _ in range(12):
-        C.eq(get(p, "/quick?spin=0").body, b"spun 0 ms\n", "a quick request")
-    slow_done = threading.Event()
 
-    def slow():
-        r = get(p, "/quick?spin=1500")
-        slow_done.set()
-        return r
+    def one_slow(quick: str, slow: str, want: bytes) -> None:
+        for _ in range(12):
+            C.eq(get(p, quick).body, b"spun 0 ms\n", f"a quick request ({quick})")
+        slow_done = threading.Event()
 
-    def others():
-        time.sleep(0.1)
-        lat = []
-        for i in range(12):
-            t0 = time.monotonic()
-            r = get(p, "/c?x" if i % 2 else "/healthz")
-            lat.append((r.status, round(time.monotonic() - t0, 3), slow_done.is_set()))
-        return lat
+        def slow_one():
+            r = get(p, slow)
+            slow_done.set()
+            return r
 
-    r, lat = parallel([slow, others])
-    C.eq((r.status, r.body), (200, b"spun 1500 ms\n"), "the slow request of the quick app")
-    C.check(isinstance(lat, list) and all(st == 200 for st, _, _ in lat), f"other requests answered ({lat})")
-    if isinstance(lat, list):
-        C.check(max(t for _, t, _ in lat) < 0.5, f"no other request waited for the slow one ({lat})")
-        C.check(not lat[-1][2], "they were all answered while the slow one ran")
+        def others():
+            time.sleep(0.1)
+            lat = []
+            for i in range(12):
+                t0 = time.monotonic()
+                r = get(p, "/c?x" if i % 2 else "/healthz")
+                lat.append((r.status, round(time.monotonic() - t0, 3), slow_done.is_set()))
+            return lat
+
+        r, lat = parallel([slow_one, others])
+        C.eq((r.status, r.body), (200, want), f"the slow request {slow}")
+        C.check(isinstance(lat, list) and all(st == 200 for st, _, _ in lat), f"other requests answered ({lat})")
+        if isinstance(lat, list):
+            C.check(max(t for _, t, _ in lat) < 0.5, f"no other request waited for {slow} ({lat})")
+            C.check(not lat[-1][2], f"they were all answered while {slow} ran")
+
+    one_slow("/quick?spin=0", "/quick?spin=1500", b"spun 1500 ms\n")
+    one_slow("/kvquick?spin=0", "/kvquick?set_spin=1500", b"kv_set=0\nspun 1500 ms\n")
     s.stop_clean()
 
 

@@ -42,6 +42,7 @@ CASES = {
     "routing": case_routing,
     "keepalive": case_keepalive,
     "body_limits": case_body_limits,
+    "field_limits": case_field_limits,
     "malformed": case_malformed,
     "slowloris": case_slowloris,
     "timeout": case_timeout,

@@ -5,9 +5,11 @@
 //   errors    every error code a bad argument or a missing capability gives
 //   config    config_get and the app's environment
 //   framing   tries to set the server's own headers
+//   longheader  a header name or value longer than the server can hold
 //   oob*      pointer/length pairs outside memory (each must trap: 500)
 //   exit0/exit7, status204_body, status100, trap_after_write
 //   spin=N    busy-waits N ms, then answers "spun N ms"
+//   set_spin=N  skiff_kv_set, then spin=N
 //   headers=N adds N headers of 65000 bytes (until one is refused)
 #include <stdarg.h>
 #include <stdio.h>
@@ -143,8 +145,22 @@ static void op_config(void) {
   flush_out();
 }
 
+// A name or value longer than Beast's fields hold (65,533 bytes): SKIFF_ETOOLARGE, and
+// the response goes on.
+static void op_longheader(void) {
+  static char big[70000];
+  memset(big, 'l', sizeof big);
+  emit("long_value=%d\n", skiff_response_header(S("X-Long"), big, sizeof big));
+  emit("long_name=%d\n", skiff_response_header(big, sizeof big, S("v")));
+  emit("max_value=%d\n", skiff_response_header(S("X-Max"), big, 65533));
+  flush_out();
+}
+
 static void op_framing(void) {
   emit("cl=%d\n", skiff_response_header(S("Content-Length"), S("999")));
+  // First: Beast's prepare_payload takes "chunked" off the first Transfer-Encoding only
+  // (and when it is the last coding), so "gzip" would stay beside the Content-Length.
+  emit("te_gzip=%d\n", skiff_response_header(S("Transfer-Encoding"), S("gzip")));
   emit("te=%d\n", skiff_response_header(S("Transfer-Encoding"), S("chunked")));
   emit("conn=%d\n", skiff_response_header(S("Connection"), S("close")));
   emit("server=%d\n", skiff_response_header(S("Server"), S("evil")));
@@ -191,7 +207,12 @@ __attribute__((export_name("skiff_handle"))) void skiff_handle(void) {
   else if (!strcmp(op, "errors")) op_errors();
   else if (!strcmp(op, "config")) op_config();
   else if (!strcmp(op, "framing")) op_framing();
+  else if (!strcmp(op, "longheader")) op_longheader();
   else if (!strncmp(op, "spin=", 5)) op_spin(strtol(op + 5, NULL, 10));
+  else if (!strncmp(op, "set_spin=", 9)) {
+    emit("kv_set=%d\n", skiff_kv_set(S("k"), S("v")));
+    op_spin(strtol(op + 9, NULL, 10));
+  }
   else if (!strncmp(op, "headers=", 8)) op_headers(strtol(op + 8, NULL, 10));
   else if (!strcmp(op, "oob_buf")) skiff_request_uri(far, 1024);
   else if (!strcmp(op, "oob_len")) skiff_response_write(q, 0x7fffffffu);

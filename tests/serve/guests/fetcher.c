@@ -1,6 +1,7 @@
 // fetcher: a native handler that makes one outbound request (skiff_http_request) as
 // described by its request: the URL in header x-url, the method in x-method (default
-// GET), the header lines in x-out-headers with "|" for newlines, and its own request
+// GET), the header lines in x-out-headers with "|" for newlines (and with x-out-long: N, one
+// more, "X-Long" with N bytes of value), and its own request
 // body as the body. Answers "status=RC ms=ELAPSED\n" and then the upstream's body.
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,12 +26,23 @@ __attribute__((export_name("skiff_handle"))) void skiff_handle(void) {
   if (hlen < 0 || hlen > (int32_t)sizeof headers) hlen = 0;
   for (int32_t i = 0; i < hlen; i++)
     if (headers[i] == '|') headers[i] = '\n';
+  // x-out-long: N adds a header line "X-Long: " with N bytes of value.
+  char nbuf[16] = "";
+  char *hdrs = headers;
+  if (skiff_request_header("x-out-long", 10, nbuf, sizeof nbuf - 1) > 0) {
+    long n = strtol(nbuf, NULL, 10);
+    hdrs = malloc((size_t)hlen + 10 + (size_t)n);
+    memcpy(hdrs, headers, (size_t)hlen);
+    memcpy(hdrs + hlen, "X-Long: ", 8);
+    memset(hdrs + hlen + 8, 'l', (size_t)n);
+    hlen += 8 + (int32_t)n;
+  }
   static char body[65536];
   int32_t blen = skiff_request_body_read(body, sizeof body);
   if (blen < 0) blen = 0;
 
   double t0 = now_ms();
-  int32_t status = skiff_http_request(method, (uint32_t)mlen, url, (uint32_t)ulen, headers, (uint32_t)hlen, body,
+  int32_t status = skiff_http_request(method, (uint32_t)mlen, url, (uint32_t)ulen, hdrs, (uint32_t)hlen, body,
                                       (uint32_t)blen);
   double elapsed = now_ms() - t0;
   char line[128];

@@ -30,6 +30,11 @@ int main(int argc, char **argv) {
     fputs("X-Split: a\rSet-Cookie: injected=1\n\nbody", stdout);
   } else if (!strcmp(mode, "bare_cr_status")) {
     fputs("Status: 200 OK\rX-Injected: 1\n\nbody", stdout);
+  } else if (!strcmp(mode, "longheader")) {
+    // Longer than a header Beast can hold (65,533 bytes): it would throw.
+    fputs("X-Long: ", stdout);
+    for (int i = 0; i < 70000; i++) putchar('l');
+    fputs("\n\nbody", stdout);
   } else if (!strcmp(mode, "malformed")) {
     fputs("this is not a header line\n\nbody", stdout);
   } else if (!strcmp(mode, "noblank")) {
