@@ -155,13 +155,6 @@ bool has_scheme(std::string_view s) {
 
 char ascii_upper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; }
 
-bool equals_ignoring_case(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (ascii_upper(a[i]) != ascii_upper(b[i])) return false;
-  return true;
-}
-
 // Checks "HOST:PORT" / "[V6]:PORT" with min_port <= PORT <= 65535. Returns why not, or
 // an empty string when it is fine.
 std::string host_port_problem(std::string_view s, uint32_t min_port) {
@@ -661,7 +654,11 @@ class ManifestReader {
       return error_at(node, key, quote(text) + " has a path; allowed_hosts are \"host:port\"");
     const std::string problem = host_port_problem(s, 1);
     if (!problem.empty()) return error_at(node, key, quote(text) + " " + problem);
-    return std::string(s);
+    // The port as outbound requests spell it ("host:080" would never match port 80).
+    const size_t colon = s.rfind(':');
+    const std::string_view port = s.substr(colon + 1);
+    const size_t digit = std::min(port.find_first_not_of('0'), port.size() - 1);
+    return std::string(s.substr(0, colon + 1)) + std::string(port.substr(digit));
   }
 
   Result<void> read_limits(const toml::table& t, const std::string& where, AppLimits& l) const {
@@ -813,9 +810,10 @@ RouteMatch match_route(const Manifest& m, std::string_view method, std::string_v
   match.method_allowed =
       best->methods.empty() ||
       std::any_of(best->methods.begin(), best->methods.end(), [&](const std::string& allowed) {
-        // HEAD is GET without the body (RFC 9110 §9.3.2): a route that allows GET allows it.
-        return equals_ignoring_case(allowed, method) ||
-               (allowed == "GET" && equals_ignoring_case(method, "HEAD"));
+        // A request's method is case-sensitive (RFC 9110 §9.1: "get" is not GET); the
+        // manifest's are upper-cased when read. HEAD is GET without the body (§9.3.2): a
+        // route that allows GET allows it.
+        return allowed == method || (allowed == "GET" && method == "HEAD");
       });
   return match;
 }

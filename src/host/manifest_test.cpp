@@ -226,7 +226,8 @@ TEST(Manifest, HeadIsAllowedWhereGetIs) {
   const Manifest m = parse_ok("[[app]]\nname = \"a\"\nmodule = \"a.wasm\"\n"
                               "routes = [{ prefix = \"/g\", methods = [\"GET\"] }, { prefix = \"/p\", methods = [\"POST\"] }]\n");
   EXPECT_TRUE(match_route(m, "HEAD", "/g").method_allowed);
-  EXPECT_TRUE(match_route(m, "head", "/g/x").method_allowed);
+  EXPECT_TRUE(match_route(m, "HEAD", "/g/x").method_allowed);
+  EXPECT_FALSE(match_route(m, "head", "/g/x").method_allowed);  // methods are case-sensitive
   ASSERT_NE(match_route(m, "head", "/g/x").route, nullptr);
   EXPECT_EQ(match_route(m, "head", "/g/x").route->prefix, "/g");
   EXPECT_EQ(match_route(m, "GET", "/p/y").route, &m.apps[0].routes[1]);
@@ -468,6 +469,9 @@ TEST(Manifest, AllowedHostsAreHostAndPort) {
             std::vector<std::string>{"example.com:443"});
   EXPECT_EQ(parse_ok(hosts("[::1]:8080")).apps[0].allowed_hosts,
             std::vector<std::string>{"[::1]:8080"});
+  // Leading zeros go: an outbound request's port is a number ("host:080" never matched).
+  EXPECT_EQ(parse_ok(hosts("example.com:080")).apps[0].allowed_hosts, std::vector<std::string>{"example.com:80"});
+  EXPECT_EQ(parse_ok(hosts("[::1]:00443")).apps[0].allowed_hosts, std::vector<std::string>{"[::1]:443"});
   const std::string at = "skiff.toml:5:18: app[0].allowed_hosts[0]: ";
   expect_errors({
       {hosts("example.com"), at + "\"example.com\" needs a port (\"HOST:PORT\")"},
@@ -567,8 +571,9 @@ TEST(Manifest, MatchRouteGives405WithoutFallingBackToAShorterPrefix) {
   const Manifest m = routing_manifest();
   EXPECT_EQ(routed(m, "POST", "/api/x"), "api 405");  // "/" would allow POST, but "/api" decides
   EXPECT_EQ(routed(m, "GET", "/api/v2/x"), "v2 405");  // "/api" would allow GET
-  EXPECT_EQ(routed(m, "get", "/api"), "api");         // method names compare without case
-  EXPECT_EQ(routed(m, "Post", "/api/v2"), "v2");
+  EXPECT_EQ(routed(m, "get", "/api"), "api 405");  // a request's method is case-sensitive
+  EXPECT_EQ(routed(m, "Post", "/api/v2"), "v2 405");
+  EXPECT_EQ(routed(m, "GET", "/api"), "api");       // the manifest's "get" was upper-cased
   EXPECT_EQ(routed(m, "GETX", "/api"), "api 405");
 
   const Manifest only_api =

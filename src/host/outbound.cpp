@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <functional>
+#include <optional>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -156,36 +158,58 @@ OutboundError http_send(const OutboundRequest& req, const std::vector<std::strin
   }
   // tcp_stream's deadline applies to asynchronous operations only, so the exchange
   // runs as a chain of them on a private io_context, driven to completion right here.
-  beast::flat_buffer buffer;
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(max_response_bytes);
-  parser.header_limit(64 * 1024);
+  // The buffer is bounded as the server's is: Beast parses a trailer only once it is
+  // whole, and throws on a field longer than kMaxFieldBytes.
+  beast::flat_buffer buffer{kMaxFieldBytes};
+  std::optional<http::response_parser<http::string_body>> parser;
+  const bool head = req.method == "HEAD";
+  int interim = 0;
+  std::string bad;  // why a response that parsed is refused
+  std::function<void()> read_response = [&] {
+    parser.emplace();
+    parser->body_limit(max_response_bytes);
+    parser->header_limit(kMaxFieldBytes);
+    parser->skip(head);  // a HEAD response's Content-Length announces no body
+    http::async_read_header(stream, buffer, *parser, [&](beast::error_code e3, size_t) {
+      if ((ec = e3)) return;
+      const unsigned status = parser->get().result_int();
+      // Interim responses (100 Continue, 103 Early Hints) come before the final one; a
+      // 101 answers an upgrade skiff never asks for.
+      if (status / 100 == 1) {
+        if (status == 101 || ++interim > 8) {
+          bad = status == 101 ? "an unasked-for 101 Switching Protocols" : "more than 8 interim (1xx) responses";
+          return;
+        }
+        return read_response();
+      }
+      // Boost 1.74's response parser ignores body_limit for a Content-Length body (and the
+      // string body reserves that length: a huge one throws bad_alloc), so the header's
+      // length is checked here before any body is read.
+      if (auto n = parser->content_length(); n && *n > max_response_bytes && !head) {
+        ec = http::error::body_limit;
+        return;
+      }
+      http::async_read(stream, buffer, *parser, [&](beast::error_code e4, size_t) { ec = e4; });
+    });
+  };
   stream.expires_at(deadline);
   stream.async_connect(results, [&](beast::error_code e, const tcp::endpoint&) {
     if ((ec = e)) return;
     http::async_write(stream, r, [&](beast::error_code e2, size_t) {
       if ((ec = e2)) return;
-      // Boost 1.74's response parser ignores body_limit for a Content-Length body (and the
-      // string body reserves that length: a huge one throws bad_alloc), so the header's
-      // length is checked here before any body is read.
-      http::async_read_header(stream, buffer, parser, [&](beast::error_code e3, size_t) {
-        if ((ec = e3)) return;
-        if (auto n = parser.content_length(); n && *n > max_response_bytes) {
-          ec = http::error::body_limit;
-          return;
-        }
-        http::async_read(stream, buffer, parser, [&](beast::error_code e4, size_t) { ec = e4; });
-      });
+      read_response();
     });
   });
   ioc.run();
-  if (ec) {
-    why = ec == beast::error::timeout ? std::string("timed out") : ec.message();
+  if (ec || !bad.empty()) {
+    why = !bad.empty() ? bad : ec == beast::error::timeout ? std::string("timed out") : ec.message();
     if (ec == http::error::body_limit) why = "response larger than " + std::to_string(max_response_bytes) + " bytes";
+    if (ec == http::error::buffer_overflow || ec == http::error::header_limit)
+      why = "response header or trailer larger than " + std::to_string(kMaxFieldBytes) + " bytes";
     return OutboundError::Failed;
   }
-  out.status = parser.get().result_int();
-  out.body = std::move(parser.get().body());
+  out.status = parser->get().result_int();
+  out.body = std::move(parser->get().body());
   stream.socket().shutdown(tcp::socket::shutdown_both, ec);
   return OutboundError::None;
 }

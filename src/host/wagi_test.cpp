@@ -4,11 +4,14 @@
 
 #include <algorithm>
 
+#include "host/http_syntax.h"
+
 // Covers the CGI translation in isolation (tests/serve runs it end to end): the exact
 // variables for a request through a route (SCRIPT_NAME, PATH_INFO decoded and raw,
 // QUERY_STRING, headers as HTTP_* joined when repeated, none for a name with '_'),
 // indexed-query arguments, and CGI output: Status with and without a reason, Location
-// without Status, framing headers dropped, and every malformed form refused.
+// without Status, framing headers dropped, and every malformed form refused (a header
+// longer than Beast's fields hold among them).
 
 namespace skiff::host {
 namespace {
@@ -119,6 +122,15 @@ TEST(Wagi, MalformedOutputIsRefused) {
   }
   Response r;
   EXPECT_FALSE(parse_cgi_output(std::string_view("X: a\0b\n\n", 8), r).ok());
+  // Longer than Beast's fields hold (it throws): refused, not thrown. The longest fits.
+  const std::string longest(kMaxFieldBytes, 'v');
+  for (const std::string& bad : {"X: " + longest + "v\n\n", longest + "n: v\n\n"}) {
+    Response b;
+    EXPECT_FALSE(parse_cgi_output(bad, b).ok());
+  }
+  Response fits;
+  ASSERT_TRUE(parse_cgi_output("X: " + longest + "\n\n", fits).ok());
+  EXPECT_EQ(fits["X"].size(), kMaxFieldBytes);
 }
 
 }  // namespace

@@ -540,9 +540,10 @@ class Upstream:
                 self.send_response(status)
                 self.send_header("Content-Length", str(len(out)))
                 self.end_headers()
-                self.wfile.write(out)
+                if self.command != "HEAD":
+                    self.wfile.write(out)
 
-            do_GET = do_POST = do_PUT = answer
+            do_GET = do_POST = do_PUT = do_HEAD = answer
 
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.port = self.httpd.server_address[1]
@@ -579,12 +580,25 @@ def case_outbound(env: Env) -> None:
     garbage.listen(16)
     env.closers.append(garbage.close)
 
+    # Answers by path what http.server would not send: interim responses before the final
+    # one, a 101, a trailer longer than Beast's fields hold, or no HTTP at all.
+    raw_answers = {
+        b"/interim": b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n"
+                     b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfinal",
+        b"/switch": b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\nConnection: upgrade\r\n\r\n",
+        b"/trailer": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\nX-T: "
+                     + b"t" * 70000 + b"\r\n\r\n",
+    }
+
     def serve_garbage():
         try:
             while True:
                 conn, _ = garbage.accept()
-                conn.recv(4096)
-                conn.sendall(b"NOT HTTP AT ALL\r\n\r\n")
+                path = (conn.recv(4096).split(b" ") + [b"", b""])[1]
+                try:
+                    conn.sendall(raw_answers.get(path, b"NOT HTTP AT ALL\r\n\r\n"))
+                except OSError:
+                    pass
                 conn.close()
         except OSError:
             pass
@@ -657,6 +671,16 @@ max_body = "1KiB"
     C.check(dt < 1.0, f"a refused connection fails at once ({dt:.2f} s)")
     st, rc, _, _ = fetch(f"http://127.0.0.1:{gp}/")
     C.eq(rc, -4, "a garbage answer: EHOST")
+    st, rc, rest, _ = fetch(f"http://127.0.0.1:{gp}/interim")
+    C.eq((rc, rest), (200, b"len=5 got=5\nfinal"), "interim 100 and 103 responses: the final one counts")
+    st, rc, _, _ = fetch(f"http://127.0.0.1:{gp}/switch")
+    C.eq(rc, -4, "a 101 nobody asked for: EHOST")
+    st, rc, _, _ = fetch(f"http://127.0.0.1:{gp}/trailer")
+    C.eq((st, rc), (200, -4), "a 70,000-byte trailer field from the upstream: EHOST")
+    C.check(s.alive(), "the server survives an upstream's oversized trailer")
+    n = len(up.seen)
+    st, rc, rest, _ = fetch(u + "/ok", x_method="HEAD")
+    C.eq((rc, rest, len(up.seen)), (200, b"len=0 got=0\n", n + 1), "HEAD: the status, no body read")
     st, rc, _, _ = fetch(u + "/big")
     C.eq(rc, -4, "an answer larger than max_body: EHOST")
 

@@ -47,6 +47,8 @@ routes = [{{ prefix = "/gh", methods = ["get", "HEAD"] }}]
     C.eq((r.status, r.header("allow")), (405, "PUT"), "405 on the app's second route")
     r = get(p, "/gh", "POST")
     C.eq((r.status, r.header("allow")), (405, "GET, HEAD"), "methods are case-insensitive in the manifest")
+    r = get(p, "/gh", "get")
+    C.eq((r.status, r.header("allow")), (405, "GET, HEAD"), "... but not in a request: \"get\" is not GET")
     # HEAD: the GET's headers, no body, and the connection stays in step.
     c = Raw(p)
     r = c.request(req("HEAD", "/gh/x"), head=True)
