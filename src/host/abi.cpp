@@ -205,6 +205,15 @@ KvStore* kv_of(const Call& c, int32_t& code) {
   return kv;
 }
 
+// When a host call that waits (a KV call on SQLite's locks, outbound HTTP) must return: a
+// little before the request does (a tenth of its timeout, at most 100 ms), so that the
+// guest gets SKIFF_EHOST with time left to answer its own client, instead of being
+// stopped by the deadline as the call returns.
+std::chrono::steady_clock::time_point wait_deadline(const RequestContext& rc) {
+  const auto timeout = std::chrono::nanoseconds(rc.app->config().limits.timeout_ns);
+  return rc.deadline - std::min<std::chrono::nanoseconds>(timeout / 10, std::chrono::milliseconds(100));
+}
+
 int32_t kv_failure(const Error& e) { return e.code() == ErrorCode::KvLimit ? kTooLarge : kHostFailed; }
 
 Result<void> kv_get(void*, Caller& caller, uint64_t* s) {
@@ -214,7 +223,7 @@ Result<void> kv_get(void*, Caller& caller, uint64_t* s) {
   int32_t code;
   KvStore* kv = kv_of(c, code);
   if (!kv) return ret(s, code), ok();
-  auto v = kv->get(c.ctx->app->name(), key);
+  auto v = kv->get(c.ctx->app->name(), key, wait_deadline(*c.ctx));
   if (!v) return ret(s, kv_failure(v.error())), ok();
   if (!*v) return ret(s, kNotFound), ok();
   SKIFF_TRY_ASSIGN(int32_t n, c.give(**v, u32(s[2]), u32(s[3])));
@@ -229,7 +238,7 @@ Result<void> kv_set(void*, Caller& caller, uint64_t* s) {
   int32_t code;
   KvStore* kv = kv_of(c, code);
   if (!kv) return ret(s, code), ok();
-  auto r = kv->set(c.ctx->app->name(), key, value);
+  auto r = kv->set(c.ctx->app->name(), key, value, wait_deadline(*c.ctx));
   ret(s, r ? 0 : kv_failure(r.error()));
   return ok();
 }
@@ -240,7 +249,7 @@ Result<void> kv_delete(void*, Caller& caller, uint64_t* s) {
   int32_t code;
   KvStore* kv = kv_of(c, code);
   if (!kv) return ret(s, code), ok();
-  auto r = kv->remove(c.ctx->app->name(), key);
+  auto r = kv->remove(c.ctx->app->name(), key, wait_deadline(*c.ctx));
   ret(s, r ? (*r ? 1 : 0) : kv_failure(r.error()));
   return ok();
 }
@@ -252,7 +261,7 @@ Result<void> kv_list(void*, Caller& caller, uint64_t* s) {
   int32_t code;
   KvStore* kv = kv_of(c, code);
   if (!kv) return ret(s, code), ok();
-  auto keys = kv->list(c.ctx->app->name(), prefix, 0);
+  auto keys = kv->list(c.ctx->app->name(), prefix, 0, wait_deadline(*c.ctx));
   if (!keys) return ret(s, kv_failure(keys.error())), ok();
   std::string packed;
   for (const std::string& k : *keys) packed.append(k).push_back('\0');
@@ -272,12 +281,7 @@ Result<void> http_request(void*, Caller& caller, uint64_t* s) {
   SKIFF_TRY_ASSIGN(req.body, c.in(u32(s[6]), u32(s[7])));
   std::string why;
   c.ctx->outbound = {};
-  // The call ends a little before the request does (a tenth of its timeout, at most
-  // 100 ms), so that a guest whose upstream does not answer gets SKIFF_EHOST with time left
-  // to answer its own client, instead of being stopped by the deadline as the call returns.
-  const auto timeout = std::chrono::nanoseconds(c.ctx->app->config().limits.timeout_ns);
-  const auto reserve = std::min<std::chrono::nanoseconds>(timeout / 10, std::chrono::milliseconds(100));
-  const OutboundError e = http_send(req, c.ctx->app->config().allowed_hosts, c.ctx->deadline - reserve,
+  const OutboundError e = http_send(req, c.ctx->app->config().allowed_hosts, wait_deadline(*c.ctx),
                                     c.ctx->app->config().limits.max_body_bytes, c.ctx->outbound, why);
   switch (e) {
     case OutboundError::None: ret(s, static_cast<int32_t>(c.ctx->outbound.status)); break;

@@ -201,12 +201,21 @@ struct KvStore::Impl {
   }
   ~Impl() { SKIFF_ASSERT(idle.size() == open, "KvStore destroyed while a call is running"); }
 
-  Result<Lease> borrow() {
+  // A connection by `deadline`, whose busy timeout (the wait for another writer) is
+  // then what is left of it, at most kBusyTimeoutMs.
+  Result<Lease> borrow(Deadline deadline) {
     std::unique_lock lock(mu);
-    cv.wait(lock, [&] { return !idle.empty() || open < kMaxConnections; });
+    const auto ready = [&] { return !idle.empty() || open < kMaxConnections; };
+    if (deadline == Deadline::max()) {
+      cv.wait(lock, ready);
+    } else if (!cv.wait_until(lock, deadline, ready)) {
+      return Error(ErrorCode::KvError, kNoOffset, "no database connection free before the request's deadline");
+    }
     if (!idle.empty()) {
       std::unique_ptr<Connection> conn = std::move(idle.back());
       idle.pop_back();
+      lock.unlock();
+      limit_busy_wait(conn->db, deadline);
       return Lease(this, std::move(conn));
     }
     ++open;
@@ -219,7 +228,18 @@ struct KvStore::Impl {
       cv.notify_one();  // a waiter may now open one itself
       return std::move(conn).error();
     }
+    limit_busy_wait((*conn)->db, deadline);
     return Lease(this, std::move(*conn));
+  }
+
+  static void limit_busy_wait(sqlite3* db, Deadline deadline) {
+    using std::chrono::milliseconds;
+    int ms = kBusyTimeoutMs;
+    if (deadline != Deadline::max()) {
+      const auto left = std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
+      ms = static_cast<int>(std::clamp<milliseconds::rep>(left.count(), 0, kBusyTimeoutMs));
+    }
+    sqlite3_busy_timeout(db, ms);  // 0: fail at once when another writer holds the lock
   }
 
   void give_back(std::unique_ptr<Connection> conn) {
@@ -254,10 +274,10 @@ Result<std::unique_ptr<KvStore>> KvStore::open(const std::string& path, KvLimits
   return std::unique_ptr<KvStore>(new KvStore(std::move(impl), limits));
 }
 
-Result<std::optional<std::string>> KvStore::get(std::string_view ns, std::string_view key) {
+Result<std::optional<std::string>> KvStore::get(std::string_view ns, std::string_view key, Deadline deadline) {
   SKIFF_TRY(check_ns(ns));
   SKIFF_TRY(check_key(key, m_limits));
-  SKIFF_TRY_ASSIGN(Impl::Lease conn, m_impl->borrow());
+  SKIFF_TRY_ASSIGN(Impl::Lease conn, m_impl->borrow(deadline));
   StmtUse stmt(conn->get);
   int rc = bind_bytes(stmt, 1, ns);
   if (rc == SQLITE_OK) rc = bind_bytes(stmt, 2, key);
@@ -268,14 +288,14 @@ Result<std::optional<std::string>> KvStore::get(std::string_view ns, std::string
   return std::optional<std::string>(std::move(value));
 }
 
-Result<void> KvStore::set(std::string_view ns, std::string_view key, std::string_view value) {
+Result<void> KvStore::set(std::string_view ns, std::string_view key, std::string_view value, Deadline deadline) {
   SKIFF_TRY(check_ns(ns));
   SKIFF_TRY(check_key(key, m_limits));
   if (value.size() > m_limits.max_value_bytes)
     return Error(ErrorCode::KvLimit, kNoOffset,
                  "value of " + std::to_string(value.size()) + " bytes exceeds the " +
                      std::to_string(m_limits.max_value_bytes) + "-byte limit");
-  SKIFF_TRY_ASSIGN(Impl::Lease conn, m_impl->borrow());
+  SKIFF_TRY_ASSIGN(Impl::Lease conn, m_impl->borrow(deadline));
   StmtUse stmt(conn->set);
   int rc = bind_bytes(stmt, 1, ns);
   if (rc == SQLITE_OK) rc = bind_bytes(stmt, 2, key);
@@ -285,10 +305,10 @@ Result<void> KvStore::set(std::string_view ns, std::string_view key, std::string
   return ok();
 }
 
-Result<bool> KvStore::remove(std::string_view ns, std::string_view key) {
+Result<bool> KvStore::remove(std::string_view ns, std::string_view key, Deadline deadline) {
   SKIFF_TRY(check_ns(ns));
   SKIFF_TRY(check_key(key, m_limits));
-  SKIFF_TRY_ASSIGN(Impl::Lease conn, m_impl->borrow());
+  SKIFF_TRY_ASSIGN(Impl::Lease conn, m_impl->borrow(deadline));
   StmtUse stmt(conn->remove);
   int rc = bind_bytes(stmt, 1, ns);
   if (rc == SQLITE_OK) rc = bind_bytes(stmt, 2, key);
@@ -298,8 +318,8 @@ Result<bool> KvStore::remove(std::string_view ns, std::string_view key) {
   return sqlite3_changes(conn->db) > 0;
 }
 
-Result<std::vector<std::string>> KvStore::list(std::string_view ns, std::string_view prefix,
-                                               size_t limit) {
+Result<std::vector<std::string>> KvStore::list(std::string_view ns, std::string_view prefix, size_t limit,
+                                               Deadline deadline) {
   SKIFF_TRY(check_ns(ns));
   const size_t n = limit == 0 ? m_limits.max_list : std::min(limit, m_limits.max_list);
   std::vector<std::string> keys;
@@ -307,7 +327,7 @@ Result<std::vector<std::string>> KvStore::list(std::string_view ns, std::string_
   // A range on the primary key, not LIKE/GLOB: '%' and '_' stay literal, there is no
   // case folding, and SQLite seeks the (ns, key) index instead of scanning the namespace.
   const std::optional<std::string> upper = prefix_successor(prefix);
-  SKIFF_TRY_ASSIGN(Impl::Lease conn, m_impl->borrow());
+  SKIFF_TRY_ASSIGN(Impl::Lease conn, m_impl->borrow(deadline));
   StmtUse stmt(upper ? conn->list_range : conn->list_from);
   int rc = bind_bytes(stmt, 1, ns);
   if (rc == SQLITE_OK) rc = bind_bytes(stmt, 2, prefix);

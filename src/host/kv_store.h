@@ -5,6 +5,7 @@
 // parallel under WAL; writers wait for each other up to a busy timeout). Every failure
 // is a Result (KvError, or KvLimit for keys/values past the limits), never an abort.
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -31,14 +32,20 @@ class KvStore {
   KvStore(const KvStore&) = delete;
   KvStore& operator=(const KvStore&) = delete;
 
+  // Every call returns by `deadline`: waiting for a pooled connection, then for
+  // another writer's lock (at most 5 s in any case), ends then with a KvError.
+  using Deadline = std::chrono::steady_clock::time_point;
+
   // nullopt when the key is absent.
-  Result<std::optional<std::string>> get(std::string_view ns, std::string_view key);
-  Result<void> set(std::string_view ns, std::string_view key, std::string_view value);
+  Result<std::optional<std::string>> get(std::string_view ns, std::string_view key, Deadline deadline = Deadline::max());
+  Result<void> set(std::string_view ns, std::string_view key, std::string_view value,
+                   Deadline deadline = Deadline::max());
   // True when the key existed.
-  Result<bool> remove(std::string_view ns, std::string_view key);
+  Result<bool> remove(std::string_view ns, std::string_view key, Deadline deadline = Deadline::max());
   // Keys of `ns` starting with `prefix` (byte-wise, so "a%" and "a_" are literal), in
   // ascending byte order, at most min(limit, max_list).
-  Result<std::vector<std::string>> list(std::string_view ns, std::string_view prefix, size_t limit);
+  Result<std::vector<std::string>> list(std::string_view ns, std::string_view prefix, size_t limit,
+                                        Deadline deadline = Deadline::max());
 
   const KvLimits& limits() const { return m_limits; }
 

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -375,6 +376,34 @@ TEST(KvStore, TwoStoresOnOneFileWaitForEachOther) {
   EXPECT_EQ(errors[1], 0);
   EXPECT_EQ(list(*a, "ns", "1/").size(), size_t{kOps});
   EXPECT_EQ(list(*b, "ns", "0/").size(), size_t{kOps});
+}
+
+// A writer that holds the lock longer than a call's deadline: the call gives up at its
+// deadline (not after the 5 s busy timeout) with an error, and works again once the
+// lock is free. Reads are not blocked by a writer under WAL.
+TEST(KvStore, ACallBlockedByAnotherWriterEndsAtItsDeadline) {
+  TempDir dir;
+  auto kv = open_store(dir);
+  ASSERT_TRUE(kv);
+  ASSERT_TRUE(is_ok(kv->set("ns", "k", "old")));
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(dir.file("kv.db").c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);  // the write lock
+  const auto t0 = std::chrono::steady_clock::now();
+  Result<void> r = kv->set("ns", "k", "new", t0 + std::chrono::milliseconds(200));
+  const auto waited = std::chrono::steady_clock::now() - t0;
+  EXPECT_FALSE(r.ok());
+  EXPECT_GE(waited, std::chrono::milliseconds(150));  // it did wait for the lock
+  EXPECT_LT(waited, std::chrono::seconds(3));         // but not for the 5 s busy timeout
+  // A deadline already past: no wait at all for the lock.
+  EXPECT_FALSE(kv->remove("ns", "k", std::chrono::steady_clock::now() - std::chrono::seconds(1)).ok());
+  auto v = kv->get("ns", "k", std::chrono::steady_clock::now() + std::chrono::milliseconds(200));
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(**v, "old");
+  ASSERT_EQ(sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close_v2(db);
+  EXPECT_TRUE(is_ok(kv->set("ns", "k", "new", std::chrono::steady_clock::now() + std::chrono::seconds(5))));
+  EXPECT_EQ(**kv->get("ns", "k"), "new");
 }
 
 TEST(KvStore, OpenInMissingDirectoryNamesThePath) {
