@@ -500,10 +500,13 @@ class ManifestReader {
 
     const toml::node& module = *t.get("module");
     SKIFF_TRY_ASSIGN(std::string module_text, string_of(module, where + ".module"));
-    if (has_scheme(module_text)) {
-      // "builtin:hello" (and URLs later) name a module without being a path: App::load
-      // reads the scheme, so it must arrive as written.
+    if (module_text.starts_with("builtin:")) {
+      // "builtin:hello" names a module without being a path: App::load reads it as written.
       app.module = std::move(module_text);
+    } else if (has_scheme(module_text)) {
+      return error_at(module, where + ".module",
+                      quote(module_text) + " has a scheme skiff does not read (a file path, or builtin:hello; " +
+                          "write \"./" + module_text + "\" for a file of that name)");
     } else {
       SKIFF_TRY_ASSIGN(app.module, path_of(module, where + ".module"));
     }

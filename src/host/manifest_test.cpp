@@ -176,6 +176,12 @@ TEST(Manifest, RelativePathsJoinBaseDirAndAbsoluteOnesStay) {
   // A module reference with a scheme is not a path: App::load reads "builtin:".
   m = parse_ok("[[app]]\nname = \"a\"\nmodule = \"builtin:hello\"\nroutes = [\"/\"]\n");
   EXPECT_EQ(m.apps[0].module, "builtin:hello");
+  // Any other scheme is an error at its line, not a file that later cannot be read.
+  EXPECT_EQ(error_of("[[app]]\nname = \"a\"\nmodule = \"v2:app.wasm\"\nroutes = [\"/\"]\n"),
+            "skiff.toml:3:10: app[0].module: \"v2:app.wasm\" has a scheme skiff does not read (a file path, or "
+            "builtin:hello; write \"./v2:app.wasm\" for a file of that name)");
+  m = parse_ok("[[app]]\nname = \"a\"\nmodule = \"./v2:app.wasm\"\nroutes = [\"/\"]\n", "/srv");
+  EXPECT_EQ(m.apps[0].module, "/srv/./v2:app.wasm");
   EXPECT_EQ(error_of(std::string(kApp) + "files = \"\"\n"),
             "skiff.toml:5:9: app[0].files: must not be empty");
 }
