@@ -341,6 +341,10 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void read_body() {
     expire_in(cfg().header_timeout_ns);
+    // Beast adds a chunked body's trailer fields to the header; a recipient must not merge
+    // them (RFC 9110 §6.5.1: a trailer "Host" or "Content-Type" is not the request's), and
+    // CGI has no place for them. The header as it came is kept and put back.
+    if (m_parser->chunked()) m_head.emplace(m_parser->get().base());
     http::async_read(m_socket, m_buffer, *m_parser, [self = shared_from_this()](beast::error_code ec, size_t) {
       if (ec == http::error::body_limit) return self->reply_error(http::status::payload_too_large, true);
       if (self->timed_out(ec)) return self->reply_error(http::status::request_timeout, true);
@@ -348,6 +352,10 @@ class Session : public std::enable_shared_from_this<Session> {
       if (ec) return self->reply_error(http::status::bad_request, true);
       self->m_req = self->m_parser->release();
       self->m_parser.reset();
+      if (self->m_head) {
+        self->m_req.base() = std::move(*self->m_head);
+        self->m_head.reset();
+      }
       self->dispatch();
     });
   }
@@ -597,6 +605,7 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer m_buffer{kMaxFieldBytes};
   std::optional<http::request_parser<http::empty_body>> m_header;
   std::optional<http::request_parser<http::string_body>> m_parser;
+  std::optional<http::request_header<>> m_head;  // a chunked request's, without its trailer
   Request m_req;
   Response m_resp;
   std::string m_out;  // the serialized response being written
