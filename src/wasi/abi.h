@@ -54,6 +54,10 @@ inline constexpr uint64_t Directory = FdFdstatSetFlags | FdSync | FdAdvise | Pat
 inline constexpr uint64_t Tty = FdRead | FdFdstatSetFlags | FdWrite | FdFilestatGet | PollFdReadwrite;
 inline constexpr uint64_t Socket = FdRead | FdFdstatSetFlags | FdWrite | FdFilestatGet | PollFdReadwrite |
                                    SockShutdown | SockAccept;
+// Host stdio is a stream to read or write, whatever the descriptor is (a terminal, a
+// pipe, a log file the shell opened for append, a directory): no seek, truncation, time
+// change, path call or flag change (O_APPEND and O_NONBLOCK are shared with the parent).
+inline constexpr uint64_t Stdio = FdRead | FdWrite | FdFilestatGet | PollFdReadwrite;
 // Rights that modify the file system: a read-only preopen never grants them.
 inline constexpr uint64_t Writes = FdDatasync | FdWrite | FdAllocate | PathCreateDirectory | PathCreateFile |
                                    PathLinkSource | PathLinkTarget | PathRenameSource | PathRenameTarget |

@@ -7,9 +7,11 @@
 namespace skiff::wasi {
 
 namespace {
-// A guest can hold at most this many descriptors (the host's RLIMIT_NOFILE bounds it
-// further: open fails with EMFILE first).
-constexpr size_t kMaxFds = 1 << 16;
+// A guest can hold at most this many descriptors, the usual soft RLIMIT_NOFILE: guests
+// share the process's descriptors (skiff serve runs many at once), and one must not take
+// them from the others, nor the server's sockets. (The host's limit may bound it first:
+// open then fails with EMFILE.)
+constexpr size_t kMaxFds = 1024;
 }  // namespace
 
 FdTable::~FdTable() {

@@ -453,7 +453,7 @@ Errno WasiCtx::Calls::path_filestat_get(WasiCtx& c, Guest& g, U32 fd, U32 flags,
   uint8_t* out = g.bytes(ptr, layout::kFilestat);
   if (!out) return Errno::Fault;
   struct stat st {};
-  if ((flags & kLookupSymlinkFollow) || p.back() == '/') {
+  if ((flags & kLookupSymlinkFollow) || (!p.empty() && p.back() == '/')) {
     int f = -1;
     if (int h = c.m_beneath.open(e->host, p, O_PATH, 0, true, f)) return errno_from_host(h);
     Fd owned(f);
@@ -513,6 +513,15 @@ Errno WasiCtx::Calls::path_link(WasiCtx& c, Guest& g, U32 old_fd, U32 old_flags,
   Parent src;
   if ((err = open_parent(c.m_beneath, from->host, op, src)) != Errno::Success) return err;
   if (src.name == ".") return Errno::Perm;  // a directory cannot be hard-linked
+  if (src.trailing_slash) {
+    // "name/" must be a directory, and linkat would follow a symlink there itself, past
+    // the preopen (its error would tell what is outside). Resolve it beneath instead: a
+    // directory cannot be linked (EPERM), and what is not one fails the resolution.
+    int f = -1;
+    if (int h = c.m_beneath.open(from->host, op, O_PATH | O_DIRECTORY, 0, true, f)) return errno_from_host(h);
+    Fd owned(f);
+    return Errno::Perm;
+  }
   return ::linkat(src.dir.fd, src.at_name().c_str(), dst.dir.fd, dst.at_name().c_str(), 0) == 0 ? Errno::Success
                                                                                               : last_errno();
 }

@@ -220,9 +220,7 @@ FdEntry stdio_entry(int host) {
   e.owned = false;
   struct stat st {};
   if (::fstat(host, &st) == 0) e.type = WasiCtx::Calls::file_type_of(st.st_mode);
-  e.rights_base = e.type == FileType::RegularFile ? rights::RegularFile : rights::Tty;
-  if (e.type == FileType::SocketStream) e.rights_base = rights::Socket;
-  if (e.type == FileType::Directory) e.rights_base = rights::Directory;
+  e.rights_base = rights::Stdio;
   e.rights_inheriting = 0;
   return e;
 }
@@ -455,6 +453,9 @@ Errno WasiCtx::Calls::proc_raise(WasiCtx&, Guest&, U32) { return Errno::NoSys; }
 
 // --- poll_oneoff --------------------------------------------------------------------------
 
+// The longest single wait of poll_oneoff: how late a deadline may stop a sleeping guest.
+constexpr int64_t kPollSliceMs = 10;
+
 Errno WasiCtx::Calls::poll_oneoff(WasiCtx& c, Guest& g, U32 in, U32 out, U32 n, U32 nevents_ptr) {
   if (n == 0) return Errno::Inval;
   const uint8_t* subs = g.bytes(in, uint64_t{n} * layout::kSubscription);
@@ -555,7 +556,10 @@ Errno WasiCtx::Calls::poll_oneoff(WasiCtx& c, Guest& g, U32 in, U32 out, U32 n, 
       pfd_sub.push_back(i);
     }
     if (immediate) wait_ms = 0;
-    if (wait_ms > INT32_MAX) wait_ms = INT32_MAX;
+    // The watchdog cannot stop a guest inside a host call: wait in slices and look at
+    // its flag between them. Once it is set the call returns EINTR, and the guest traps
+    // at its next function entry or loop head.
+    if (wait_ms < 0 || wait_ms > kPollSliceMs) wait_ms = kPollSliceMs;
     int r = ::poll(pfds.data(), pfds.size(), static_cast<int>(wait_ms));
     if (r < 0 && errno != EINTR) return last_errno();
     for (size_t i = 0; i < s.size(); ++i) {
@@ -573,6 +577,7 @@ Errno WasiCtx::Calls::poll_oneoff(WasiCtx& c, Guest& g, U32 in, U32 out, U32 n, 
       emit(x, Errno::Success, static_cast<uint64_t>(avail), hup ? kEventFdReadwriteHangup : 0);
     }
     if (count > 0) break;
+    if (g.stopped()) return Errno::Intr;
   }
   return g.store<U32>(nevents_ptr, count) ? Errno::Success : Errno::Fault;
 }
@@ -607,7 +612,10 @@ Errno WasiCtx::Calls::sock_accept(WasiCtx& c, Guest& g, U32 fd, U32 flags, U32 f
   n.type = FileType::SocketStream;
   n.rights_base = rights::Socket & ~rights::SockAccept;
   uint32_t nfd;
-  if (Errno ie = c.m_fds->insert(std::move(n), nfd); ie != Errno::Success) return ie;
+  if (Errno ie = c.m_fds->insert(std::move(n), nfd); ie != Errno::Success) {
+    ::close(s);
+    return ie;
+  }
   if (!g.store<U32>(fd_ptr, nfd)) {
     c.m_fds->close(nfd);
     return Errno::Fault;

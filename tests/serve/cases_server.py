@@ -484,7 +484,8 @@ routes = ["/modes"]
 
 def case_timeout(env: Env) -> None:
     """A guest that never ends gets 504 after its timeout (not before), is logged with
-    outcome timeout and counted, while another app answers at the same time."""
+    outcome timeout and counted, while another app answers at the same time; so does one
+    asleep in poll_oneoff."""
     m = env.manifest(f"""
 [server]
 workers = 4
@@ -540,6 +541,12 @@ timeout = "5s"
     C.eq(metric(ms, "skiff_traps_total", app="loop"), 0.0, "a timeout is not a trap")
     C.eq(metric(ms, "skiff_requests_total", app="cgi", code="2xx"), float(len(others)), "the other app's 200s")
     C.eq(metric(ms, "skiff_instances_active", app="loop"), 0.0, "no loop instance left running")
+    # Asleep in a host call (poll_oneoff), where the watchdog's flag is not checked: the
+    # call wakes in slices to look, and the guest is stopped all the same.
+    t0 = time.monotonic()
+    r = get(p, "/loop?sleep")
+    C.eq(r.status, 504, "a guest asleep in poll_oneoff: 504")
+    C.within(time.monotonic() - t0, 0.5, 0.5 + 2.0, "504 after the timeout (500ms) and not much later")
 
     # A client that gives up: its request still runs to the end (or its timeout), the
     # server then finds the connection gone; nothing is left behind.
@@ -558,7 +565,7 @@ timeout = "5s"
     C.eq((metric(ms, "skiff_connections_open"), metric(ms, "skiff_instances_active", app="spin"),
           metric(ms, "skiff_instances_active", app="loop")), (1.0, 0.0, 0.0), "abandoned requests leave nothing")
     C.eq((metric(ms, "skiff_timeouts_total", app="loop"), metric(ms, "skiff_requests_total", app="spin", code="2xx")),
-         (2.0, 2.0), "abandoned requests are still accounted for")
+         (3.0, 2.0), "abandoned requests are still accounted for (the loop's three timeouts, the sleep's among them)")
     c.close()
 
     s.stop_clean()

@@ -1,6 +1,8 @@
 // The `skiff` command: one binary, one subcommand per job. Errors are logged once,
 // here, as one line on stderr with a non-zero exit code.
 
+#include <sys/resource.h>
+
 #include <exception>
 #include <iostream>
 
@@ -81,7 +83,18 @@ int cmd_wast(const std::vector<std::string>& paths, const tools::WastOptions& op
   return (total.failed || script_error) ? kExitError : 0;
 }
 
+// The soft RLIMIT_NOFILE raised to the hard one, as Go's runtime and nginx's
+// worker_rlimit_nofile do: a server's connections and its guests' files (up to 1,024 a
+// guest) share it, and the usual soft default, 1,024, is below what one server needs.
+void raise_descriptor_limit() {
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur >= lim.rlim_max) return;
+  lim.rlim_cur = lim.rlim_max;
+  ::setrlimit(RLIMIT_NOFILE, &lim);  // a failure leaves the soft limit as it was
+}
+
 int run(int argc, char** argv) {
+  raise_descriptor_limit();
   CLI::App app{"skiff: run WebAssembly where you run containers"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "skiff 0.1.0");

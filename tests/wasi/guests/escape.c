@@ -130,6 +130,10 @@ static void other_path_escapes(void) {
   CHECK_ERR(__wasi_path_link(g_sb, 0, "../outside/secret.txt", g_sb, "hl_secret"), E_ESCAPE);
   CHECK_ERR(__wasi_path_link(g_sb, 0, "link_dir_out/secret.txt", g_sb, "hl_secret"), E_ESCAPE);
   CHECK_ERR(__wasi_path_link(g_sb, 0, "hello.txt", g_sb, "../outside/" PWNED), E_ESCAPE);
+  // a trailing '/' on the source makes the kernel's linkat follow its last symlink itself;
+  // what is outside (a file: ENOTDIR, a directory: PERM) must not show through
+  CHECK_ERR(__wasi_path_link(g_sb, 0, "link_rel_out/", g_sb, "hl_slash"), E_ESCAPE);
+  CHECK_ERR(__wasi_path_link(g_sb, 0, "link_dir_out/", g_sb, "hl_slash"), E_ESCAPE);
   // following a symlink to outside as the link source (Wasmtime refuses the flag: INVAL)
   CHECK_ERR(__wasi_path_link(g_sb, LOOKUP_FOLLOW, "link_abs_out", g_sb, "hl_follow"), E_ESCAPE,
             __WASI_ERRNO_INVAL);

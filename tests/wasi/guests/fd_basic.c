@@ -254,6 +254,40 @@ static void rights_and_modes(__wasi_fd_t dir) {
   CHECK_EQ(st.filetype, __WASI_FILETYPE_DIRECTORY);
 }
 
+// What a guest cannot push the host past: a descriptor table of 1,024 entries (guests
+// share the process's descriptors: one must not take them from the others), and more
+// than IOV_MAX (1,024) iovecs in one call, refused before the host builds an array for
+// them. Host stdio is a stream: no seek, truncation or flag change (O_APPEND and
+// O_NONBLOCK belong to the parent process too).
+static void limits(__wasi_fd_t dir) {
+  static __wasi_fd_t fds[2048];
+  int n = 0;
+  __wasi_errno_t last = __WASI_ERRNO_SUCCESS;
+  for (; n < 2048; ++n)
+    if ((last = open_at(dir, 0, ".", __WASI_OFLAGS_DIRECTORY, RIGHTS_RO, 0, &fds[n])) != __WASI_ERRNO_SUCCESS) break;
+  CHECK(n >= 1000 && n < 1024);  // stdio and the preopens hold the rest
+  CHECK_EQ(last, __WASI_ERRNO_NFILE);
+  for (int i = 0; i < n; ++i) CHECK_OK(__wasi_fd_close(fds[i]));
+  CHECK_OK(open_at(dir, 0, ".", __WASI_OFLAGS_DIRECTORY, RIGHTS_RO, 0, &fds[0]));
+  CHECK_OK(__wasi_fd_close(fds[0]));
+
+  static __wasi_ciovec_t many[1025];
+  for (int i = 0; i < 1025; ++i) many[i] = (__wasi_ciovec_t){(const uint8_t*)"", 0};
+  __wasi_size_t w = 99;
+  CHECK_ERR(__wasi_fd_write(1, many, 1025, &w), __WASI_ERRNO_INVAL);
+  CHECK_OK(__wasi_fd_write(1, many, 1024, &w));
+  CHECK_EQ(w, 0);
+
+  __wasi_fdstat_t st;
+  for (__wasi_fd_t fd = 0; fd < 3; ++fd) {
+    CHECK_OK(__wasi_fd_fdstat_get(fd, &st));
+    CHECK_EQ(st.fs_rights_base & (__WASI_RIGHTS_FD_SEEK | __WASI_RIGHTS_FD_TELL | __WASI_RIGHTS_FD_FILESTAT_SET_SIZE |
+                                  __WASI_RIGHTS_FD_FDSTAT_SET_FLAGS | __WASI_RIGHTS_PATH_OPEN),
+             0);
+  }
+  CHECK_ERR(__wasi_fd_fdstat_set_flags(1, __WASI_FDFLAGS_NONBLOCK), __WASI_ERRNO_NOTCAPABLE);
+}
+
 int main(void) {
   bad_fd_everywhere();
   stdio();
@@ -262,6 +296,7 @@ int main(void) {
   if (dir < 0) return finish("fd_basic");
   regular_file((__wasi_fd_t)dir);
   rights_and_modes((__wasi_fd_t)dir);
+  limits((__wasi_fd_t)dir);
   // libc on top: fopen/fwrite/fseek/fread through the preopen.
   FILE* f = fopen("/sandbox/libc.txt", "w+");
   CHECK(f != NULL);

@@ -106,6 +106,12 @@ static void open_flags(__wasi_fd_t sb) {
 
 static void filestat(__wasi_fd_t sb) {
   __wasi_filestat_t st, st2;
+  // An empty path names nothing; a path of PATH_MAX (4,096) bytes or more is refused
+  // before it is copied.
+  CHECK_ERR(__wasi_path_filestat_get(sb, 0, "", &st), __WASI_ERRNO_NOENT);
+  static char long_path[5000];
+  memset(long_path, 'a', sizeof long_path - 1);
+  CHECK_ERR(__wasi_path_filestat_get(sb, 0, long_path, &st), __WASI_ERRNO_NAMETOOLONG);
   CHECK_OK(__wasi_path_filestat_get(sb, 0, "hello.txt", &st));
   CHECK_EQ(st.filetype, __WASI_FILETYPE_REGULAR_FILE);
   CHECK_EQ(st.size, 13);
