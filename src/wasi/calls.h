@@ -72,7 +72,12 @@ struct WasiCtx::Calls {
 
   // Shared by both files.
   static FileType file_type_of(unsigned st_mode);
-  static Errno read_iov(WasiCtx&, FdEntry&, std::span<iovec> iov, uint64_t& n);
+  static Errno read_iov(WasiCtx&, Guest&, FdEntry&, std::span<iovec> iov, uint64_t& n);
+  // Waits until host descriptor `e` has input (or a connection) to take, or the store is
+  // asked to stop (EINTR, the guest then traps at its next check): a read on a pipe, a
+  // terminal or a socket must not outlive the guest's deadline. Files and directories
+  // are always ready, and a non-blocking descriptor is the guest's to poll.
+  static Errno wait_readable(Guest&, const FdEntry& e);
   static Errno write_iov(WasiCtx&, FdEntry&, std::span<const iovec> iov, uint64_t& n);
 };
 

@@ -6,6 +6,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -97,8 +98,22 @@ FdEntry* dir_entry(FdTable& t, U32 fd, uint64_t needed, Errno& err) {
 
 // --- reads and writes ----------------------------------------------------------------------
 
-Errno WasiCtx::Calls::read_iov(WasiCtx&, FdEntry& e, std::span<iovec> iov, uint64_t& n) {
+Errno WasiCtx::Calls::wait_readable(Guest& g, const FdEntry& e) {
+  if (e.type == FileType::RegularFile || e.type == FileType::Directory) return Errno::Success;
+  const int fl = ::fcntl(e.host, F_GETFL);
+  if (fl < 0 || (fl & O_NONBLOCK)) return Errno::Success;  // the call itself says
+  for (;;) {
+    pollfd p{e.host, POLLIN, 0};
+    const int r = ::poll(&p, 1, kWaitSliceMs);
+    if (r > 0) return Errno::Success;  // readable, closed or in error: the call says which
+    if (r < 0 && errno != EINTR) return last_errno();
+    if (g.stopped()) return Errno::Intr;
+  }
+}
+
+Errno WasiCtx::Calls::read_iov(WasiCtx&, Guest& g, FdEntry& e, std::span<iovec> iov, uint64_t& n) {
   if (e.stream) return e.stream->read(iov, n);
+  if (Errno w = wait_readable(g, e); w != Errno::Success) return w;
   ssize_t r;
   do r = ::readv(e.host, iov.data(), static_cast<int>(iov.size()));
   while (r < 0 && errno == EINTR);
@@ -124,7 +139,7 @@ Errno WasiCtx::Calls::fd_read(WasiCtx& c, Guest& g, U32 fd, U32 iovs, U32 n, U32
   IovecList iov;
   if ((err = g.iovecs(iovs, n, iov)) != Errno::Success) return err;
   uint64_t got = 0;
-  if (!iov.empty() && (err = read_iov(c, *e, {iov.data(), iov.size()}, got)) != Errno::Success) return err;
+  if (!iov.empty() && (err = read_iov(c, g, *e, {iov.data(), iov.size()}, got)) != Errno::Success) return err;
   return g.store<U32>(nread_ptr, static_cast<U32>(got)) ? Errno::Success : Errno::Fault;
 }
 

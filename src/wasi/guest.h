@@ -20,6 +20,10 @@
 
 namespace skiff::wasi {
 
+// The longest single wait of a call that waits (poll_oneoff, a read of a pipe or a
+// socket): how late a deadline may stop a guest blocked in one.
+inline constexpr int kWaitSliceMs = 10;
+
 // Host iovecs for one call: inline up to 8 (what libc's stdio and most guests pass), so
 // a read or write allocates nothing.
 using IovecList = boost::container::small_vector<iovec, 8>;

@@ -453,9 +453,6 @@ Errno WasiCtx::Calls::proc_raise(WasiCtx&, Guest&, U32) { return Errno::NoSys; }
 
 // --- poll_oneoff --------------------------------------------------------------------------
 
-// The longest single wait of poll_oneoff: how late a deadline may stop a sleeping guest.
-constexpr int64_t kPollSliceMs = 10;
-
 Errno WasiCtx::Calls::poll_oneoff(WasiCtx& c, Guest& g, U32 in, U32 out, U32 n, U32 nevents_ptr) {
   if (n == 0) return Errno::Inval;
   const uint8_t* subs = g.bytes(in, uint64_t{n} * layout::kSubscription);
@@ -559,7 +556,7 @@ Errno WasiCtx::Calls::poll_oneoff(WasiCtx& c, Guest& g, U32 in, U32 out, U32 n, 
     // The watchdog cannot stop a guest inside a host call: wait in slices and look at
     // its flag between them. Once it is set the call returns EINTR, and the guest traps
     // at its next function entry or loop head.
-    if (wait_ms < 0 || wait_ms > kPollSliceMs) wait_ms = kPollSliceMs;
+    if (wait_ms < 0 || wait_ms > kWaitSliceMs) wait_ms = kWaitSliceMs;
     int r = ::poll(pfds.data(), pfds.size(), static_cast<int>(wait_ms));
     if (r < 0 && errno != EINTR) return last_errno();
     for (size_t i = 0; i < s.size(); ++i) {
@@ -605,6 +602,7 @@ Errno WasiCtx::Calls::sock_accept(WasiCtx& c, Guest& g, U32 fd, U32 flags, U32 f
   FdEntry* e = socket_entry(*c.m_fds, fd, rights::SockAccept, err);
   if (!e) return err;
   if (flags & ~U32{kFdflagNonblock}) return Errno::Inval;
+  if (Errno w = wait_readable(g, *e); w != Errno::Success) return w;
   int s = ::accept4(e->host, nullptr, nullptr, SOCK_CLOEXEC | ((flags & kFdflagNonblock) ? SOCK_NONBLOCK : 0));
   if (s < 0) return last_errno();
   FdEntry n;
@@ -635,6 +633,7 @@ Errno WasiCtx::Calls::sock_recv(WasiCtx& c, Guest& g, U32 fd, U32 iovs, U32 n, U
   msg.msg_iov = iov.data();
   msg.msg_iovlen = iov.size();
   int host_flags = ((flags & kRiRecvPeek) ? MSG_PEEK : 0) | ((flags & kRiRecvWaitall) ? MSG_WAITALL : 0);
+  if (Errno w = wait_readable(g, *e); w != Errno::Success) return w;
   ssize_t r;
   do r = ::recvmsg(e->host, &msg, host_flags);
   while (r < 0 && errno == EINTR);

@@ -137,8 +137,10 @@ def check_escape_host(t: str, existed_before: set) -> list:
 
 
 # Each case: guest (wasm stem), args, env (--env), inherit_env, dirs (sandbox preopen),
-# dir_ro (/ro preopen), stdin bytes, exit code, summary (expect the summary line),
-# phases (list of (args, hook run afterwards)), listen, host_check (returns error strings).
+# dir_ro (/ro preopen), stdin bytes (or stdin_open: a pipe left open and silent), exit
+# code, summary (expect the summary line), stdout_has/stderr_has, run_opts (more `skiff
+# run` options), phases (list of (args, hook run afterwards)), listen, host_check
+# (returns error strings).
 CASES = {
     "args_env": dict(args=["alpha", "two words", "", "ünïcødé"],
                      env=["FOO=bar", "EMPTY=", "EQ=a=b=c"]),
@@ -152,6 +154,10 @@ CASES = {
     "proc": dict(exit=42),
     "proc_trap": dict(guest="proc", args=["trap"], exit=134, summary=False,
                       stdout_has="proc: trapping now"),
+    # Blocked in fd_read on a stdin pipe that stays open: the deadline still stops it.
+    "proc_timeout": dict(guest="proc", args=["read_stdin"], run_opts=["--timeout", "500ms"], stdin_open=True,
+                         exit=134, summary=False, stdout_has="proc: reading stdin",
+                         stderr_has="deadline exceeded"),
     "sockets": dict(listen=True),
     "escape": dict(phases=[(["phase1"], swap_for_phase2), (["phase2"], None)]),
     "escape_nopreopen": dict(guest="escape", args=["nopreopen"], dirs=False),
@@ -209,7 +215,7 @@ def socket_client(port: int, proc: subprocess.Popen, result: dict) -> None:
         conn.close()
 
 
-def run_once(cmd: list, stdin: bytes, env: dict, listen_port) -> tuple:
+def run_once(cmd: list, stdin: bytes, env: dict, listen_port, stdin_open: bool = False) -> tuple:
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, env=env)
     peer = {}
@@ -218,7 +224,12 @@ def run_once(cmd: list, stdin: bytes, env: dict, listen_port) -> tuple:
         thread = threading.Thread(target=socket_client, args=(listen_port, proc, peer), daemon=True)
         thread.start()
     try:
-        out, err = proc.communicate(stdin, timeout=60)
+        if stdin_open:  # nothing written, and not closed until the guest has ended
+            proc.wait(timeout=60)
+            proc.stdin.close()
+            out, err = proc.stdout.read(), proc.stderr.read()
+        else:
+            out, err = proc.communicate(stdin, timeout=60)
     except subprocess.TimeoutExpired:
         proc.kill()
         out, err = proc.communicate()
@@ -283,8 +294,9 @@ def main() -> int:
             if case.get("listen"):
                 port = free_port()
                 opts += ["--listen", f"127.0.0.1:{port}"]
+            opts += case.get("run_opts", [])
             cmd = prefix + opts + [wasm] + args
-            rc, out, err, peer = run_once(cmd, case.get("stdin", b""), env, port)
+            rc, out, err, peer = run_once(cmd, case.get("stdin", b""), env, port, case.get("stdin_open", False))
             if a.verbose:
                 print(f"$ {shlex.join(cmd)}\n{out}{err}", end="")
             summaries += [l for l in out.splitlines() if l.startswith("wasi-guest ")]
@@ -302,6 +314,8 @@ def main() -> int:
                 bad.append(f"{len(fails)} failed checks:\n  " + "\n  ".join(fails))
             if case.get("stdout_has") and case["stdout_has"] not in out:
                 bad.append(f"stdout lacks {case['stdout_has']!r}")
+            if case.get("stderr_has") and case["stderr_has"] not in err:
+                bad.append(f"stderr lacks {case['stderr_has']!r}")
             if peer.get("error"):
                 bad.append(peer["error"])
             if bad:

@@ -1,6 +1,7 @@
 // sched_yield, proc_raise, proc_exit. Without arguments it ends with proc_exit(42) and
 // run_guest.py expects exit code 42 (so a proc_exit that returns, or a runtime that
-// ignores the code, fails). With "trap" it executes `unreachable`: skiff exits 134.
+// ignores the code, fails). With "trap" it executes `unreachable`: skiff exits 134. With
+// "read_stdin" it blocks reading a stdin that never ends, for `skiff run --timeout`.
 #include "check.h"
 
 // proc_raise is gone from current wasi-libc headers; import it directly.
@@ -8,6 +9,17 @@ __attribute__((import_module("wasi_snapshot_preview1"), import_name("proc_raise"
 raw_proc_raise(int32_t sig);
 
 int main(int argc, char** argv) {
+  if (argc == 2 && strcmp(argv[1], "read_stdin") == 0) {
+    // stdin stays open and silent: only `skiff run --timeout` ends this (exit 134).
+    printf("proc: reading stdin\n");
+    fflush(stdout);
+    char buf[16];
+    __wasi_iovec_t iov = {(uint8_t*)buf, sizeof buf};
+    __wasi_size_t n;
+    __wasi_errno_t e = __wasi_fd_read(0, &iov, 1, &n);
+    printf("proc: fd_read returned %d\n", e);
+    return 0;
+  }
   if (argc == 2 && strcmp(argv[1], "trap") == 0) {
     printf("proc: trapping now\n");
     fflush(stdout);
