@@ -144,9 +144,31 @@ bool edge_from(const llvm::Instruction* user, const llvm::Use& use, const llvm::
   return phi && phi->getIncomingBlock(use) == block;
 }
 
+// Whether `from`'s value reaches, anywhere in the function, an instruction with an
+// effect (a store, a call, a terminator) other than keeps: whether something still
+// needs it. Past kMaxUsers users it is taken as needed.
+bool reaches_effect(const llvm::Instruction* from) {
+  constexpr size_t kMaxUsers = 64;
+  llvm::SmallVector<const llvm::Instruction*, 16> work{from};
+  llvm::SmallPtrSet<const llvm::Instruction*, 32> seen{from};
+  while (!work.empty()) {
+    const llvm::Instruction* i = work.pop_back_val();
+    for (const llvm::User* u : i->users()) {
+      const auto* ui = llvm::dyn_cast<llvm::Instruction>(u);
+      if (!ui || is_keep(ui)) continue;
+      if (ui->mayHaveSideEffects() || ui->isTerminator()) return true;
+      if (seen.insert(ui).second) {
+        if (seen.size() > kMaxUsers) return true;
+        work.push_back(ui);
+      }
+    }
+  }
+  return false;
+}
+
 // Whether `load` is held in its block: its value reaches, through instructions of that
 // block, one with an effect there (a store, a call, the block's terminator) or a phi on
-// an edge out of it. Only such a use holds a load where wasm put it. One whose uses are
+// an edge out of it that is itself needed. Only such a use holds a load where wasm put it. One whose uses are
 // all in other blocks can be moved into the block of its use by the passes after the
 // vectorizer's start (InstCombine's sinking, LICM) or by codegen's MachineSink; it then
 // runs only on the paths to that use, and an out-of-bounds address traps on none of the
@@ -166,7 +188,12 @@ bool held_in_block(const llvm::LoadInst* load, bool for_codegen) {
     for (const llvm::Use& use : i->uses()) {
       const auto* ui = llvm::dyn_cast<llvm::Instruction>(use.getUser());
       if (!ui || is_keep(ui)) continue;
-      if (edge_from(ui, use, block)) return true;
+      // A phi holds the load only while something needs the phi: a dead one goes, and
+      // the load with it.
+      if (edge_from(ui, use, block)) {
+        if (reaches_effect(ui)) return true;
+        continue;
+      }
       if (ui->getParent() != block || llvm::isa<llvm::PHINode>(ui)) continue;
       if (ui->mayHaveSideEffects() || ui->isTerminator()) return true;
       if (for_codegen && use.getOperandNo() != 0) {
