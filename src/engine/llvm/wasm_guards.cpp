@@ -168,8 +168,8 @@ bool reaches_effect(const llvm::Instruction* from) {
 
 // Whether `load` is held in its block: its value reaches, through instructions of that
 // block, one with an effect there (a store, a call, the block's terminator) or a phi on
-// an edge out of it that is itself needed. Only such a use holds a load where wasm put it. One whose uses are
-// all in other blocks can be moved into the block of its use by the passes after the
+// an edge out of it that is itself needed. Only such a use holds a load where wasm put
+// it. One whose uses are all in other blocks can be moved into the block of its use by the passes after the
 // vectorizer's start (InstCombine's sinking, LICM) or by codegen's MachineSink; it then
 // runs only on the paths to that use, and an out-of-bounds address traps on none of the
 // others (a store or a call under a condition: `x = load; if (c) store x`). With
