@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <utility>
 
 namespace skiff::platform {
@@ -37,6 +38,24 @@ Result<void> write_file(const std::string& path, std::span<const uint8_t> bytes)
   if (fd < 0) return io_error(path, errno);
   Result<void> w = write_all(fd, bytes, path);
   if (::close(fd) != 0 && w) return io_error(path, errno);
+  return w;
+}
+
+Result<void> replace_file(const std::string& path, std::span<const uint8_t> bytes) {
+  // Unique per process and call: concurrent writers of one path never share a temporary.
+  static std::atomic<uint64_t> counter{0};
+  std::string tmp;
+  int fd = -1;
+  for (int attempt = 0; fd < 0 && attempt < 16; ++attempt) {
+    tmp = path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
+    fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0 && errno != EEXIST) return io_error(path, errno);
+  }
+  if (fd < 0) return io_error(path, EEXIST);
+  Result<void> w = write_all(fd, bytes, path);
+  if (::close(fd) != 0 && w) w = io_error(path, errno);
+  if (w && ::rename(tmp.c_str(), path.c_str()) != 0) w = io_error(path, errno);
+  if (!w) ::unlink(tmp.c_str());
   return w;
 }
 

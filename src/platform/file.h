@@ -16,6 +16,10 @@ Result<std::vector<uint8_t>> read_file(const std::string& path);
 
 // Creates or truncates `path` (mode 0644) and writes `bytes`. Errors: IoError as above.
 Result<void> write_file(const std::string& path, std::span<const uint8_t> bytes);
+// Writes `bytes` to a new file beside `path` (created exclusively, never through a
+// symlink) and renames it over `path`: readers see the old file or the whole new one,
+// and a failed write (a full disk) leaves the old file and no temporary behind.
+Result<void> replace_file(const std::string& path, std::span<const uint8_t> bytes);
 // Writes all of `bytes` to the descriptor `fd`; `name` says what it is in errors.
 Result<void> write_all(int fd, std::span<const uint8_t> bytes, const std::string& name);
 

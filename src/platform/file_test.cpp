@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <csignal>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -85,6 +87,49 @@ TEST_F(ReadFile, FailuresNameThePath) {
   auto dir = read_file(m_dir);
   ASSERT_FALSE(dir.ok());
   EXPECT_NE(dir.error().context().find("Is a directory"), std::string::npos) << dir.error().context();
+}
+
+TEST_F(ReadFile, ReplacingAFileLeavesTheOldOneWhenTheWriteFails) {
+  const std::string path = write("out.skf", pattern(100));
+  ASSERT_TRUE(replace_file(path, pattern(5000)).ok());
+  EXPECT_EQ(*read_file(path), pattern(5000));
+  // A write past RLIMIT_FSIZE fails (EFBIG, with SIGXFSZ ignored) after a partial write.
+  std::vector<uint8_t> big = pattern(64 * 1024);
+  std::thread([&] {
+    struct sigaction ign{}, old{};
+    ign.sa_handler = SIG_IGN;
+    ::sigaction(SIGXFSZ, &ign, &old);
+    rlimit lim{}, was{};
+    ::getrlimit(RLIMIT_FSIZE, &was);
+    lim = was;
+    lim.rlim_cur = 16 * 1024;
+    ::setrlimit(RLIMIT_FSIZE, &lim);
+    Result<void> r = replace_file(path, big);
+    ::setrlimit(RLIMIT_FSIZE, &was);
+    ::sigaction(SIGXFSZ, &old, nullptr);
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().context().find("out.skf: File too large"), std::string::npos) << r.error().context();
+  }).join();
+  EXPECT_EQ(*read_file(path), pattern(5000));
+  size_t files = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(m_dir)) ++files;
+  EXPECT_EQ(files, 1u) << "a temporary file was left behind";
+}
+
+// The temporary is created exclusively: a symlink planted at a name it might take is
+// never written through.
+TEST_F(ReadFile, ReplacingAFileNeverWritesThroughASymlink) {
+  const std::string victim = write("victim", pattern(10));
+  const std::string path = m_dir + "/out.skf";
+  for (int n = 0; n < 64; ++n) {
+    const std::string link = path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(n);
+    ASSERT_EQ(::symlink(victim.c_str(), link.c_str()), 0);
+  }
+  Result<void> r = replace_file(path, pattern(300));
+  EXPECT_EQ(*read_file(victim), pattern(10));
+  if (r.ok()) {
+    EXPECT_EQ(*read_file(path), pattern(300));
+  }
 }
 
 }  // namespace

@@ -3,9 +3,10 @@
 // stderr with "stats: functions=N compiled=M seconds=S". Exit 1 with a message for an
 // invalid module or a failed compile, 2 for bad arguments.
 //
-//   skiff-llvmc [--features=+sse4.2,+avx2,...] [--opt=0..3] [--partitions=N] [--interruptible] [--fuel]
+//   skiff-llvmc [--parent=PID] [--features=+sse4.2,+avx2,...] [--opt=0..3] [--partitions=N] [--interruptible] [--fuel]
 //               [--only=I,J,...] < in.wasm > out.o
 //   --only: compile these defined functions (indices); the others stay interpreted
+//   --parent: the runtime's pid; the compiler exits at once if its parent is not that
 
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -26,7 +27,7 @@
 namespace {
 
 int usage(const std::string& why) {
-  std::fprintf(stderr, "skiff-llvmc: %s\nusage: skiff-llvmc [--features=LIST] [--opt=0..3] [--partitions=N] [--interruptible] [--fuel] [--only=I,J,...] < in.wasm > out.o\n",
+  std::fprintf(stderr, "skiff-llvmc: %s\nusage: skiff-llvmc [--parent=PID] [--features=LIST] [--opt=0..3] [--partitions=N] [--interruptible] [--fuel] [--only=I,J,...] < in.wasm > out.o\n",
                why.c_str());
   return 2;
 }
@@ -37,12 +38,15 @@ int main(int argc, char** argv) {
   using namespace skiff::engine;
   // A compile nobody waits for any more (its runtime exited) stops.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (::getppid() == 1) return 1;
   llvm_tier::CompileOptions opts;
   std::optional<std::string_view> only;  // defined functions to compile, "i,j,...": the rest stay interpreted
   for (int i = 1; i < argc; ++i) {
     const std::string_view a = argv[i];
-    if (a.starts_with("--features=")) {
+    if (a.starts_with("--parent=")) {
+      // The parent may have gone before PR_SET_PDEATHSIG took hold: then this compile
+      // has no one to wait for it.
+      if (std::to_string(::getppid()) != a.substr(9)) return 1;
+    } else if (a.starts_with("--features=")) {
       opts.features = a.substr(11);
     } else if (a.starts_with("--opt=") && a.size() == 7 && a[6] >= '0' && a[6] <= '3') {
       opts.opt_level = static_cast<unsigned>(a[6] - '0');

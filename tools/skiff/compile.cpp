@@ -46,7 +46,7 @@ int compile_module(const CompileCliOptions& opts, std::ostream& out, std::ostrea
   }
   const std::vector<uint8_t> file =
       engine::native::write_artifact(artifact.info, artifact.wasm, artifact.object);
-  if (auto w = platform::write_file(output, file); !w) {
+  if (auto w = platform::replace_file(output, file); !w) {
     err << "skiff compile: " << w.error().context() << "\n";
     return 1;
   }

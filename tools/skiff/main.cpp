@@ -146,12 +146,13 @@ int run(int argc, char** argv) {
   run_cmd->add_option("--max-memory", ropts.max_memory,
                       "Cap each linear memory at SIZE (64K pages): 64M, 1G; memory.grow past it returns -1");
   run_cmd->add_option("--tier", ropts.tier,
-                      "Which tier runs the module: interp (translate on first call), llvm (compile first, "
-                      "with skiff-llvmc, through the cache) or auto (interpret at once, compile in the "
-                      "background and switch when ready)");
+                      "Which tier runs the module: interp (translate on first call; the default for a .wasm), "
+                      "llvm (compile first, with skiff-llvmc, through the cache) or auto (interpret at once, "
+                      "compile in the background and switch when ready). An artifact runs its own code "
+                      "unless --tier interp is given");
   run_cmd->add_option("--target-cpu", ropts.target_cpu,
                       "LLVM tier: the CPU to compile for: native (this machine, the default), portable (any "
-                      "x86-64), or an LLVM CPU name");
+                      "x86-64)");
 
   tools::CompileCliOptions copts;
   auto* compile_cmd = app.add_subcommand(

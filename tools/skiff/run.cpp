@@ -309,7 +309,7 @@ int run_module(const RunOptions& opts, std::ostream& out, std::ostream& err) {
     }
     limits.max_memory_pages = static_cast<uint32_t>(std::min<uint64_t>(*bytes / ir::kPageSize, ir::kMaxPages32));
   }
-  const std::optional<interp::Tier> tier = interp::parse_tier(opts.tier);
+  const std::optional<interp::Tier> tier = interp::parse_tier(opts.tier.empty() ? "interp" : opts.tier);
   if (!tier) {
     err << "skiff run: --tier: expected interp, llvm or auto, got \"" << opts.tier << "\"\n";
     return kRunExitUsage;
@@ -345,12 +345,13 @@ int run_module(const RunOptions& opts, std::ostream& out, std::ostream& err) {
   }
   const interp::CompiledModule& cm = **compiled;
   const ir::Module& m = cm.module();
-  if (artifact) {
+  // An explicit --tier interp runs the artifact's module in the interpreter, its code unused.
+  if (artifact && opts.tier != "interp") {
     if (auto r = interp::attach_artifact(cm, *artifact); !r) {
       report_error(err, path, r.error());
       return kRunExitError;
     }
-  } else if (*tier != interp::Tier::Interp) {
+  } else if (!artifact && *tier != interp::Tier::Interp) {
     interp::NativeOptions nopts;
     nopts.cpu = opts.target_cpu;
     nopts.cache_dir = engine::native::ArtifactCache::default_dir();

@@ -44,7 +44,7 @@ struct RunOptions {
   std::string timeout;                // --timeout DURATION ("2s", "500ms"): wall-clock deadline
   std::optional<uint64_t> fuel;       // --fuel N: budget of wasm instructions
   std::string max_memory;             // --max-memory SIZE ("64M", "1GiB"): linear memory cap
-  std::string tier = "interp";        // --tier interp|llvm
+  std::string tier;                   // --tier interp|llvm|auto; "" = interp, or an artifact's own code
   std::string target_cpu;             // --target-cpu: LLVM tier's CPU ("" this machine, "portable")
   // Set by the CLI: once the run's outcome is known and the streams are flushed, end the
   // process (_exit) instead of returning, skipping the teardown the kernel does anyway.

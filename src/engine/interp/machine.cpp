@@ -57,6 +57,16 @@ Result<native::CompileReport> compile_native(const CompiledModule& module, const
   const native::ArtifactCache cache(opts.only.empty() ? opts.cache_dir : std::string());
   native::CompileReport report;
   std::optional<native::Artifact> cached = cache.load(hash, features, settings);
+  std::shared_ptr<const native::NativeModule> code;
+  if (cached) {
+    auto loaded = native::NativeModule::load(cached->object, module.module().defined_funcs(), module.native_owner());
+    if (loaded) {
+      code = std::move(*loaded);
+    } else {
+      cache.remove(hash, features, settings);  // damaged inside its object: compile again
+      cached.reset();
+    }
+  }
   if (!cached && opts.cached_only) return Error(ErrorCode::CompileFailed, kNoOffset, "not in the compiled-code cache");
   if (!cached) {
     SKIFF_TRY_ASSIGN(std::string compiler, native::find_compiler());
@@ -72,12 +82,12 @@ Result<native::CompileReport> compile_native(const CompiledModule& module, const
     a.info = native::ArtifactInfo{hash, native::kCodeFormatVersion, std::string(native::skiff_build_id()), features, settings};
     a.wasm = wasm;
     a.object = std::move(object);
-    // A cache that cannot be written (read-only home) only costs the next run a compile.
+    SKIFF_TRY_ASSIGN(code, native::NativeModule::load(a.object, module.module().defined_funcs(), module.native_owner()));
+    // Stored only once it loads. A cache that cannot be written (read-only home) only
+    // costs the next run a compile.
     (void)cache.store(a);
     cached = std::move(a);
   }
-  SKIFF_TRY_ASSIGN(std::shared_ptr<const native::NativeModule> code,
-                   native::NativeModule::load(cached->object, module.module().defined_funcs(), module.native_owner()));
   report.compiled = code->compiled_count();
   report.functions = module.module().defined_funcs();
   module.attach_native(std::move(code));

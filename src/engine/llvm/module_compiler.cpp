@@ -1,6 +1,10 @@
 #include "engine/llvm/module_compiler.h"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <spawn.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -8,9 +12,9 @@
 #include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <ctime>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <mutex>
 #include <thread>
 
@@ -214,33 +218,70 @@ Result<std::vector<uint8_t>> compile_partition(const ir::Module& wm, const valid
 // and the loader keep dealing with exactly one.
 constexpr std::string_view kLinkDirPrefix = "skiff-llvmc-";
 
-// A compile cancelled during its link (TierUp kills the compiler's process group) leaves
-// its directory behind: directories of compilers that are gone are removed here.
-void remove_stale_link_dirs() {
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator("/tmp", ec)) {
-    const std::string name = e.path().filename().string();
-    if (!name.starts_with(kLinkDirPrefix)) continue;
-    const long pid = std::strtol(name.c_str() + kLinkDirPrefix.size(), nullptr, 10);
-    if (pid <= 0 || ::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;
-    std::error_code ignored;
-    std::filesystem::remove_all(e.path(), ignored);
+std::string link_base_dir() {
+  const char* t = std::getenv("TMPDIR");
+  return t && *t == '/' ? t : "/tmp";
+}
+
+// Removes the files of a link directory (no subdirectories are ever made) and the
+// directory, through its descriptor, so nothing is followed out of it.
+void remove_link_dir(int dfd, const std::string& path) {
+  if (DIR* d = ::fdopendir(::dup(dfd))) {
+    while (dirent* e = ::readdir(d))
+      if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) ::unlinkat(dfd, e->d_name, 0);
+    ::closedir(d);
   }
+  ::rmdir(path.c_str());
+}
+
+// A compile killed during its link (TierUp kills the compiler's process group) leaves
+// its directory behind. Each live compile holds a lock on its directory (flock, which,
+// unlike a pid, means the same in every pid namespace sharing the directory), so a
+// directory of this user whose lock can be taken, and that is not brand new (the lock
+// is taken just after mkdtemp), is left over and goes.
+void remove_stale_link_dirs(const std::string& base) {
+  DIR* d = ::opendir(base.c_str());
+  if (!d) return;
+  const time_t old = ::time(nullptr) - 60;
+  while (dirent* e = ::readdir(d)) {
+    if (std::strncmp(e->d_name, kLinkDirPrefix.data(), kLinkDirPrefix.size()) != 0) continue;
+    const std::string path = base + "/" + e->d_name;
+    struct stat st;
+    if (::lstat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::geteuid() || st.st_mtime > old)
+      continue;
+    const int dfd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dfd < 0) continue;
+    if (::flock(dfd, LOCK_EX | LOCK_NB) == 0) remove_link_dir(dfd, path);
+    ::close(dfd);
+  }
+  ::closedir(d);
 }
 
 Result<std::vector<uint8_t>> link_objects(const std::vector<std::vector<uint8_t>>& objects) {
-  remove_stale_link_dirs();
-  std::string dir_template = "/tmp/" + std::string(kLinkDirPrefix) + std::to_string(::getpid()) + "-XXXXXX";
+  const std::string base = link_base_dir();
+  remove_stale_link_dirs(base);
+  std::string dir_template = base + "/" + std::string(kLinkDirPrefix) + std::to_string(::getpid()) + "-XXXXXX";
   const char* dir = ::mkdtemp(dir_template.data());
-  if (!dir) return compile_error(std::string("mkdtemp: ") + std::strerror(errno));
+  if (!dir) return compile_error("mkdtemp in " + base + ": " + std::strerror(errno));
+  // Held until the directory is gone; released by the kernel if this process is killed.
+  const int lock = ::open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (lock < 0 || ::flock(lock, LOCK_EX) != 0) {
+    if (lock >= 0) ::close(lock);
+    ::rmdir(dir);
+    return compile_error(std::string("cannot lock ") + dir + ": " + std::strerror(errno));
+  }
+  struct Cleanup {
+    int fd;
+    std::string path;
+    ~Cleanup() {
+      remove_link_dir(fd, path);
+      ::close(fd);
+    }
+  } cleanup{lock, dir};
   std::vector<std::string> args{"ld.lld", "-r", "-o", std::string(dir) + "/all.o"};
   for (size_t k = 0; k < objects.size(); ++k) {
     const std::string path = std::string(dir) + "/p" + std::to_string(k) + ".o";
-    if (!platform::write_file(path, objects[k]).ok()) {
-      std::error_code ignored;
-      std::filesystem::remove_all(dir, ignored);
-      return compile_error("cannot write " + path);
-    }
+    if (!platform::write_file(path, objects[k]).ok()) return compile_error("cannot write " + path);
     args.push_back(path);
   }
   std::vector<char*> argv;
@@ -253,9 +294,6 @@ Result<std::vector<uint8_t>> link_objects(const std::vector<std::vector<uint8_t>
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
   Result<std::vector<uint8_t>> out = platform::read_file(std::string(dir) + "/all.o");
-  for (size_t k = 0; k < objects.size(); ++k) ::unlink((std::string(dir) + "/p" + std::to_string(k) + ".o").c_str());
-  ::unlink((std::string(dir) + "/all.o").c_str());
-  ::rmdir(dir);
   if (rc != 0) return compile_error(std::string("cannot run ld.lld (package lld): ") + std::strerror(rc));
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !out) return compile_error("ld.lld -r failed on the partitions");
   return out;

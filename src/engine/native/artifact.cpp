@@ -12,13 +12,18 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
+#include <chrono>
+#include <cstddef>
 #include <cstdlib>
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <system_error>
 
 #include "engine/native/vmctx.h"
+#include "engine/runtime/global.h"
+#include "engine/runtime/store.h"
+#include "engine/runtime/table.h"
 #include "platform/file.h"
 
 namespace skiff::engine::native {
@@ -26,7 +31,7 @@ namespace skiff::engine::native {
 namespace {
 
 constexpr char kMagic[8] = {'S', 'K', 'I', 'F', 'F', 'A', 'O', 'T'};
-constexpr uint32_t kArtifactVersion = 1;
+constexpr uint32_t kArtifactVersion = 2;  // 2: the code's SHA-256
 
 Error malformed(const std::string& what) {
   return Error(ErrorCode::MalformedObject, kNoOffset, "not a valid skiff artifact: " + what);
@@ -125,7 +130,20 @@ struct Reader {
 
 }  // namespace
 
-std::string_view skiff_build_id() { return "skiff 0.1.0 codegen " SKIFF_CODEGEN_ID; }
+// The generator's sources are hashed at configure time (src/CMakeLists.txt); the code
+// also has offsets of runtime structures baked in, whose headers are not among them,
+// so those offsets are part of the id too.
+std::string_view skiff_build_id() {
+  static const std::string kId = [] {
+    std::string id = "skiff 0.1.0 codegen " SKIFF_CODEGEN_ID " layout";
+    for (size_t v : {offsetof(runtime::Table::View, data), offsetof(runtime::Table::View, size),
+                     offsetof(runtime::FuncInstance, type), offsetof(runtime::FuncInstance, instance),
+                     offsetof(runtime::FuncInstance, defined_index), offsetof(runtime::Global, value)})
+      id += " " + std::to_string(v);
+    return id;
+  }();
+  return kId;
+}
 
 // The tracked extensions this CPU (and OS) has.
 static std::string detect_features() {
@@ -149,16 +167,19 @@ const std::string& host_features() {
 }
 
 bool features_supported(std::string_view features) {
+  if (features.empty()) return true;
+  // Exactly "+name" tokens of tracked extensions, each one here: anything else (a "-",
+  // a name skiff does not track, an empty token) says nothing it could check.
   const std::string host = "," + host_features() + ",";
   size_t at = 0;
-  while (at < features.size()) {
+  for (;;) {
     size_t end = features.find(',', at);
     if (end == std::string_view::npos) end = features.size();
     const std::string_view f = features.substr(at, end - at);
-    if (!f.empty() && f[0] == '+' && host.find("," + std::string(f) + ",") == std::string::npos) return false;
+    if (f.size() < 2 || f[0] != '+' || host.find("," + std::string(f) + ",") == std::string::npos) return false;
+    if (end == features.size()) return true;
     at = end + 1;
   }
-  return true;
 }
 
 Sha256 sha256(std::span<const uint8_t> bytes) {
@@ -191,6 +212,8 @@ std::vector<uint8_t> write_artifact(const ArtifactInfo& info, std::span<const ui
   w.u32(kArtifactVersion);
   w.u32(info.code_format);
   w.bytes(info.module_hash.data(), info.module_hash.size());
+  const Sha256 code_hash = sha256(object);
+  w.bytes(code_hash.data(), code_hash.size());
   w.str(info.skiff_version);
   w.str(info.features);
   w.str(info.settings);
@@ -212,12 +235,19 @@ Result<Artifact> parse_artifact(std::span<const uint8_t> bytes) {
   SKIFF_TRY(r.need(a.info.module_hash.size(), "the module hash"));
   std::memcpy(a.info.module_hash.data(), bytes.data() + r.pos, a.info.module_hash.size());
   r.pos += a.info.module_hash.size();
+  Sha256 code_hash;
+  SKIFF_TRY(r.need(code_hash.size(), "the code's hash"));
+  std::memcpy(code_hash.data(), bytes.data() + r.pos, code_hash.size());
+  r.pos += code_hash.size();
   SKIFF_TRY_ASSIGN(a.info.skiff_version, r.str("the skiff version"));
   SKIFF_TRY_ASSIGN(a.info.features, r.str("the CPU features"));
   SKIFF_TRY_ASSIGN(a.info.settings, r.str("the settings"));
   SKIFF_TRY_ASSIGN(a.wasm, r.blob("the module"));
   SKIFF_TRY_ASSIGN(a.object, r.blob("the code"));
   if (r.pos != bytes.size()) return malformed("bytes after the code");
+  // Damage, not forgery: whoever can write the file can write this hash too, so an
+  // artifact is trusted as an executable is (docs/llvm-tier.md).
+  if (sha256(a.object) != code_hash) return malformed("the code does not match its hash (the file is damaged)");
   return a;
 }
 
@@ -260,36 +290,53 @@ std::string ArtifactCache::path_for(const Sha256& module_hash, std::string_view 
   return m_dir + "/" + hex(k) + ".skf";
 }
 
+// The cache runs what it finds as the host's own code, so a directory anyone else can
+// write (or that someone else owns) is not used: another user could plant code there.
+bool ArtifactCache::usable(std::string& why) const {
+  struct stat st;
+  if (::stat(m_dir.c_str(), &st) != 0) {
+    why = "cache directory " + m_dir + ": " + std::strerror(errno);
+    return false;
+  }
+  if (!S_ISDIR(st.st_mode) || st.st_uid != ::geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+    why = "cache directory " + m_dir + " is not a directory of this user that only this user can write";
+    return false;
+  }
+  return true;
+}
+
 std::optional<Artifact> ArtifactCache::load(const Sha256& module_hash, std::string_view features,
                                             std::string_view settings) const {
-  if (m_dir.empty()) return std::nullopt;
+  std::string why;
+  if (m_dir.empty() || !usable(why)) return std::nullopt;
   const std::string path = path_for(module_hash, features, settings);
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != ::geteuid()) return std::nullopt;
   auto bytes = platform::read_file(path);
   if (!bytes) return std::nullopt;
   auto a = parse_artifact(*bytes);
   if (!a || a->info.module_hash != module_hash || a->info.features != features || !check_artifact(*a, settings)) {
-    ::unlink(path.c_str());  // damaged or stale: compile again
+    remove(module_hash, features, settings);  // damaged or stale: compile again
     return std::nullopt;
   }
   ::utimensat(AT_FDCWD, path.c_str(), nullptr, 0);  // recently used: trimmed last
   return std::move(*a);
 }
 
+void ArtifactCache::remove(const Sha256& module_hash, std::string_view features, std::string_view settings) const {
+  if (!m_dir.empty()) ::unlink(path_for(module_hash, features, settings).c_str());
+}
+
 Result<void> ArtifactCache::store(const Artifact& a) const {
   if (m_dir.empty()) return ok();
   std::error_code ec;
-  std::filesystem::create_directories(m_dir, ec);
-  if (ec) return Error(ErrorCode::IoError, kNoOffset, "cache directory " + m_dir + ": " + ec.message());
+  std::filesystem::create_directories(std::filesystem::path(m_dir).parent_path(), ec);
+  // Made private, whatever the umask: usable() refuses a directory others can write.
+  if (::mkdir(m_dir.c_str(), 0700) != 0 && errno != EEXIST)
+    return Error(ErrorCode::IoError, kNoOffset, "cache directory " + m_dir + ": " + std::strerror(errno));
+  if (std::string why; !usable(why)) return Error(ErrorCode::IoError, kNoOffset, why);
   const std::string path = path_for(a.info.module_hash, a.info.features, a.info.settings);
-  // Unique per process and thread: two stores of one key never share a temporary file.
-  static std::atomic<uint64_t> counter{0};
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
-  const std::vector<uint8_t> bytes = write_artifact(a.info, a.wasm, a.object);
-  SKIFF_TRY(platform::write_file(tmp, bytes));
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    ::unlink(tmp.c_str());
-    return Error(ErrorCode::IoError, kNoOffset, "cache entry " + path + ": " + std::strerror(errno));
-  }
+  SKIFF_TRY(platform::replace_file(path, write_artifact(a.info, a.wasm, a.object)));
   trim();
   return ok();
 }
@@ -303,7 +350,15 @@ void ArtifactCache::trim() const {
   std::vector<Entry> entries;
   uint64_t total = 0;
   std::error_code ec;
+  const auto stale = std::filesystem::file_time_type::clock::now() - std::chrono::minutes(10);
   for (const auto& e : std::filesystem::directory_iterator(m_dir, ec)) {
+    // A temporary file of a store that never finished (a killed process) goes once it
+    // is old enough that no store can still be writing it.
+    if (e.path().filename().string().find(".skf.tmp.") != std::string::npos) {
+      std::error_code e1;
+      if (e.is_regular_file(e1) && e.last_write_time(e1) < stale && !e1) std::filesystem::remove(e.path(), e1);
+      continue;
+    }
     if (e.path().extension() != ".skf") continue;
     std::error_code e1, e2;
     const uint64_t size = e.file_size(e1);

@@ -4,7 +4,7 @@
 // and the on-disk cache load them without compiling.
 //
 // Layout (little-endian): "SKIFFAOT", u32 artifact version, u32 code format
-// (vmctx.h), the module's SHA-256, strings (u32 length + bytes) for the skiff version,
+// (vmctx.h), the module's SHA-256, the code's SHA-256, strings (u32 length + bytes) for the skiff version,
 // the CPU features the code may use and the settings, then the module bytes and the
 // object (u64 length + bytes each). Every field is checked on parse.
 //
@@ -30,7 +30,7 @@ std::string_view skiff_build_id();
 
 // "+sse3,+ssse3,..." for the tracked extensions this CPU (and OS) has.
 const std::string& host_features();
-// Whether every "+name" in `features` is available here.
+// Whether `features` is "" or "+name,..." naming only tracked extensions this CPU has.
 bool features_supported(std::string_view features);
 
 using Sha256 = std::array<uint8_t, 32>;
@@ -55,7 +55,9 @@ struct Artifact {
 bool is_artifact(std::span<const uint8_t> bytes);
 std::vector<uint8_t> write_artifact(const ArtifactInfo& info, std::span<const uint8_t> wasm,
                                     std::span<const uint8_t> object);
-// MalformedObject for anything that is not a whole, well-formed artifact.
+// MalformedObject for anything that is not a whole, well-formed artifact, or whose code
+// does not match its hash. The hash catches damage, not forgery: an artifact's code
+// runs as the host's own, so artifacts are trusted as executables are.
 Result<Artifact> parse_artifact(std::span<const uint8_t> bytes);
 // ArtifactMismatch, saying what differs, unless `a` was made by this skiff (version and
 // code format) for `settings` and features this CPU has. Whether its code is of a given
@@ -66,7 +68,10 @@ Result<void> check_artifact(const Artifact& a, std::string_view settings);
 // The on-disk cache of compiled code: DIR/<key>.skf, where the key hashes the module's
 // SHA-256 with the version, code format, features and settings. Writes go to a
 // temporary file renamed into place, so concurrent processes never see half an entry;
-// after a write, the oldest entries go until the directory is under `max_bytes`.
+// after a write, the oldest entries go until the directory is under `max_bytes`, and
+// temporary files older than ten minutes (of killed processes) go too. The cache runs
+// what it finds as native code, so it is used only in a directory of this user that
+// no one else can write, and only for entries this user owns.
 class ArtifactCache {
  public:
   // $SKIFF_CACHE_DIR, else $XDG_CACHE_HOME/skiff, else $HOME/.cache/skiff; "" if none.
@@ -76,8 +81,12 @@ class ArtifactCache {
   // The cached artifact, or nullopt (missing, or unusable: it is then removed).
   std::optional<Artifact> load(const Sha256& module_hash, std::string_view features, std::string_view settings) const;
   Result<void> store(const Artifact& a) const;
+  // Drops an entry whose code turned out unusable (a damaged object), so the next run
+  // compiles again.
+  void remove(const Sha256& module_hash, std::string_view features, std::string_view settings) const;
 
  private:
+  bool usable(std::string& why) const;
   void trim() const;
   std::string m_dir;
   uint64_t m_max_bytes;

@@ -30,6 +30,17 @@ TEST(ArtifactFeatures, HostHasWhatItReports) {
   EXPECT_TRUE(features_supported(host)) << host;
   EXPECT_TRUE(features_supported(""));
   EXPECT_FALSE(features_supported("+no-such-extension"));
+  // Only "+name" tokens say something checkable: an artifact whose list was edited
+  // ("avx2" without its "+", an empty token, a "-") is refused, not half-checked.
+  EXPECT_FALSE(features_supported("avx2"));
+  EXPECT_FALSE(features_supported("-avx2"));
+  EXPECT_FALSE(features_supported(","));
+  EXPECT_FALSE(features_supported("+"));
+  if (!host.empty()) {
+    EXPECT_FALSE(features_supported(host + ","));
+    EXPECT_FALSE(features_supported("," + host));
+    EXPECT_FALSE(features_supported(host + ",+no-such-extension"));
+  }
   if (!host.empty()) {
     EXPECT_EQ(host.front(), '+') << host;
     EXPECT_EQ(host.find(",,"), std::string::npos) << host;
@@ -63,6 +74,24 @@ TEST(ArtifactFormat, RoundTripsAndRefusesTruncation) {
     auto t = parse_artifact(std::span<const uint8_t>(bytes).first(n));
     ASSERT_FALSE(t.ok()) << "truncated to " << n;
     EXPECT_EQ(t.error().code(), ErrorCode::MalformedObject);
+  }
+}
+
+// Covers: a changed byte of the code (damage on disk or in transit) is refused, where
+// before it ran as whatever instruction it had become.
+TEST(ArtifactFormat, RefusesCodeThatDoesNotMatchItsHash) {
+  ArtifactInfo info;
+  info.skiff_version = "skiff test";
+  const std::vector<uint8_t> object = {0x55, 0x48, 0x89, 0xe5, 0xc3};
+  std::vector<uint8_t> bytes = write_artifact(info, {}, object);
+  ASSERT_TRUE(parse_artifact(bytes).ok());
+  for (size_t i = bytes.size() - object.size(); i < bytes.size(); ++i) {
+    bytes[i] ^= 0x40;
+    auto a = parse_artifact(bytes);
+    ASSERT_FALSE(a.ok()) << "byte " << i;
+    EXPECT_EQ(a.error().code(), ErrorCode::MalformedObject);
+    EXPECT_NE(a.error().context().find("damaged"), std::string::npos) << a.error().context();
+    bytes[i] ^= 0x40;
   }
 }
 

@@ -2,10 +2,13 @@
 
 #include <fcntl.h>
 #include <spawn.h>
+#include <poll.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -38,6 +41,26 @@ Result<std::vector<uint8_t>> written(Fd& f, const char* name) {
   return platform::ReadableFile::adopt(fd, name).read_all();
 }
 
+// Waits until the child `pid` has exited, leaving it unreaped; false at `deadline`.
+bool wait_exit(pid_t pid, std::chrono::steady_clock::time_point deadline) {
+  Fd pidfd{static_cast<int>(::syscall(SYS_pidfd_open, pid, 0))};
+  for (;;) {
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    if (pidfd.fd < 0) {
+      // No pidfd (a kernel before 5.3): poll the child's state.
+      siginfo_t info{};
+      if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOWAIT | WNOHANG) == 0 && info.si_pid == pid)
+        return true;
+      ::usleep(10'000);
+      continue;
+    }
+    pollfd p{pidfd.fd, POLLIN, 0};
+    const int r = ::poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count(), 60'000)));
+    if (r > 0) return true;
+  }
+}
+
 }  // namespace
 
 Result<std::string> find_compiler() {
@@ -53,6 +76,15 @@ Result<std::string> find_compiler() {
     if (::access(path.c_str(), X_OK) == 0) return path;
   }
   return unavailable("skiff-llvmc was not found beside this executable (set SKIFF_LLVMC to its path)");
+}
+
+std::chrono::seconds compile_time_limit() {
+  if (const char* env = std::getenv("SKIFF_COMPILE_TIMEOUT"); env && *env) {
+    char* end = nullptr;
+    const long s = std::strtol(env, &end, 10);
+    if (*end == '\0' && s > 0) return std::chrono::seconds(s);
+  }
+  return std::chrono::seconds(600);
 }
 
 void CompileCancel::cancel() {
@@ -77,7 +109,9 @@ Result<std::vector<uint8_t>> run_compiler(const std::string& path, std::span<con
   SKIFF_TRY(platform::write_all(in.fd, wasm, "the module for the compiler"));
   ::lseek(in.fd, 0, SEEK_SET);
 
-  std::vector<std::string> args{path, "--opt=" + std::to_string(req.opt_level)};
+  // The compiler stops if its parent is gone; it is told who that is, since a parent of
+  // pid 1 (skiff as a container's first process) is no sign of that.
+  std::vector<std::string> args{path, "--parent=" + std::to_string(::getpid()), "--opt=" + std::to_string(req.opt_level)};
   args.push_back("--features=" + req.features);
   if (req.partitions) args.push_back("--partitions=" + std::to_string(req.partitions));
   if (req.interruptible) args.push_back("--interruptible");
@@ -113,10 +147,13 @@ Result<std::vector<uint8_t>> run_compiler(const std::string& path, std::span<con
   if (req.cancel) {
     req.cancel->m_child = pid;
     cancel_lock.unlock();
-    // Wait without reaping, so cancel() never signals a pid that was reused.
-    siginfo_t info;
-    while (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR) {
-    }
+  }
+  // Wait for the exit without reaping, so cancel() never signals a pid that was reused,
+  // and no longer than the time limit.
+  const auto limit = compile_time_limit();
+  const bool timed_out = !wait_exit(pid, std::chrono::steady_clock::now() + limit);
+  if (timed_out) ::kill(-pid, SIGKILL);  // with the linker it may have started
+  if (req.cancel) {
     cancel_lock.lock();
     req.cancel->m_child = 0;
     cancel_lock.unlock();
@@ -125,6 +162,10 @@ Result<std::vector<uint8_t>> run_compiler(const std::string& path, std::span<con
   while (::waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) return unavailable("waitpid: " + std::string(std::strerror(errno)));
   }
+  if (timed_out)
+    return Error(ErrorCode::CompileFailed, kNoOffset,
+                 "skiff-llvmc took longer than " + std::to_string(limit.count()) +
+                     " s and was stopped (SKIFF_COMPILE_TIMEOUT sets the limit)");
   if (req.cancel && req.cancel->cancelled()) return cancelled();
   SKIFF_TRY_ASSIGN(std::vector<uint8_t> diag, written(err, "the compiler's stderr"));
   std::string text(diag.begin(), diag.end());

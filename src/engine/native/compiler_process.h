@@ -9,6 +9,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
 #include <mutex>
 #include <span>
@@ -41,6 +42,10 @@ struct CompileReport {
 // The compiler's path: $SKIFF_LLVMC, else `skiff-llvmc` beside the running executable.
 // CompilerUnavailable when neither exists.
 Result<std::string> find_compiler();
+
+// How long a compile may take: $SKIFF_COMPILE_TIMEOUT seconds, else 600. A compiler
+// past it (hung, or thrashing) is killed and the compile fails with CompileFailed.
+std::chrono::seconds compile_time_limit();
 
 // Compiles `wasm` (a valid module) with the compiler at `path`; the ELF object.
 Result<std::vector<uint8_t>> run_compiler(const std::string& path, std::span<const uint8_t> wasm,

@@ -126,6 +126,19 @@ ErrorCode trap_code(int sig, const siginfo_t* si) {
   }
 }
 
+// Whether the instruction at `pc` (in registered code, so mapped and readable) is the
+// one generated code traps with (llvm.trap). Any other illegal instruction is damaged or
+// foreign code, not a guest's `unreachable`, and is not reported as one.
+bool is_trap_instruction(uintptr_t pc) {
+#if defined(__x86_64__)
+  const auto* p = reinterpret_cast<const uint8_t*>(pc);
+  return p[0] == 0x0f && p[1] == 0x0b;  // ud2
+#else
+  (void)pc;
+  return true;
+#endif
+}
+
 // Hands a fault that is not a wasm trap to whatever would have handled it without us.
 void chain(size_t slot, int sig, siginfo_t* si, void* ctx) {
   const struct sigaction& prev = g_previous[slot];
@@ -153,7 +166,7 @@ void handle_signal(int sig, siginfo_t* si, void* ctx) {
   while (kSignals[slot] != sig) slot++;
   GuardFrame* frame = t_top;
   FaultRegs regs = fault_regs(static_cast<const ucontext_t*>(ctx));
-  if (frame == nullptr || si->si_code <= 0 || !is_wasm_code(regs.pc)) {
+  if (frame == nullptr || si->si_code <= 0 || !is_wasm_code(regs.pc) || (sig == SIGILL && !is_trap_instruction(regs.pc))) {
     chain(slot, sig, si, ctx);
     return;
   }

@@ -212,6 +212,23 @@ TEST(TrapSignals, Ud2IsUnreachable) {
   EXPECT_EQ(info.pc, code.begin());
 }
 
+// An illegal instruction other than ud2 in registered code is damaged or foreign code,
+// not a guest's `unreachable`: it crashes as it would without skiff.
+TEST(TrapSignals, AnIllegalInstructionOtherThanUd2IsNotATrap) {
+  SKIP_UNLESS_X86();
+  install_trap_handlers();
+  CodePage code({0x06});  // push %es: invalid in 64-bit mode (#UD, SIGILL)
+  EXPECT_EXIT(
+      {
+        no_core();
+        run_guarded(call_void, code.as<void*>(), nullptr);
+      },
+      [](int status) {  // killed, or (with a sanitizer's handler for SIGILL) reported and exited
+        return (WIFSIGNALED(status) && WTERMSIG(status) == SIGILL) || (kAsan && WIFEXITED(status) && WEXITSTATUS(status) != 0);
+      },
+      "");
+}
+
 TEST(TrapSignals, IntegerDivideByZeroTraps) {
   SKIP_UNLESS_X86();
   CodePage code(kDivide);
