@@ -21,7 +21,8 @@ struct StoreImpl;
 /// ("call stack exhausted"), or memory.grow returning -1.
 struct StoreLimits {
   uint32_t max_memory_pages = 65536;      ///< per memory, 64 KiB pages (65536 = 4 GiB)
-  uint32_t max_table_elements = 10'000'000;
+  uint32_t max_table_elements = 10'000'000;         ///< per table
+  uint64_t max_store_table_elements = 10'000'000;   ///< in all of the store's tables together
   uint32_t max_instances = 10'000;
   uint32_t max_call_depth = 100'000;      ///< nested wasm calls
 };

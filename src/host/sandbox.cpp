@@ -101,6 +101,8 @@ HandleResult Sandbox::handle(const App& app, std::string_view route_prefix, cons
 
   runtime::StoreLimits sl;
   sl.max_memory_pages = static_cast<uint32_t>(std::min<uint64_t>(lim.memory_bytes / ir::kPageSize, ir::kMaxPages32));
+  // Table elements are host memory too (8 bytes each): the app's memory limit covers them.
+  sl.max_store_table_elements = std::min<uint64_t>(sl.max_store_table_elements, lim.memory_bytes / sizeof(runtime::Ref));
   runtime::Store store(sl, &m_pool);
   store.set_host_slot(wasi::kWasiSlot, ctx->get());
   store.set_host_slot(kRequestSlot, &rc);

@@ -638,6 +638,12 @@ def case_trap_memory_fuel(env: Env) -> None:
     """A trapping guest: 500, its output withheld, its stderr and the trap logged. A memory
     bomb under memory = "2MiB": malloc and memory.grow fail at the cap, touching past it
     traps. A fuel budget stops a loop with 500 and leaves a normal request alone."""
+    wrap = env.write("wrap.wasm", bytes.fromhex(
+        "0061736d010000000104016000000302010005050100808004071302066d656d6f72790200065f737461727400000a04"
+        "0102000b0b070100417f0b0178"))
+    tblbomb = env.write("tblbomb.wasm", bytes.fromhex(
+        "0061736d010000000104016000000303020000040701700080e59a77070a01065f73746172740001090b010041ffe49af7"
+        "000b01000a070202000b02000b"))
     m = env.manifest(f"""
 [[app]]
 name = "trap"
@@ -662,9 +668,26 @@ module = {q(env.guest("cgi_dump"))}
 routes = ["/fuelok"]
 [app.limits]
 fuel = 3000000
+[[app]]
+name = "wrap"
+module = {q(wrap)}
+routes = ["/wrap"]
+[[app]]
+name = "tblbomb"
+module = {q(tblbomb)}
+routes = ["/tblbomb"]
 """)
     s = env.serve(m)
     p = s.port
+    # Modules of a few bytes whose initial images would be huge: a byte at the end of a
+    # 4 GiB memory (its end wrapped to 0 in 32 bits and the copy ran past the buffer: the
+    # server crashed at load) and an element at 249,999,999 (a gigabyte of table image,
+    # held for the server's life). Both load; their requests fail at the app's limits.
+    for app in ("wrap", "tblbomb"):
+        r = get(p, "/" + app)
+        C.eq(r.status, 500, f"{app}: over the app's limits, 500")
+        e = s.wait_log(lambda e, a=app: e.get("level") == "error" and e.get("app") == a)
+        C.check(e and "limit" in e.get("detail", ""), f"{app}: the limit is logged ({e})")
     r = get(p, "/trap")
     C.eq((r.status, r.body), (500, FAILED_HANDLER), "trap: 500 without the partial output")
     e = s.wait_log(lambda e: e.get("level") == "error" and e.get("app") == "trap")

@@ -308,6 +308,8 @@ int run_module(const RunOptions& opts, std::ostream& out, std::ostream& err) {
       return kRunExitUsage;
     }
     limits.max_memory_pages = static_cast<uint32_t>(std::min<uint64_t>(*bytes / ir::kPageSize, ir::kMaxPages32));
+    // Table elements are host memory too (8 bytes each): --max-memory covers them.
+    limits.max_store_table_elements = std::min<uint64_t>(limits.max_store_table_elements, *bytes / 8);
   }
   const std::optional<interp::Tier> tier = interp::parse_tier(opts.tier.empty() ? "interp" : opts.tier);
   if (!tier) {

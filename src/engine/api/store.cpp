@@ -17,6 +17,7 @@ namespace {
 // a changed engine default fails here until the public header follows.
 constexpr bool same_defaults(const rt::StoreLimits& e, const StoreLimits& p) {
   return e.max_memory_pages == p.max_memory_pages && e.max_table_elements == p.max_table_elements &&
+         e.max_store_table_elements == p.max_store_table_elements &&
          e.max_instances == p.max_instances && e.max_call_depth == p.max_call_depth;
 }
 static_assert(same_defaults(rt::StoreLimits{}, StoreLimits{}),
@@ -27,6 +28,7 @@ rt::StoreLimits to_engine_limits(const StoreLimits& l) {
   rt::StoreLimits r;
   r.max_memory_pages = l.max_memory_pages;
   r.max_table_elements = l.max_table_elements;
+  r.max_store_table_elements = l.max_store_table_elements;
   r.max_instances = l.max_instances;
   r.max_call_depth = l.max_call_depth;
   return r;

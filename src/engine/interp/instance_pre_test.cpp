@@ -388,6 +388,52 @@ TEST(InstancePre, DataOutOfBoundsFallsBackAndTraps) {
   EXPECT_EQ(own.general.error().code(), ErrorCode::TrapOutOfBoundsMemory);
 }
 
+// Covers: images far past their segments' bytes are not built (a byte at the end of a
+// 4 GiB memory, an element at 249,999,999): general path, whose store limits then apply;
+// with room for them the byte is where it belongs.
+TEST(InstancePre, SparseImagesFallBack) {
+  auto data = compile_fixture("pre_sparse_data");
+  auto table = compile_fixture("pre_sparse_table");
+  ASSERT_TRUE(data && table);
+  auto pre_data = interp::prepare(data, {});
+  auto pre_table = interp::prepare(table, {});
+  ASSERT_TRUE(pre_data.ok() && pre_table.ok());
+  EXPECT_FALSE((*pre_data)->fast());
+  EXPECT_EQ((*pre_data)->memory_image_bytes(), 0u);
+  EXPECT_FALSE((*pre_table)->fast());
+  Machine machine;
+  Store limited;  // 10M table elements
+  auto too_long = interp::instantiate(machine, limited, **pre_table);
+  ASSERT_FALSE(too_long.ok());
+  EXPECT_EQ(too_long.error().code(), ErrorCode::TableLimit);
+  Store whole;
+  auto inst = interp::instantiate(machine, whole, **pre_data);
+  ASSERT_TRUE(inst.ok()) << inst.error().to_string();
+  EXPECT_EQ(call_i32(machine, whole, **inst, "last"), static_cast<uint32_t>('x'));
+}
+
+// Covers: tables draw on one store-wide element budget, at creation and on grow, so a
+// module cannot multiply the per-table limit by declaring many tables.
+TEST(InstancePre, TablesShareTheStoresElementBudget) {
+  auto cm = compile_fixture("pre_two_tables");
+  ASSERT_TRUE(cm);
+  Machine machine;
+  Store s;  // 10M elements per table and per store
+  auto inst = interp::instantiate(machine, s, *cm, {});
+  ASSERT_TRUE(inst.ok()) << inst.error().to_string();
+  EXPECT_EQ(call_i32(machine, s, **inst, "grow_b", {Value::i32(4'000'001)}), static_cast<uint32_t>(-1));
+  EXPECT_EQ(call_i32(machine, s, **inst, "grow_b", {Value::i32(4'000'000)}), 0u);
+  EXPECT_EQ(call_i32(machine, s, **inst, "grow_b", {Value::i32(1)}), static_cast<uint32_t>(-1));
+  auto second = interp::instantiate(machine, s, *cm, {});
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.error().code(), ErrorCode::TableLimit);
+  runtime::StoreLimits roomy;
+  roomy.max_store_table_elements = 20'000'000;
+  Store r(roomy);
+  EXPECT_TRUE(interp::instantiate(machine, r, *cm, {}).ok());
+  EXPECT_TRUE(interp::instantiate(machine, r, *cm, {}).ok());
+}
+
 // Covers: instantiating from an InstancePre that fell back leaves exactly the general
 // path's partial effects in imported objects: the element segment and the first data
 // segment applied, nothing of the failing one.

@@ -38,6 +38,10 @@ class InstancePre {
   const void* code() const { return m_code; }
   // Whether instantiation takes the fast path (images); false means the general one.
   bool fast() const { return m_fast; }
+  // Images up to these sizes are always built; past them, only when their segments
+  // fill at least half (sparse ones take the general path: instance_pre.cpp).
+  static constexpr uint64_t kDenseMemoryImage = 16 << 20;  // bytes
+  static constexpr uint64_t kDenseTableImage = 1 << 20;    // elements
   // Bytes of the initial-memory image (0: none).
   size_t memory_image_bytes() const { return m_memory_image ? m_memory_image->size() : 0; }
 

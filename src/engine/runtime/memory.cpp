@@ -25,18 +25,23 @@ Result<std::unique_ptr<Memory>> Memory::create(const ir::MemType& type, uint32_t
     SKIFF_TRY_ASSIGN(slot.reservation, platform::Reservation::reserve(kReservationBytes));
   }
   std::unique_ptr<Memory> m(new Memory(std::move(slot.reservation), type, static_cast<uint32_t>(max), pool));
-  m->m_layout = layout;
   // Counted from the start, so that a failure below still resets all of it on release.
   m->m_pages = static_cast<uint32_t>(type.limits.min);
-  if (slot.prepared) return m;  // a pooled reservation already in this layout
+  if (slot.prepared) {  // a pooled reservation already in this layout
+    m->m_layout = layout;
+    return m;
+  }
   // The image covers [0, image size) copy-on-write; the rest of the initial pages start
-  // as zeros (both in host pages: the image may end inside a wasm page).
+  // as zeros (both in host pages: the image may end inside a wasm page). Until both
+  // are in place the layout stays clean, so a failure (no memory to commit) releases the
+  // reservation reset: the pool must never hand it out as prepared.
   if (image) {
     SKIFF_TRY(m->m_reservation.map_image(*image, image->size()));
     if (pool) pool->image_mapped(m->m_reservation, image->size());
   }
   const uint64_t mapped = image ? image->size() : 0;
   if (mapped < initial) SKIFF_TRY(m->m_reservation.commit(mapped, initial - mapped));
+  m->m_layout = layout;
   return m;
 }
 

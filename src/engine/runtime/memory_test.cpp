@@ -1,9 +1,15 @@
 #include "engine/runtime/memory.h"
 
+#include <sys/resource.h>
+
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <fstream>
+#include <string>
 #include <vector>
+
+#include "engine/runtime/memory_pool.h"
 
 namespace skiff::engine::runtime {
 namespace {
@@ -23,6 +29,36 @@ TEST(Memory, StartsWithMinimumPagesZeroed) {
   EXPECT_EQ(d[2 * 65536 - 1], 0);
   d[2 * 65536 - 1] = 0xAB;
   EXPECT_EQ(d[2 * 65536 - 1], 0xAB);
+}
+
+// Covers: a memory whose initial pages could not be committed (RLIMIT_DATA here; strict
+// overcommit in production) goes back to the pool reset, so the next memory of the same
+// layout is made accessible instead of handed out as prepared and inaccessible (a
+// segfault in the host, or a wrong out-of-bounds trap in compiled code).
+TEST(Memory, AFailedSetupDoesNotPoisonThePool) {
+  MemoryPool pool;
+  constexpr uint64_t kPages = 4096;  // 256 MiB
+  rlimit was{};
+  ASSERT_EQ(::getrlimit(RLIMIT_DATA, &was), 0);
+  // Room for 64 MiB more than the process has now: allocations go on, the commit fails.
+  uint64_t data_kb = 0;
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("VmData:", 0) == 0) data_kb = std::stoull(line.substr(7));
+  ASSERT_GT(data_kb, 0u);
+  rlimit small = was;
+  small.rlim_cur = (data_kb << 10) + (64 << 20);
+  ASSERT_EQ(::setrlimit(RLIMIT_DATA, &small), 0);
+  auto failed = Memory::create(mem(kPages), ir::kMaxPages32, &pool);
+  ASSERT_EQ(::setrlimit(RLIMIT_DATA, &was), 0);
+  ASSERT_FALSE(failed.ok()) << "the commit was expected to fail under RLIMIT_DATA";
+  EXPECT_EQ(pool.idle(), 1u) << "the reservation, reset, is kept";
+  auto m = Memory::create(mem(kPages), ir::kMaxPages32, &pool);
+  ASSERT_TRUE(m.ok()) << m.error().to_string();
+  uint8_t* d = (*m)->data();
+  EXPECT_EQ(d[0], 0);
+  d[kPages * 65536 - 1] = 0xAB;
+  EXPECT_EQ(d[kPages * 65536 - 1], 0xAB);
 }
 
 // Covers: memory.grow returns the previous size, never moves the base, and new pages

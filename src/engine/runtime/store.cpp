@@ -122,7 +122,7 @@ Memory* Caller::memory(uint32_t index) const {
 }
 
 Result<Table*> Store::add_table(const ir::TableType& type, Ref init) {
-  SKIFF_TRY_ASSIGN(std::unique_ptr<Table> t, Table::create(type, init, m_limits.max_table_elements));
+  SKIFF_TRY_ASSIGN(std::unique_ptr<Table> t, Table::create(type, init, m_limits.max_table_elements, &m_table_budget));
   m_tables.push_back(std::move(t));
   return m_tables.back().get();
 }

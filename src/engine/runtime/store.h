@@ -89,7 +89,10 @@ struct Instance {
 
 struct StoreLimits {
   uint32_t max_memory_pages = ir::kMaxPages32;
+  // Elements per table, and in all of the store's tables together (they are host memory
+  // a guest can ask for: 8 bytes each).
   uint32_t max_table_elements = Table::kDefaultElementLimit;
+  uint64_t max_store_table_elements = Table::kDefaultElementLimit;
   uint32_t max_instances = 10'000;
   // Nested wasm calls; deeper recursion traps with "call stack exhausted".
   uint32_t max_call_depth = 100'000;
@@ -167,6 +170,7 @@ class Store {
   Result<void> eval_segment(const ir::ElemSegment& seg, Instance& inst, std::vector<Ref>& refs) const;
 
   StoreLimits m_limits;
+  uint64_t m_table_budget = m_limits.max_store_table_elements;  // elements the store's tables may still take
   MemoryPool* m_pool;
   std::atomic<uint32_t> m_stop{0};
   int64_t m_fuel = kUnlimitedFuel;

@@ -11,13 +11,19 @@ Error oob() { return Error(ErrorCode::TrapOutOfBoundsTable); }
 bool in_bounds(uint64_t i, uint64_t n, uint64_t size) { return i + n <= size; }
 }  // namespace
 
-Result<std::unique_ptr<Table>> Table::create(const ir::TableType& type, Ref init, uint32_t element_limit) {
+Result<std::unique_ptr<Table>> Table::create(const ir::TableType& type, Ref init, uint32_t element_limit,
+                                             uint64_t* budget) {
   uint64_t max = std::min<uint64_t>(type.limits.max.value_or(UINT32_MAX), element_limit);
   if (type.limits.min > max)
     return Error(ErrorCode::TableLimit, kNoOffset,
                  "table minimum of " + std::to_string(type.limits.min) + " elements is above the limit of " +
                      std::to_string(max));
-  std::unique_ptr<Table> t(new Table(type, static_cast<uint32_t>(max)));
+  if (budget && type.limits.min > *budget)
+    return Error(ErrorCode::TableLimit, kNoOffset,
+                 "table minimum of " + std::to_string(type.limits.min) + " elements is above the " +
+                     std::to_string(*budget) + " left of the store's table limit");
+  if (budget) *budget -= type.limits.min;
+  std::unique_ptr<Table> t(new Table(type, static_cast<uint32_t>(max), budget));
   if (init.is_null()) t->m_elems.resize(static_cast<size_t>(type.limits.min));  // zero-filled
   else t->m_elems.assign(static_cast<size_t>(type.limits.min), init);  // no image yet: stored as is
   t->m_view = {t->m_elems.data(), t->m_elems.size()};
@@ -51,7 +57,8 @@ Result<void> Table::set(uint32_t i, Ref r) {
 
 int32_t Table::grow(uint32_t delta, Ref init) {
   uint32_t old = size();
-  if (delta > m_max - old) return -1;
+  if (delta > m_max - old || (m_budget && delta > *m_budget)) return -1;
+  if (m_budget) *m_budget -= delta;
   m_elems.resize(size_t{old} + delta);
   m_view = {m_elems.data(), m_elems.size()};
   for (uint32_t i = old; i < old + delta; ++i) store(i, init);

@@ -27,9 +27,12 @@ class Table {
   static constexpr uint32_t kDefaultElementLimit = 10'000'000;
 
   // A table of `type` with every element set to `init`. Errors: a minimum above the
-  // element limit.
+  // element limit, or above what is left of `budget`: the elements all of a store's
+  // tables may still take, shared by them and charged on create and grow (it must
+  // outlive the table; nullptr: no such limit).
   static Result<std::unique_ptr<Table>> create(const ir::TableType& type, Ref init = {},
-                                               uint32_t element_limit = kDefaultElementLimit);
+                                               uint32_t element_limit = kDefaultElementLimit,
+                                               uint64_t* budget = nullptr);
 
   const ir::TableType& type() const { return m_type; }
   uint32_t size() const { return static_cast<uint32_t>(m_elems.size()); }
@@ -61,7 +64,8 @@ class Table {
   // table.get / table.set: TrapOutOfBoundsTable for i >= size.
   Result<Ref> get(uint32_t i);
   Result<void> set(uint32_t i, Ref r);
-  // table.grow: the previous size, or -1 past the maximum or the limit (unchanged).
+  // table.grow: the previous size, or -1 past the maximum, the limit or the budget
+  // (unchanged).
   int32_t grow(uint32_t delta, Ref init);
   // table.fill: [i, i+n) := r; TrapOutOfBoundsTable if i+n > size (nothing written).
   Result<void> fill(uint32_t i, Ref r, uint32_t n);
@@ -71,7 +75,7 @@ class Table {
   Result<void> init(uint32_t dst_i, const std::vector<Ref>& segment, uint32_t src_i, uint32_t n);
 
  private:
-  Table(const ir::TableType& type, uint32_t max) : m_type(type), m_max(max) {}
+  Table(const ir::TableType& type, uint32_t max, uint64_t* budget) : m_type(type), m_max(max), m_budget(budget) {}
   // Stored encoding of a lazy table (funcref only, so 1 is never a real reference):
   // nullptr is "unset" (an image entry, or null past the image) and kExplicitNull a null
   // written over an image entry. Eager tables store references as they are.
@@ -85,6 +89,7 @@ class Table {
 
   ir::TableType m_type;
   uint32_t m_max;
+  uint64_t* m_budget;
   std::vector<Ref> m_elems;
   View m_view;
   const std::vector<uint32_t>* m_image = nullptr;
