@@ -518,6 +518,7 @@ L_MemoryGrow:
 L_MemoryFill: {
   const uint32_t d = rd<U32>(S(2)), n = rd<U32>(S(4));
   if (uint64_t{d} + n > mem_size) [[unlikely]] TRAP(ErrorCode::TrapOutOfBoundsMemory);
+  if (!runtime::Store::charge_bulk(fuel, runtime::Store::bulk_memory_units(n))) [[unlikely]] TRAP(ErrorCode::TrapOutOfFuel);
   std::memset(mem + d, static_cast<uint8_t>(rd<U32>(S(3))), n);
   ip += 5;
   NEXT();
@@ -526,6 +527,7 @@ L_MemoryCopy: {
   const uint32_t d = rd<U32>(S(2)), s = rd<U32>(S(3)), n = rd<U32>(S(4));
   if (uint64_t{d} + n > mem_size || uint64_t{s} + n > mem_size) [[unlikely]]
     TRAP(ErrorCode::TrapOutOfBoundsMemory);
+  if (!runtime::Store::charge_bulk(fuel, runtime::Store::bulk_memory_units(n))) [[unlikely]] TRAP(ErrorCode::TrapOutOfFuel);
   std::memmove(mem + d, mem + s, n);
   ip += 5;
   NEXT();
@@ -535,6 +537,7 @@ L_MemoryInit: {
   const uint32_t d = rd<U32>(S(3)), s = rd<U32>(S(4)), n = rd<U32>(S(5));
   if (uint64_t{s} + n > seg.size() || uint64_t{d} + n > mem_size) [[unlikely]]
     TRAP(ErrorCode::TrapOutOfBoundsMemory);
+  if (!runtime::Store::charge_bulk(fuel, runtime::Store::bulk_memory_units(n))) [[unlikely]] TRAP(ErrorCode::TrapOutOfFuel);
   if (n) std::memcpy(mem + d, seg.data() + s, n);
   ip += 6;
   NEXT();
@@ -568,17 +571,22 @@ L_TableGrow:
   ip += 6;
   NEXT();
 L_TableFill: {
-  if (!inst->tables[ip[2]]->fill(rd<U32>(S(3)), to_ref(*S(4)), rd<U32>(S(5))).ok()) [[unlikely]] TRAP(ErrorCode::TrapOutOfBoundsTable);
+  const Result<void> r = inst->tables[ip[2]]->fill(rd<U32>(S(3)), to_ref(*S(4)), rd<U32>(S(5)), fuel);
+  if (!r.ok()) [[unlikely]] TRAP(r.error().code());
   ip += 6;
   NEXT();
 }
 L_TableCopy: {
-  if (!inst->tables[ip[2]]->copy_from(*inst->tables[ip[3]], rd<U32>(S(4)), rd<U32>(S(5)), rd<U32>(S(6))).ok()) [[unlikely]] TRAP(ErrorCode::TrapOutOfBoundsTable);
+  const Result<void> r =
+      inst->tables[ip[2]]->copy_from(*inst->tables[ip[3]], rd<U32>(S(4)), rd<U32>(S(5)), rd<U32>(S(6)), fuel);
+  if (!r.ok()) [[unlikely]] TRAP(r.error().code());
   ip += 7;
   NEXT();
 }
 L_TableInit: {
-  if (!inst->tables[ip[3]]->init(rd<U32>(S(4)), inst->elem_segments[ip[2]], rd<U32>(S(5)), rd<U32>(S(6))).ok()) [[unlikely]] TRAP(ErrorCode::TrapOutOfBoundsTable);
+  const Result<void> r =
+      inst->tables[ip[3]]->init(rd<U32>(S(4)), inst->elem_segments[ip[2]], rd<U32>(S(5)), rd<U32>(S(6)), fuel);
+  if (!r.ok()) [[unlikely]] TRAP(r.error().code());
   ip += 7;
   NEXT();
 }

@@ -459,5 +459,33 @@ TEST(LlvmTier, FuelMatchesTheInterpreterExactly) {
   EXPECT_EQ(a.store.fuel_remaining(), b.store.fuel_remaining());
 }
 
+// Covers: bulk operations cost fuel by their length in both tiers alike (a loop of
+// 64 KiB fills under a small budget used to run on at a flat cost per fill), and a fill
+// the budget cannot pay for traps before writing.
+TEST(LlvmTier, BulkOperationsCostFuelByLength) {
+  interp::CodeOptions code;
+  code.fuel = true;
+  Guest a("interrupt", false, code), b("interrupt", true, code);
+  uint64_t used[2];
+  for (Guest* g : {&a, &b}) {
+    g->store.set_fuel(1'000'000);
+    auto r = g->call("fill", {Value::i32(10)});
+    ASSERT_TRUE(r.ok()) << r.error().to_string();
+    used[g == &b] = 1'000'000 - g->store.fuel_remaining();
+  }
+  EXPECT_EQ(used[0], used[1]);
+  // 10 fills of 1,024 units, a copy of 10, an init of 1 and a table.fill of 10.
+  EXPECT_GE(used[1], 10u * 1024u + 10u + 1u + 10u);
+  EXPECT_LT(used[1], 10u * 1024u + 10u + 1u + 10u + 200u);
+  for (Guest* g : {&a, &b}) {
+    g->store.set_fuel(5'000);
+    auto r = g->call("fill", {Value::i32(1000)});
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code(), ErrorCode::TrapOutOfFuel);
+  }
+  EXPECT_EQ(a.store.fuel_remaining(), b.store.fuel_remaining());
+  EXPECT_LT(a.store.fuel_remaining(), 1024u) << "the trap comes at the fill the budget cannot pay for";
+}
+
 }  // namespace
 }  // namespace skiff::engine::llvm_tier

@@ -232,6 +232,7 @@ int32_t skiff_rt_memory_grow(VmCtx* ctx, uint32_t delta) { return ctx->instance-
 uint32_t skiff_rt_memory_fill(VmCtx* ctx, uint32_t d, uint32_t val, uint32_t n) {
   const uint64_t size = uint64_t{*ctx->mem_pages} * skiff::engine::ir::kPageSize;
   if (uint64_t{d} + n > size) return native::code_of(ErrorCode::TrapOutOfBoundsMemory);
+  if (!rt::Store::charge_bulk(ctx->fuel, rt::Store::bulk_memory_units(n))) return native::code_of(ErrorCode::TrapOutOfFuel);
   std::memset(ctx->mem_base + d, static_cast<uint8_t>(val), n);
   return 0;
 }
@@ -239,6 +240,7 @@ uint32_t skiff_rt_memory_fill(VmCtx* ctx, uint32_t d, uint32_t val, uint32_t n) 
 uint32_t skiff_rt_memory_copy(VmCtx* ctx, uint32_t d, uint32_t s, uint32_t n) {
   const uint64_t size = uint64_t{*ctx->mem_pages} * skiff::engine::ir::kPageSize;
   if (uint64_t{d} + n > size || uint64_t{s} + n > size) return native::code_of(ErrorCode::TrapOutOfBoundsMemory);
+  if (!rt::Store::charge_bulk(ctx->fuel, rt::Store::bulk_memory_units(n))) return native::code_of(ErrorCode::TrapOutOfFuel);
   std::memmove(ctx->mem_base + d, ctx->mem_base + s, n);
   return 0;
 }
@@ -248,6 +250,7 @@ uint32_t skiff_rt_memory_init(VmCtx* ctx, uint32_t seg, uint32_t d, uint32_t s, 
   const uint64_t size = uint64_t{*ctx->mem_pages} * skiff::engine::ir::kPageSize;
   if (uint64_t{s} + n > bytes.size() || uint64_t{d} + n > size)
     return native::code_of(ErrorCode::TrapOutOfBoundsMemory);
+  if (!rt::Store::charge_bulk(ctx->fuel, rt::Store::bulk_memory_units(n))) return native::code_of(ErrorCode::TrapOutOfFuel);
   if (n) std::memcpy(ctx->mem_base + d, bytes.data() + s, n);
   return 0;
 }
@@ -273,23 +276,20 @@ int32_t skiff_rt_table_grow(VmCtx* ctx, uint32_t table, const void* ref, uint32_
 }
 
 uint32_t skiff_rt_table_fill(VmCtx* ctx, uint32_t table, uint32_t i, const void* ref, uint32_t n) {
-  return ctx->instance->tables[table]->fill(i, rt::Ref{ref}, n).ok()
-             ? 0
-             : native::code_of(ErrorCode::TrapOutOfBoundsTable);
+  const skiff::Result<void> r = ctx->instance->tables[table]->fill(i, rt::Ref{ref}, n, ctx->fuel);
+  return r.ok() ? 0 : native::code_of(r.error().code());
 }
 
 uint32_t skiff_rt_table_copy(VmCtx* ctx, uint32_t dst, uint32_t src, uint32_t d, uint32_t s, uint32_t n) {
   rt::Instance& inst = *ctx->instance;
-  return inst.tables[dst]->copy_from(*inst.tables[src], d, s, n).ok()
-             ? 0
-             : native::code_of(ErrorCode::TrapOutOfBoundsTable);
+  const skiff::Result<void> r = inst.tables[dst]->copy_from(*inst.tables[src], d, s, n, ctx->fuel);
+  return r.ok() ? 0 : native::code_of(r.error().code());
 }
 
 uint32_t skiff_rt_table_init(VmCtx* ctx, uint32_t elem, uint32_t table, uint32_t d, uint32_t s, uint32_t n) {
   rt::Instance& inst = *ctx->instance;
-  return inst.tables[table]->init(d, inst.elem_segments[elem], s, n).ok()
-             ? 0
-             : native::code_of(ErrorCode::TrapOutOfBoundsTable);
+  const skiff::Result<void> r = inst.tables[table]->init(d, inst.elem_segments[elem], s, n, ctx->fuel);
+  return r.ok() ? 0 : native::code_of(r.error().code());
 }
 
 void skiff_rt_elem_drop(VmCtx* ctx, uint32_t seg) { ctx->instance->elem_segments[seg].clear(); }

@@ -129,6 +129,18 @@ class Store {
   uint64_t fuel_remaining() const { return static_cast<uint64_t>(m_fuel); }
   int64_t* fuel_word() { return &m_fuel; }
   static constexpr int64_t kUnlimitedFuel = std::numeric_limits<int64_t>::max();
+  // Bulk operations do work in proportion to their length, so with a budget they cost
+  // fuel by it too: one unit per 64 bytes of memory.fill/copy/init, per 8 elements of
+  // table.fill/copy/init, charged after the bounds check and before any write. Both
+  // tiers call this, so they charge alike. False: out of fuel (TrapOutOfFuel).
+  static bool charge_bulk(int64_t* fuel, uint64_t units) {
+    if (*fuel == kUnlimitedFuel || units == 0) return true;
+    if (*fuel < static_cast<int64_t>(units)) return false;
+    *fuel -= static_cast<int64_t>(units);
+    return true;
+  }
+  static constexpr uint64_t bulk_memory_units(uint32_t bytes) { return bytes >> 6; }
+  static constexpr uint64_t bulk_table_units(uint32_t elements) { return elements >> 3; }
 
   // Embedder state reachable from host functions through Caller::store: what lets one
   // set of host functions, linked once (InstancePre), serve many stores, each with its

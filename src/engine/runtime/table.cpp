@@ -9,6 +9,7 @@ namespace skiff::engine::runtime {
 namespace {
 Error oob() { return Error(ErrorCode::TrapOutOfBoundsTable); }
 bool in_bounds(uint64_t i, uint64_t n, uint64_t size) { return i + n <= size; }
+bool charge(int64_t* fuel, uint32_t n) { return !fuel || Store::charge_bulk(fuel, Store::bulk_table_units(n)); }
 }  // namespace
 
 Result<std::unique_ptr<Table>> Table::create(const ir::TableType& type, Ref init, uint32_t element_limit,
@@ -65,14 +66,16 @@ int32_t Table::grow(uint32_t delta, Ref init) {
   return static_cast<int32_t>(old);
 }
 
-Result<void> Table::fill(uint32_t i, Ref r, uint32_t n) {
+Result<void> Table::fill(uint32_t i, Ref r, uint32_t n, int64_t* fuel) {
   if (!in_bounds(i, n, m_elems.size())) return oob();
+  if (!charge(fuel, n)) return Error(ErrorCode::TrapOutOfFuel);
   for (uint32_t k = 0; k < n; ++k) store(i + k, r);
   return ok();
 }
 
-Result<void> Table::copy_from(Table& src, uint32_t dst_i, uint32_t src_i, uint32_t n) {
+Result<void> Table::copy_from(Table& src, uint32_t dst_i, uint32_t src_i, uint32_t n, int64_t* fuel) {
   if (!in_bounds(src_i, n, src.m_elems.size()) || !in_bounds(dst_i, n, m_elems.size())) return oob();
+  if (!charge(fuel, n)) return Error(ErrorCode::TrapOutOfFuel);
   // Element by element through at()/store(), in the direction that makes an overlap
   // within one table behave like memmove.
   if (&src != this || dst_i <= src_i) {
@@ -83,8 +86,10 @@ Result<void> Table::copy_from(Table& src, uint32_t dst_i, uint32_t src_i, uint32
   return ok();
 }
 
-Result<void> Table::init(uint32_t dst_i, const std::vector<Ref>& segment, uint32_t src_i, uint32_t n) {
+Result<void> Table::init(uint32_t dst_i, const std::vector<Ref>& segment, uint32_t src_i, uint32_t n,
+                         int64_t* fuel) {
   if (!in_bounds(src_i, n, segment.size()) || !in_bounds(dst_i, n, m_elems.size())) return oob();
+  if (!charge(fuel, n)) return Error(ErrorCode::TrapOutOfFuel);
   for (uint32_t k = 0; k < n; ++k) store(dst_i + k, segment[src_i + k]);
   return ok();
 }

@@ -68,11 +68,14 @@ class Table {
   // (unchanged).
   int32_t grow(uint32_t delta, Ref init);
   // table.fill: [i, i+n) := r; TrapOutOfBoundsTable if i+n > size (nothing written).
-  Result<void> fill(uint32_t i, Ref r, uint32_t n);
+  // With `fuel` (Store::fuel_word), the length is charged (Store::charge_bulk) after the
+  // bounds check: TrapOutOfFuel, nothing written, when it runs out. So for the next two.
+  Result<void> fill(uint32_t i, Ref r, uint32_t n, int64_t* fuel = nullptr);
   // table.copy (src may be this table; overlapping ranges behave like memmove).
-  Result<void> copy_from(Table& src, uint32_t dst_i, uint32_t src_i, uint32_t n);
+  Result<void> copy_from(Table& src, uint32_t dst_i, uint32_t src_i, uint32_t n, int64_t* fuel = nullptr);
   // table.init from a segment's references (already evaluated): bounds on both sides.
-  Result<void> init(uint32_t dst_i, const std::vector<Ref>& segment, uint32_t src_i, uint32_t n);
+  Result<void> init(uint32_t dst_i, const std::vector<Ref>& segment, uint32_t src_i, uint32_t n,
+                    int64_t* fuel = nullptr);
 
  private:
   Table(const ir::TableType& type, uint32_t max, uint64_t* budget) : m_type(type), m_max(max), m_budget(budget) {}
