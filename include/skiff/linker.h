@@ -84,6 +84,7 @@ class Linker {
                    std::span<const ValType> params, std::span<const ValType> results,
                    detail::RawHostCallback fn, std::shared_ptr<void> callable);
 
+  Impl& impl();
   std::unique_ptr<Impl> m_impl;
 };
 

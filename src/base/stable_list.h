@@ -6,6 +6,7 @@
 // (8, 16, 32, ...); T must be default-constructible and move-assignable.
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -25,6 +26,19 @@ class StableList {
     T& slot = m_chunks.back()[m_used++];
     slot = T{std::forward<Args>(args)...};
     return slot;
+  }
+
+  // Whether `p` is the address of one of the elements, without dereferencing it (so it
+  // may be any pointer at all). Linear in the number of chunks, which double in size.
+  bool contains(const T* p) const {
+    const auto at = reinterpret_cast<uintptr_t>(p);
+    size_t size = kFirstChunk;
+    for (size_t c = 0; c < m_chunks.size(); ++c, size *= 2) {
+      const auto base = reinterpret_cast<uintptr_t>(m_chunks[c].get());
+      const size_t used = c + 1 == m_chunks.size() ? m_used : size;
+      if (at >= base && at < base + used * sizeof(T)) return (at - base) % sizeof(T) == 0;
+    }
+    return false;
   }
 
  private:

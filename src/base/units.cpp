@@ -46,15 +46,18 @@ Result<uint64_t> parse_size(std::string_view text) {
   while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
   if (digits == 0 || digits > 19) return bad("examples: 65536, 64K, 16M, 1G, 1GiB");
   uint64_t v = std::strtoull(std::string(text.substr(0, digits)).c_str(), nullptr, 10);
+  // suffix ::= "" | "B" | unit ("" | "B" | "iB"), unit ::= K | k | M | G | T
   std::string_view suffix = text.substr(digits);
-  if (suffix.ends_with("iB")) suffix.remove_suffix(2);
-  else if (suffix.size() == 2 && suffix.back() == 'B') suffix.remove_suffix(1);
   unsigned shift = 0;
-  if (suffix == "K" || suffix == "k") shift = 10;
-  else if (suffix == "M") shift = 20;
-  else if (suffix == "G") shift = 30;
-  else if (suffix == "T") shift = 40;
-  else if (!suffix.empty() && suffix != "B") return bad("units: K, M, G, T (powers of 1024)");
+  constexpr std::string_view kUnits = "KMGT";
+  if (size_t unit =
+          suffix.empty() ? std::string_view::npos : kUnits.find(suffix[0] == 'k' ? 'K' : suffix[0]);
+      unit != std::string_view::npos) {
+    shift = 10 * static_cast<unsigned>(unit + 1);
+    suffix.remove_prefix(1);
+    if (suffix == "iB") suffix = "B";
+  }
+  if (!suffix.empty() && suffix != "B") return bad("units: K, M, G, T (powers of 1024)");
   if (shift && v > (UINT64_MAX >> shift)) return bad("too large");
   return v << shift;
 }

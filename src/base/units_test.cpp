@@ -4,7 +4,8 @@
 
 // Covers: every duration unit, fractions and plain seconds; sizes in each binary unit
 // with and without "B"/"iB"; rejection of empty, negative, zero, unitless garbage,
-// unknown units and overflow, each as InvalidArgument naming the text.
+// unknown units, "B"/"iB" where no unit is (16iB) and overflow, each as InvalidArgument
+// naming the text.
 
 namespace skiff {
 namespace {
@@ -42,7 +43,8 @@ TEST(Units, SizesInBinaryUnits) {
 }
 
 TEST(Units, BadSizesAreErrorsNamingTheText) {
-  for (const char* bad : {"", "K", "-5", "5X", "5 M", "99999999999999999999", "17179869184T"}) {
+  for (const char* bad : {"", "K", "-5", "5X", "5 M", "99999999999999999999", "17179869184T",
+                          "16iB", "16BB", "16BiB", "16KiBB", "16Ki", "16KK"}) {
     auto r = parse_size(bad);
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_EQ(r.error().code(), ErrorCode::InvalidArgument);

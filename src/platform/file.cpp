@@ -6,7 +6,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <utility>
 
 namespace skiff::platform {
@@ -90,15 +92,17 @@ ReadableFile::~ReadableFile() {
   if (m_fd >= 0) ::close(m_fd);
 }
 
-Result<std::vector<uint8_t>> ReadableFile::read_all() const {
+Result<std::vector<uint8_t>> ReadableFile::read_all(uint64_t max) const {
   // Straight into the result: no bounce buffer (whose pages and copy were a measurable
   // share of a short `skiff run`). Read to the end whatever the size said: a file that
   // grows while it is read keeps being read, and /proc files report size 0. Sequential
   // reads from where the descriptor stands, so a pipe works too.
-  std::vector<uint8_t> out(m_size ? static_cast<size_t>(*m_size) + 1 : size_t{1} << 16);
+  const size_t cap = max >= SIZE_MAX - 1 ? SIZE_MAX : static_cast<size_t>(max) + 1;
+  std::vector<uint8_t> out(std::min(m_size ? static_cast<size_t>(*m_size) + 1 : size_t{1} << 16, cap));
   size_t have = 0;
   for (;;) {
-    if (have == out.size()) out.resize(out.size() * 2);
+    if (have == cap) break;
+    if (have == out.size()) out.resize(std::min(out.size() * 2, cap));
     ssize_t n = ::read(m_fd, out.data() + have, out.size() - have);
     if (n < 0) {
       if (errno == EINTR) continue;

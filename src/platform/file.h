@@ -43,8 +43,10 @@ class ReadableFile {
   // Reads up to `n` bytes at `offset` into `out`; fewer only at the end of the file.
   Result<size_t> read_at(uint64_t offset, uint8_t* out, size_t n) const;
   // Reads from the current position (the start, unless read_all ran before) to the end,
-  // whatever size() said; works on pipes. What read_file returns.
-  Result<std::vector<uint8_t>> read_all() const;
+  // whatever size() said; works on pipes. What read_file returns. At most `max` bytes
+  // and one more: a result longer than `max` says the input was (an endless pipe stops
+  // there instead of filling memory).
+  Result<std::vector<uint8_t>> read_all(uint64_t max = UINT64_MAX) const;
 
  private:
   ReadableFile(int fd, std::string path, std::optional<uint64_t> size)

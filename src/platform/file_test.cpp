@@ -77,6 +77,22 @@ TEST_F(ReadFile, PipesAreReadToTheEnd) {
   EXPECT_EQ(*got, want);
 }
 
+// An endless input (/dev/zero, a pipe that never closes) read with a cap stops one byte
+// past it, so the caller can say "too large" without having read it all.
+TEST_F(ReadFile, ReadAllStopsOneBytePastItsCap) {
+  auto zero = ReadableFile::open("/dev/zero");
+  ASSERT_TRUE(zero.ok()) << zero.error().context();
+  auto got = zero->read_all(100'000);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->size(), 100'001u);
+  const std::string path = write("small", pattern(5000));
+  auto file = ReadableFile::open(path);
+  ASSERT_TRUE(file.ok());
+  auto whole = file->read_all(5000);
+  ASSERT_TRUE(whole.ok());
+  EXPECT_EQ(*whole, pattern(5000)) << "a file of exactly the cap is read whole, and no more";
+}
+
 TEST_F(ReadFile, FailuresNameThePath) {
   auto missing = read_file(m_dir + "/missing.wasm");
   ASSERT_FALSE(missing.ok());

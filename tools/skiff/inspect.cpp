@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "skiff/output.h"
+
 namespace skiff::tools {
 
 using namespace engine::ir;
@@ -78,14 +80,14 @@ void inspect_text(const Module& m, const std::string& path, const std::string& v
     std::snprintf(line, sizeof line, "  %-10s start=%s size=%u", std::string(to_string(s.id)).c_str(),
                   hex(s.payload.offset).c_str(), s.payload.size);
     out << line;
-    if (s.id == SectionId::Custom) out << " \"" << s.name << "\"";
+    if (s.id == SectionId::Custom) out << " " << quote(s.name);
     out << "\n";
   }
   out << "types: " << m.types.size() << "\n";
   out << "imports (" << m.imports.size() << "):\n";
   for (const Import& imp : m.imports)
-    out << "  " << to_string(imp.kind) << " " << imp.module << "." << imp.name << " : "
-        << import_desc(m, imp) << "\n";
+    out << "  " << to_string(imp.kind) << " " << escape_name(imp.module) << "."
+        << escape_name(imp.name) << " : " << import_desc(m, imp) << "\n";
   out << "functions: " << m.defined_funcs() << " defined, " << m.imported_funcs << " imported\n";
   for (size_t i = 0; i < m.tables.size(); ++i)
     out << "table[" << i << "]: " << to_string(m.tables[i].elem) << " "
@@ -97,10 +99,11 @@ void inspect_text(const Module& m, const std::string& path, const std::string& v
       << " imported\n";
   out << "exports (" << m.exports.size() << "):\n";
   for (const Export& e : m.exports)
-    out << "  " << to_string(e.kind) << "[" << e.index << "] \"" << e.name << "\"\n";
+    out << "  " << to_string(e.kind) << "[" << e.index << "] " << quote(e.name) << "\n";
   if (m.start) {
     out << "start: func[" << m.start->value << "]";
-    if (const std::string* n = m.names.function_name(*m.start)) out << " <" << *n << ">";
+    if (const std::string* n = m.names.function_name(*m.start))
+      out << " <" << escape_name(*n) << ">";
     out << "\n";
   }
   out << "elem segments: " << m.elems.size() << "\n";
@@ -110,7 +113,7 @@ void inspect_text(const Module& m, const std::string& path, const std::string& v
   out << "data segments: " << m.datas.size() << "\n";
   for (size_t i = 0; i < m.datas.size(); ++i)
     out << "  data[" << i << "]: " << mode_string(m.datas[i].mode) << " size=" << m.datas[i].init.size << "\n";
-  if (m.names.module) out << "module name: " << *m.names.module << "\n";
+  if (m.names.module) out << "module name: " << escape_name(*m.names.module) << "\n";
   if (!m.names.functions.empty()) out << "function names: " << m.names.functions.size() << "\n";
 }
 
@@ -159,7 +162,9 @@ void inspect_json(const Module& m, const std::string& path, const std::string& v
     j["data_segments"].push_back({{"mode", mode_string(s.mode)}, {"size", s.init.size}});
   if (m.names.module) j["module_name"] = *m.names.module;
   j["function_names"] = m.names.functions.size();
-  out << j.dump(2) << "\n";
+  // A path need not be UTF-8 (names from the module are): U+FFFD for what is not, rather
+  // than the type_error dump() throws.
+  out << j.dump(2, ' ', false, ordered_json::error_handler_t::replace) << "\n";
 }
 
 }  // namespace skiff::tools

@@ -2,23 +2,25 @@
 
 #include <unistd.h>
 
-#include <cerrno>
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <ostream>
 
 #include "base/units.h"
+#include "engine/binary/module_file.h"
 #include "engine/interp/interpreter.h"
 #include "engine/interp/tier_up.h"
 #include "engine/runtime/linker.h"
 #include "engine/runtime/store.h"
 #include "engine/runtime/watchdog.h"
-#include "engine/binary/module_file.h"
+#include "skiff/output.h"
 #include "wasi/wasi.h"
 
 namespace skiff::tools {
@@ -146,14 +148,25 @@ void report_error(std::ostream& err, const std::string& path, const Error& e) {
   err << path << ": " << phase_name(e.phase()) << " error: " << e.to_string() << "\n";
 }
 
+// proc_exit's code (a u32) as skiff's exit status. As in Wasmtime, a code outside
+// [0, 126) is an error (exit 1) instead: the host keeps only 8 bits (256 would read as
+// success), and to a shell 126 and up mean "not executable", "not found" and "killed by
+// a signal" (134: a trap).
+int guest_exit_status(std::ostream& err, int code) {
+  const uint32_t c = static_cast<uint32_t>(code);
+  if (c < 126) return static_cast<int>(c);
+  err << "skiff: the guest exited with " << c << ", outside 0..125\n";
+  return kRunExitError;
+}
+
 // A trap (phase Trap) stops the run: `trap: MESSAGE` (the spec's wording first, then
 // any detail) and the wasm frames, innermost first. proc_exit also arrives as an error
 // and is the program's exit instead.
 int finish_failed_run(std::ostream& err, const RunOptions& opts, const Error& e, const interp::Machine& machine,
                       const wasi::WasiCtx& ctx) {
   const std::string& path = opts.path;
-  // proc_exit: the guest's code, as the host's exit status keeps it (8 bits).
-  if (e.code() == ErrorCode::WasiExit && ctx.exit_code()) return *ctx.exit_code() & 0xff;
+  if (e.code() == ErrorCode::WasiExit && ctx.exit_code())
+    return guest_exit_status(err, *ctx.exit_code());
   if (e.phase() != Phase::Trap) {
     report_error(err, path, e);
     return kRunExitError;
@@ -205,6 +218,96 @@ Result<wasi::WasiConfig> wasi_config(const RunOptions& opts) {
   if (const char* r = std::getenv("SKIFF_WASI_RESOLVE"); r && std::string_view(r) == "walk")
     c.resolve = platform::Beneath::Mode::Walk;
   return c;
+}
+
+// What the flags ask for, checked before the module is read: a bad value is a usage
+// error (exit 2) whatever the module, a missing one included. The WASI context is made
+// here too, so a --dir that cannot be opened or a --listen that cannot be bound is one.
+struct RunSetup {
+  std::optional<uint64_t> timeout_ns;
+  runtime::StoreLimits limits;
+  interp::Tier tier = interp::Tier::Interp;
+  std::unique_ptr<wasi::WasiCtx> ctx;
+};
+
+Error flag_error(std::string_view flag, const Error& e) {
+  return bad_arg(std::string(flag) + ": " + std::string(e.context()));
+}
+
+Result<void> check_max_memory(const std::string& text, runtime::StoreLimits& limits) {
+  auto bytes = parse_size(text);
+  if (!bytes) return flag_error("--max-memory", bytes.error());
+  // The cap is in whole pages: less than one would silently become no memory at all.
+  if (*bytes < ir::kPageSize)
+    return bad_arg("--max-memory: \"" + text + "\" is less than one 64 KiB page");
+  limits.max_memory_pages =
+      static_cast<uint32_t>(std::min<uint64_t>(*bytes / ir::kPageSize, ir::kMaxPages32));
+  // Table elements are host memory too (8 bytes each): --max-memory covers them.
+  limits.max_store_table_elements = std::min<uint64_t>(limits.max_store_table_elements, *bytes / 8);
+  return ok();
+}
+
+Result<RunSetup> check_flags(const RunOptions& opts) {
+  RunSetup s;
+  if (!opts.timeout.empty()) {
+    auto d = parse_duration(opts.timeout);
+    if (!d) return flag_error("--timeout", d.error());
+    s.timeout_ns = *d;
+  }
+  if (!opts.max_memory.empty()) SKIFF_TRY(check_max_memory(opts.max_memory, s.limits));
+  const std::optional<interp::Tier> tier =
+      interp::parse_tier(opts.tier.empty() ? "interp" : opts.tier);
+  if (!tier) return bad_arg("--tier: expected interp, llvm or auto, got \"" + opts.tier + "\"");
+  s.tier = *tier;
+  // For every tier: a name that means nothing is a mistake even where nothing compiles.
+  if (auto f = interp::native_features(opts.target_cpu); !f)
+    return flag_error("--target-cpu", f.error());
+  SKIFF_TRY_ASSIGN(wasi::WasiConfig config, wasi_config(opts));
+  auto ctx = wasi::WasiCtx::create(std::move(config));
+  if (!ctx) return bad_arg(std::string(ctx.error().context()));
+  s.ctx = std::move(*ctx);
+  return s;
+}
+
+// The --invoke arguments as values of `type`'s parameters; InvalidArgument saying which
+// one is wrong, or that their number is.
+Result<std::vector<Value>> invoke_args(const std::vector<std::string>& texts,
+                                       const ir::FuncType& type, const std::string& name) {
+  const size_t n = type.params.size();
+  if (texts.size() != n)
+    return bad_arg(quote(name) + " takes " + std::to_string(n) + " argument" + (n == 1 ? "" : "s") +
+                   (n == 0 ? "" : " (" + type_list(type.params) + ")") + ", got " +
+                   std::to_string(texts.size()));
+  std::vector<Value> args;
+  for (size_t i = 0; i < n; ++i) {
+    auto v = parse_value(texts[i], type.params[i]);
+    if (!v)
+      return bad_arg("argument " + std::to_string(i + 1) + " of " + quote(name) + " (" +
+                     quote(texts[i]) + ") is not a valid " +
+                     std::string(ir::to_string(type.params[i])) + ": " +
+                     std::string(v.error().context()));
+    args.push_back(*v);
+  }
+  return args;
+}
+
+// "path: unknown export "NAME" (exported functions: ...)", names escaped.
+void report_unknown_export(std::ostream& err, const std::string& path, const ir::Module& m,
+                           const std::string& name) {
+  err << path << ": unknown export " << quote(name);
+  std::string funcs;
+  int listed = 0;
+  for (const ir::Export& e : m.exports) {
+    if (e.kind != ir::ExternKind::Func) continue;
+    if (listed++ == 10) {
+      funcs += ", ...";
+      break;
+    }
+    funcs += (funcs.empty() ? "" : ", ") + escape_name(e.name);
+  }
+  err << (funcs.empty() ? " (the module exports no functions)"
+                        : " (exported functions: " + funcs + ")")
+      << "\n";
 }
 
 }  // namespace
@@ -290,41 +393,21 @@ std::string format_value(const Value& v, const runtime::Instance* inst) {
 
 int run_module(const RunOptions& opts, std::ostream& out, std::ostream& err) {
   const std::string& path = opts.path;
-  // Limits first: a bad value is a usage error whatever the module.
-  std::optional<uint64_t> timeout_ns;
-  runtime::StoreLimits limits;
-  if (!opts.timeout.empty()) {
-    auto d = parse_duration(opts.timeout);
-    if (!d) {
-      err << "skiff run: --timeout: " << d.error().context() << "\n";
-      return kRunExitUsage;
-    }
-    timeout_ns = *d;
-  }
-  if (!opts.max_memory.empty()) {
-    auto bytes = parse_size(opts.max_memory);
-    if (!bytes) {
-      err << "skiff run: --max-memory: " << bytes.error().context() << "\n";
-      return kRunExitUsage;
-    }
-    limits.max_memory_pages = static_cast<uint32_t>(std::min<uint64_t>(*bytes / ir::kPageSize, ir::kMaxPages32));
-    // Table elements are host memory too (8 bytes each): --max-memory covers them.
-    limits.max_store_table_elements = std::min<uint64_t>(limits.max_store_table_elements, *bytes / 8);
-  }
-  const std::optional<interp::Tier> tier = interp::parse_tier(opts.tier.empty() ? "interp" : opts.tier);
-  if (!tier) {
-    err << "skiff run: --tier: expected interp, llvm or auto, got \"" << opts.tier << "\"\n";
+  auto setup = check_flags(opts);
+  if (!setup) {
+    err << "skiff run: " << setup.error().context() << "\n";
     return kRunExitUsage;
   }
+  const interp::Tier tier = setup->tier;
   auto bytes = engine::binary::read_module_file(path);
   if (!bytes) {
     err << "skiff: " << bytes.error().context() << "\n";
     return kRunExitError;
   }
   interp::CodeOptions code;
-  code.interruptible = timeout_ns.has_value();
+  code.interruptible = setup->timeout_ns.has_value();
   code.fuel = opts.fuel.has_value();
-  code.profile = *tier == interp::Tier::Auto;  // hot functions compile first
+  code.profile = tier == interp::Tier::Auto;  // hot functions compile first
   // The background compile of --tier auto; a run that returns (rather than ending the
   // process) cancels it if it is still going, so nothing outlives the module and a short
   // program never waits for the compiler.
@@ -353,17 +436,13 @@ int run_module(const RunOptions& opts, std::ostream& out, std::ostream& err) {
       report_error(err, path, r.error());
       return kRunExitError;
     }
-  } else if (!artifact && *tier != interp::Tier::Interp) {
+  } else if (!artifact && tier != interp::Tier::Interp) {
     interp::NativeOptions nopts;
     nopts.cpu = opts.target_cpu;
     nopts.cache_dir = engine::native::ArtifactCache::default_dir();
-    if (*tier == interp::Tier::Auto) {
+    if (tier == interp::Tier::Auto) {
       // Tier-up: the interpreter starts now; compiled code replaces it when it is ready
       // (from the cache, at once). A failed compile leaves the interpreter running.
-      if (auto f = interp::native_features(opts.target_cpu); !f) {
-        err << "skiff run: --target-cpu: " << f.error().context() << "\n";
-        return kRunExitUsage;
-      }
       tier_up.emplace(nopts).enqueue(*compiled);
     } else if (auto r = interp::compile_native(cm, nopts); !r) {
       report_error(err, path, r.error());
@@ -377,22 +456,12 @@ int run_module(const RunOptions& opts, std::ostream& out, std::ostream& err) {
   for (const ir::Export& e : m.exports)
     if (e.name == name) target = &e;
   if (!target && opts.invoke) {
-    err << path << ": unknown export \"" << name << "\"";
-    std::string funcs;
-    int listed = 0;
-    for (const ir::Export& e : m.exports) {
-      if (e.kind != ir::ExternKind::Func) continue;
-      if (listed++ == 10) {
-        funcs += ", ...";
-        break;
-      }
-      funcs += (funcs.empty() ? "" : ", ") + e.name;
-    }
-    err << (funcs.empty() ? " (the module exports no functions)" : " (exported functions: " + funcs + ")") << "\n";
+    report_unknown_export(err, path, m, name);
     return kRunExitError;
   }
   if (target && target->kind != ir::ExternKind::Func) {
-    err << path << ": export \"" << name << "\" is " << kind_noun(target->kind) << ", not a function\n";
+    err << path << ": export " << quote(name) << " is " << kind_noun(target->kind)
+        << ", not a function\n";
     return kRunExitError;
   }
   std::vector<Value> args;
@@ -404,43 +473,25 @@ int run_module(const RunOptions& opts, std::ostream& out, std::ostream& err) {
       return kRunExitUsage;
     }
     if (opts.invoke) {
-      if (opts.args.size() != type.params.size()) {
-        err << "skiff run: \"" << name << "\" takes " << type.params.size() << " argument"
-            << (type.params.size() == 1 ? "" : "s")
-            << (type.params.empty() ? "" : " (" + type_list(type.params) + ")") << ", got " << opts.args.size()
-            << "\n";
+      auto parsed = invoke_args(opts.args, type, name);
+      if (!parsed) {
+        err << "skiff run: " << parsed.error().context() << "\n";
         return kRunExitUsage;
       }
-      for (size_t i = 0; i < opts.args.size(); ++i) {
-        auto v = parse_value(opts.args[i], type.params[i]);
-        if (!v) {
-          err << "skiff run: argument " << i + 1 << " of \"" << name << "\" (\"" << opts.args[i] << "\") is not a valid "
-              << ir::to_string(type.params[i]) << ": " << v.error().context() << "\n";
-          return kRunExitUsage;
-        }
-        args.push_back(*v);
-      }
+      args = std::move(*parsed);
     }
   }
 
-  auto config = wasi_config(opts);
-  if (!config) {
-    err << "skiff run: " << config.error().context() << "\n";
-    return kRunExitUsage;
-  }
-  auto ctx = wasi::WasiCtx::create(std::move(*config));
-  if (!ctx) {
-    err << "skiff run: " << ctx.error().context() << "\n";
-    return kRunExitError;
-  }
-  runtime::Store store(limits);
+  wasi::WasiCtx& ctx = *setup->ctx;
+  runtime::Store store(setup->limits);
   if (opts.fuel) store.set_fuel(*opts.fuel);
   runtime::Watchdog watchdog;
   runtime::Watchdog::Ticket deadline;
-  if (timeout_ns)
-    deadline = watchdog.arm(store, runtime::Watchdog::Clock::now() + std::chrono::nanoseconds(*timeout_ns));
+  if (setup->timeout_ns)
+    deadline = watchdog.arm(store, runtime::Watchdog::Clock::now() +
+                                       std::chrono::nanoseconds(*setup->timeout_ns));
   runtime::Linker linker;
-  (*ctx)->define(store, linker);
+  ctx.define(store, linker);
   auto imports = linker.resolve(m);
   if (!imports) {
     const Error& e = imports.error();
@@ -454,9 +505,9 @@ int run_module(const RunOptions& opts, std::ostream& out, std::ostream& err) {
   // to exit anyway, leave them to the kernel (tearing them down first was ~5% of a
   // short run: reservations unmapped, every allocation freed).
   auto done = [&](int status) {
+    if (!flush_stdout(out, err) && status == 0) status = kRunExitError;
     if (opts.exit_process) {
       tier_up.reset();  // stops a compile still running: _exit skips destructors
-      out.flush();
       err.flush();
       std::fflush(nullptr);
       ::_exit(status);
@@ -465,7 +516,7 @@ int run_module(const RunOptions& opts, std::ostream& out, std::ostream& err) {
   };
   interp::Machine machine;
   auto inst = interp::instantiate(machine, store, cm, *imports);
-  if (!inst) return done(finish_failed_run(err, opts, inst.error(), machine, **ctx));
+  if (!inst) return done(finish_failed_run(err, opts, inst.error(), machine, ctx));
   if (!target) return done(0);  // no _start: instantiating (and the start function) was the run
 
   std::optional<runtime::Extern> x = (*inst)->find_export(name);
@@ -476,7 +527,7 @@ int run_module(const RunOptions& opts, std::ostream& out, std::ostream& err) {
   std::vector<Value> results;
   for (ValType t : x->func->type->results) results.push_back(Value::zero(t));
   auto called = machine.call(store, *x->func, args, results);
-  if (!called) return done(finish_failed_run(err, opts, called.error(), machine, **ctx));
+  if (!called) return done(finish_failed_run(err, opts, called.error(), machine, ctx));
   for (const Value& v : results) out << format_value(v, *inst) << "\n";
   return done(0);
 }

@@ -3,9 +3,9 @@
 // its start function) with WASI preview 1 as its host (src/wasi), and either calls the
 // exported function NAME with ARGS (--invoke) or runs the `_start` export with ARGS as
 // the program's argv (nothing more when there is none, as wasmtime does). The guest's
-// proc_exit code is the exit code. --invoke results go to stdout, one `TYPE:VALUE` line
-// each, in the format of tests/differential/README.md ("The contract"); skiff's own
-// messages go to stderr.
+// proc_exit code is the exit code when it is 0..125 (above, an error, as in Wasmtime).
+// --invoke results go to stdout, one `TYPE:VALUE` line each, in the format of
+// tests/differential/README.md ("The contract"); skiff's own messages go to stderr.
 //
 // Deny by default: the guest gets argv, stdio, and only the directories (--dir,
 // --dir-ro), variables (--env, --inherit-env) and listening sockets (--listen) given.
@@ -28,8 +28,10 @@ struct Instance;
 namespace skiff::tools {
 
 // Exit codes of `skiff run`.
-inline constexpr int kRunExitError = 1;  // unreadable/invalid module, link error, no such export
-inline constexpr int kRunExitUsage = 2;  // bad arguments (like CLI11's own usage errors)
+inline constexpr int kRunExitError = 1;   // unreadable/invalid module, link error, no such export,
+                                          // proc_exit past 125, stdout not written
+inline constexpr int kRunExitUsage = 2;   // bad arguments (like CLI11's own usage errors), found
+                                          // before the module is read
 inline constexpr int kRunExitTrap = 134;  // a trap, as wasmtime: 128 + SIGABRT
 
 struct RunOptions {
@@ -51,8 +53,8 @@ struct RunOptions {
   bool exit_process = false;
 };
 
-
-// Runs the command; returns the process exit code (above, or the guest's proc_exit code). Results are written to `out`, errors and traps to `err`.
+// Runs the command; returns the process exit code (above, or the guest's proc_exit code).
+// Results are written to `out`, errors and traps to `err`.
 int run_module(const RunOptions& opts, std::ostream& out, std::ostream& err);
 
 // Parses one command-line argument as a value of type `t`:

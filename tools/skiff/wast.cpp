@@ -11,11 +11,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/binary/module_file.h"
 #include "engine/interp/interpreter.h"
 #include "engine/interp/tier_up.h"
 #include "engine/runtime/linker.h"
 #include "engine/runtime/store.h"
-#include "platform/file.h"
+#include "skiff/output.h"
 
 namespace skiff::tools {
 
@@ -354,22 +355,6 @@ std::string format_list(const std::vector<WastValue>& values, const char* sep = 
 
 // --- actions --------------------------------------------------------------------------
 
-// A name as a text-format string: quotes, backslashes and control bytes escaped (\hh),
-// so a failure stays on one line.
-std::string quote(std::string_view name) {
-  std::string s = "\"";
-  for (unsigned char c : name) {
-    if (c == '"' || c == '\\' || c < 0x20 || c == 0x7f) {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "\\%02x", c);
-      s += buf;
-    } else {
-      s += static_cast<char>(c);
-    }
-  }
-  return s + "\"";
-}
-
 // action ::= (invoke $module? "name" const*) | (get $module? "name")
 struct Action {
   bool is_get = false;
@@ -524,7 +509,8 @@ class ScriptState {
 
   // Decodes and validates `file` (beside the script).
   Result<std::shared_ptr<const interp::CompiledModule>> compile(const std::string& file) const {
-    SKIFF_TRY_ASSIGN(std::vector<uint8_t> bytes, platform::read_file((m_dir / file).string()));
+    SKIFF_TRY_ASSIGN(std::vector<uint8_t> bytes,
+                     engine::binary::read_whole_module_file((m_dir / file).string()));
     interp::CodeOptions code;
     code.profile = m_tier_up.has_value();
     SKIFF_TRY_ASSIGN(std::shared_ptr<const interp::CompiledModule> cm, interp::compile(bytes, {}, code));
@@ -634,7 +620,8 @@ bool wast_message_matches(std::string_view expected, std::string_view actual) {
 
 Result<WastSummary> run_wast(const std::string& json_path, const WastOptions& opts,
                              std::ostream& out) {
-  SKIFF_TRY_ASSIGN(std::vector<uint8_t> bytes, platform::read_file(json_path));
+  // Capped as a module is: a script naming /dev/zero is refused, not read forever.
+  SKIFF_TRY_ASSIGN(std::vector<uint8_t> bytes, engine::binary::read_whole_module_file(json_path));
   const std::string text =
       repair_wabt_json(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
   json script = json::parse(text, nullptr, /*allow_exceptions=*/false);

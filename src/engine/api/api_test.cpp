@@ -406,6 +406,94 @@ TEST(EmbedGlobal, GetSetAndChecks) {
   EXPECT_FALSE(half.set(Value(1.0)).ok());
 }
 
+// Covers: a funcref goes into a store (call arguments, Global::set) only if it is one of
+// that store's functions. Another store's ran on this store's machine (a data race with
+// that store's thread), a dead store's was a use after free, a made-up one a wild call.
+TEST(EmbedCall, FuncrefsOfOtherStoresAreRefused) {
+  Engine engine;
+  Module m = load(engine, "api_pure");
+  Linker l;
+  Store a(engine), b(engine);
+  Result<Instance> ia = l.instantiate(a, m), ib = l.instantiate(b, m);
+  ASSERT_TRUE(ia.ok() && ib.ok());
+  Func call_ref = *ib->get_func("call_ref");
+  Value own = ib->get_func("seven")->to_value();
+  Value foreign = ia->get_func("seven")->to_value();
+  int x = 0;
+  for (const Value& bad : {foreign, Value::ref(ValType::FuncRef, &x)}) {
+    Result<std::vector<Value>> r = call_ref.call({bad});
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code(), ErrorCode::InvalidArgument) << r.error().to_string();
+    Global fn = *ib->get_global("fn");
+    Result<void> set = fn.set(bad);
+    ASSERT_FALSE(set.ok());
+    EXPECT_EQ(set.error().code(), ErrorCode::InvalidArgument);
+  }
+  EXPECT_EQ((*call_ref.call({own}))[0], Value(7));
+  ASSERT_TRUE(ib->get_global("fn")->set(own).ok());
+  EXPECT_EQ((*ib->get_func("call_global")->call({}))[0], Value(7));
+  Result<std::vector<Value>> null = call_ref.call({Value::null(ValType::FuncRef)});
+  ASSERT_FALSE(null.ok());
+  EXPECT_EQ(null.error().code(), ErrorCode::TrapUninitializedElement) << null.error().to_string();
+}
+
+// Covers: max_call_frames near 2^32 reserves that many frames (its size computed in 32
+// bits wrapped to one page, which deep recursion then overran), or fails cleanly.
+TEST(EmbedCall, HugeFrameLimitsDoNotWrap) {
+  for (uint32_t frames : {0xFFFFFFFEu, 0xFFFFFFFFu}) {
+    EngineOptions opts;
+    opts.max_call_frames = frames;
+    Engine engine(opts);
+    Module m = load(engine, "api_pure");
+    Store store(engine);
+    Result<Instance> inst = Linker().instantiate(store, m);
+    ASSERT_TRUE(inst.ok()) << inst.error().to_string();
+    Result<std::vector<Value>> r = inst->get_func("down")->call({Value(50'000)});
+    if (r.ok()) {
+      EXPECT_EQ((*r)[0], Value(0));
+    } else {
+      EXPECT_NE(r.error().code(), ErrorCode::TrapCallStackExhausted) << "50,000 frames fit";
+    }
+  }
+}
+
+// Covers: a linker's items name their store by an id that is never reused: items of a
+// store that is gone are refused, also when a new store gets its address (which the
+// allocator tends to hand out again at once); moved-from stores and linkers give errors.
+TEST(EmbedLinker, ItemsOfAGoneStoreAreRefused) {
+  Engine engine;
+  Module pure = load(engine, "api_pure");
+  Module host = load(engine, "api_host");
+  Linker l = host_linker();
+  {
+    Store gone(engine);
+    Result<Instance> i = Linker().instantiate(gone, pure);
+    ASSERT_TRUE(i.ok());
+    l.define("host", "add", *i->get_func("div"));
+  }
+  for (int k = 0; k < 4; ++k) {
+    Store next(engine);
+    Result<Instance> r = l.instantiate(next, host);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code(), ErrorCode::InvalidArgument) << r.error().to_string();
+  }
+  Store moved(engine);
+  Store taker(std::move(moved));
+  Result<Instance> from_moved = Linker().instantiate(moved, pure);  // NOLINT(bugprone-use-after-move)
+  ASSERT_FALSE(from_moved.ok());
+  EXPECT_EQ(from_moved.error().code(), ErrorCode::InvalidArgument);
+  EXPECT_EQ(moved.limits().max_instances, StoreLimits{}.max_instances);  // NOLINT(bugprone-use-after-move)
+  Linker gave = host_linker();
+  Linker took(std::move(gave));
+  Result<Instance> bare = gave.instantiate(taker, pure);  // NOLINT(bugprone-use-after-move)
+  EXPECT_TRUE(bare.ok()) << "a moved-from linker is empty, and api_pure needs nothing";
+  Result<Instance> missing = gave.instantiate(taker, host);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code(), ErrorCode::UnknownImport);
+  gave.func_wrap("host", "add", &add_i32);  // usable again
+  EXPECT_TRUE(took.instantiate(taker, host).ok());
+}
+
 // Covers: an unresolved import is UnknownImport naming it at its offset; a host
 // function of the wrong type is IncompatibleImportType; an item of another store is
 // refused.

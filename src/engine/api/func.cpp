@@ -66,7 +66,9 @@ Result<void> Func::call(std::span<const Value> args, std::span<Value> results) c
     out_big.resize(results.size());
     out = out_big;
   }
-  for (size_t i = 0; i < args.size(); ++i) in[i] = detail::to_engine(args[i]);
+  for (size_t i = 0; i < args.size(); ++i) {
+    SKIFF_TRY_ASSIGN(in[i], detail::to_engine_for(*m_store, args[i]));
+  }
   SKIFF_TRY(m_store->call(*m_raw, in, out));
   for (size_t i = 0; i < results.size(); ++i) results[i] = detail::from_engine(out[i]);
   return {};

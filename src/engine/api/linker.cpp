@@ -17,7 +17,7 @@ namespace ir = engine::ir;
 struct Linker::Impl {
   struct Item {
     std::shared_ptr<const detail::HostDefinition> host;
-    detail::StoreImpl* store = nullptr;
+    uint64_t store_id = 0;  // StoreImpl::id: a store's address may be reused once it is gone
     rt::Extern item;
   };
   std::map<std::pair<std::string, std::string>, Item> items;
@@ -40,45 +40,52 @@ void Linker::define_host(std::string_view module, std::string_view name, std::sp
   for (ValType t : results) def->type.results.push_back(detail::to_engine(t));
   def->fn = fn;
   def->callable = std::move(callable);
-  m_impl->define(module, name, Impl::Item{std::move(def), nullptr, {}});
+  impl().define(module, name, Impl::Item{std::move(def), 0, {}});
 }
 
 void Linker::define(std::string_view module, std::string_view name, const Func& f) {
   rt::Extern x;
   x.kind = ir::ExternKind::Func;
   x.func = f.raw();
-  m_impl->define(module, name, Impl::Item{nullptr, f.store(), x});
+  impl().define(module, name, Impl::Item{nullptr, f.store()->id, x});
 }
 
 void Linker::define(std::string_view module, std::string_view name, const Memory& m) {
   rt::Extern x;
   x.kind = ir::ExternKind::Memory;
   x.memory = m.raw();
-  m_impl->define(module, name, Impl::Item{nullptr, m.store(), x});
+  impl().define(module, name, Impl::Item{nullptr, m.store()->id, x});
 }
 
 void Linker::define(std::string_view module, std::string_view name, const Global& g) {
   rt::Extern x;
   x.kind = ir::ExternKind::Global;
   x.global = g.raw();
-  m_impl->define(module, name, Impl::Item{nullptr, g.store(), x});
+  impl().define(module, name, Impl::Item{nullptr, g.store()->id, x});
 }
 
 void Linker::define_instance(std::string_view module, const Instance& instance) {
   rt::Instance& inst = *instance.raw();
   for (const ir::Export& e : inst.module->module().exports)
-    if (auto x = inst.find_export(e.name)) m_impl->define(module, e.name, Impl::Item{nullptr, instance.store(), *x});
+    if (auto x = inst.find_export(e.name)) impl().define(module, e.name, Impl::Item{nullptr, instance.store()->id, *x});
+}
+
+// A moved-from linker gets a new, empty set of definitions.
+Linker::Impl& Linker::impl() {
+  if (!m_impl) m_impl = std::make_unique<Impl>();
+  return *m_impl;
 }
 
 Result<Instance> Linker::instantiate(Store& store, const Module& module) const {
+  if (!store.impl()) return Error(ErrorCode::InvalidArgument, kNoOffset, "a moved-from Store");
   detail::StoreImpl& s = *store.impl();
   const engine::interp::CompiledModule& code = *module.compiled();
   const ir::Module& m = code.module();
   std::vector<rt::Extern> imports;
   imports.reserve(m.imports.size());
   for (const ir::Import& imp : m.imports) {
-    auto it = m_impl->items.find({imp.module, imp.name});
-    if (it == m_impl->items.end())
+    auto it = m_impl ? m_impl->items.find({imp.module, imp.name}) : decltype(m_impl->items)::const_iterator();
+    if (!m_impl || it == m_impl->items.end())
       return Error(ErrorCode::UnknownImport, imp.offset, "\"" + imp.module + "\" \"" + imp.name + "\"");
     const Impl::Item& item = it->second;
     if (item.host) {
@@ -86,9 +93,9 @@ Result<Instance> Linker::instantiate(Store& store, const Module& module) const {
       x.kind = ir::ExternKind::Func;
       x.func = s.bind(item.host);
       imports.push_back(x);
-    } else if (item.store != &s) {
+    } else if (item.store_id != s.id) {
       return Error(ErrorCode::InvalidArgument, imp.offset,
-                   "\"" + imp.module + "\" \"" + imp.name + "\" is defined by another store");
+                   "\"" + imp.module + "\" \"" + imp.name + "\" is defined by another store (or one that is gone)");
     } else {
       imports.push_back(item.item);
     }

@@ -37,7 +37,8 @@ Result<void> Global::set(const Value& v) const {
   if (v.type() != type())
     return Error(ErrorCode::InvalidArgument, kNoOffset,
                  "a " + std::string(to_string(v.type())) + " for a global of type " + std::string(to_string(type())));
-  m_raw->value = detail::to_engine(v).raw;
+  SKIFF_TRY_ASSIGN(const engine::runtime::Value value, detail::to_engine_for(*m_store, v));
+  m_raw->value = value.raw;
   return {};
 }
 

@@ -1,6 +1,7 @@
 #include "skiff/module.h"
 
 #include "engine/api/store_impl.h"
+#include "engine/binary/module_file.h"
 #include "engine/interp/interpreter.h"
 #include "platform/file.h"
 
@@ -40,7 +41,9 @@ Result<Module> Module::compile(const Engine& engine, std::span<const uint8_t> by
 }
 
 Result<Module> Module::from_file(const Engine& engine, const std::string& path) {
-  SKIFF_TRY_ASSIGN(std::vector<uint8_t> bytes, platform::read_file(path));
+  // Capped at the largest module: /dev/zero or a sparse 50 GB file is an error, not an
+  // exhausted host.
+  SKIFF_TRY_ASSIGN(std::vector<uint8_t> bytes, engine::binary::read_whole_module_file(path));
   return compile(engine, bytes).with_context(path);
 }
 

@@ -1,6 +1,7 @@
 #include "skiff/store.h"
 
 #include <algorithm>
+#include <atomic>
 #include <string>
 #include <type_traits>
 
@@ -46,8 +47,15 @@ engine::interp::MachineOptions machine_options(const EngineOptions& e) {
 
 namespace detail {
 
+namespace {
+std::atomic<uint64_t> g_next_store_id{1};
+}  // namespace
+
 StoreImpl::StoreImpl(const EngineOptions& engine, const StoreLimits& l)
-    : limits(l), store(to_engine_limits(l)), machine(machine_options(engine)) {}
+    : id(g_next_store_id.fetch_add(1, std::memory_order_relaxed)),
+      limits(l),
+      store(to_engine_limits(l)),
+      machine(machine_options(engine)) {}
 
 rt::FuncInstance* StoreImpl::bind(const std::shared_ptr<const HostDefinition>& def) {
   auto it = host_funcs.find(def.get());
@@ -153,6 +161,13 @@ Value from_engine(const rt::Value& v) {
   SKIFF_UNREACHABLE("no public value of the validator's bottom type");
 }
 
+Result<rt::Value> to_engine_for(const StoreImpl& store, const Value& v) {
+  if (v.type() == ValType::FuncRef && !v.is_null() &&
+      !store.store.owns(static_cast<const rt::FuncInstance*>(v.ref())))
+    return Error(ErrorCode::InvalidArgument, kNoOffset, "a funcref that is not a function of this store");
+  return to_engine(v);
+}
+
 FuncType from_engine(const ir::FuncType& t) {
   FuncType r;
   r.params.reserve(t.params.size());
@@ -170,6 +185,9 @@ Store::~Store() = default;
 Store::Store(Store&&) noexcept = default;
 Store& Store::operator=(Store&&) noexcept = default;
 
-const StoreLimits& Store::limits() const { return m_impl->limits; }
+const StoreLimits& Store::limits() const {
+  static const StoreLimits kMovedFrom{};
+  return m_impl ? m_impl->limits : kMovedFrom;
+}
 
 }  // namespace skiff

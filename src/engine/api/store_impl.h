@@ -47,6 +47,9 @@ struct StoreImpl {
   // its context; other errors as is.
   Error with_backtrace(Error e) const;
 
+  // Unique in the process, never reused: what a Linker records of a store, so that a
+  // dead store's items are refused even when a new store gets its address.
+  const uint64_t id;
   StoreLimits limits;
   // Declared before `store`, so destroyed after it: the runtime store points into these.
   std::vector<std::shared_ptr<const engine::interp::CompiledModule>> modules;
@@ -63,6 +66,9 @@ struct StoreImpl {
 engine::ir::ValType to_engine(ValType t);
 ValType from_engine(engine::ir::ValType t);
 engine::runtime::Value to_engine(const Value& v);
+// A value from the embedder, for `store`: InvalidArgument for a non-null funcref that is
+// not one of the store's functions (another store's, a dead one's, or made up).
+Result<engine::runtime::Value> to_engine_for(const StoreImpl& store, const Value& v);
 Value from_engine(const engine::runtime::Value& v);
 FuncType from_engine(const engine::ir::FuncType& t);
 

@@ -70,18 +70,67 @@ Plan plan_read(const platform::ReadableFile& file, uint64_t size) {
   return plan;
 }
 
+Error too_large(const std::string& path) {
+  return Error(ErrorCode::ImplementationLimit, kNoOffset, path + ": module larger than 1 GiB");
+}
+
+// Everything from the start, through the descriptor already open (a FIFO opened twice
+// would wait for a second writer), but no more than kMaxModuleSize bytes: /dev/zero or a
+// file that keeps growing is refused, not read until memory runs out.
+Result<std::vector<uint8_t>> read_to_end(const platform::ReadableFile& file,
+                                         const std::string& path) {
+  constexpr size_t kMax = static_cast<size_t>(kMaxModuleSize);
+  const size_t hint = file.size() ? static_cast<size_t>(*file.size()) + 1 : size_t{64} << 10;
+  std::vector<uint8_t> out(std::clamp<size_t>(hint, 4096, kMax));
+  size_t have = 0;
+  for (;;) {
+    const size_t want = out.size() - have;
+    auto got = file.read_at(have, out.data() + have, want);
+    if (!got && have == 0) {
+      // No reads at offsets (a pipe, a terminal): sequentially, up to one byte too many.
+      SKIFF_TRY_ASSIGN(std::vector<uint8_t> all, file.read_all(kMax));
+      if (all.size() > kMax) return too_large(path);
+      return all;
+    }
+    if (!got) return got.error();
+    have += *got;
+    if (*got < want) break;  // the end
+    if (have == kMax) {
+      uint8_t extra;  // one byte more says "too large" without a buffer past the limit
+      SKIFF_TRY_ASSIGN(size_t more, file.read_at(have, &extra, 1));
+      if (more != 0) return too_large(path);
+      break;
+    }
+    out.resize(std::min(out.size() * 2, kMax));
+  }
+  out.resize(have);
+  return out;
+}
+
+// Opens `path`; a regular file too large to be a module is refused before anything is
+// allocated for it (a sparse 50 GB file costs nothing to make).
+Result<platform::ReadableFile> open_module_file(const std::string& path) {
+  SKIFF_TRY_ASSIGN(platform::ReadableFile file, platform::ReadableFile::open(path));
+  if (file.size() && *file.size() > kMaxModuleSize) return too_large(path);
+  return file;
+}
+
 }  // namespace
 
+Result<std::vector<uint8_t>> read_whole_module_file(const std::string& path) {
+  SKIFF_TRY_ASSIGN(platform::ReadableFile file, open_module_file(path));
+  return read_to_end(file, path);
+}
+
 Result<std::vector<uint8_t>> read_module_file(const std::string& path) {
-  SKIFF_TRY_ASSIGN(platform::ReadableFile file, platform::ReadableFile::open(path));
-  // Everything, through the descriptor already open (a FIFO opened twice would wait for
-  // a second writer): for what has no size, for what is too large to be a module, and
-  // for a size that is not where the file ends (procfs, a file still being written).
-  if (!file.size() || *file.size() > kMaxModuleSize) return file.read_all();
+  SKIFF_TRY_ASSIGN(platform::ReadableFile file, open_module_file(path));
+  // Everything for what has no size and for a size that is not where the file ends
+  // (procfs, a file still being written).
+  if (!file.size()) return read_to_end(file, path);
   const uint64_t size = *file.size();
   uint8_t past_end;
   SKIFF_TRY_ASSIGN(size_t beyond, file.read_at(size, &past_end, 1));
-  if (beyond != 0) return file.read_all();
+  if (beyond != 0) return read_to_end(file, path);
   const Plan plan = plan_read(file, size);
   std::vector<uint8_t> out(static_cast<size_t>(plan.cut));
   SKIFF_TRY_ASSIGN(size_t got, file.read_at(0, out.data(), out.size()));

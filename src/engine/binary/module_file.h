@@ -16,7 +16,8 @@
 // same functions, with the same error code (the decode fuzzer checks this). Errors found
 // only at the module's end (function and code counts that differ) give the end of what
 // was read as their offset. The module's custom-section list (`ir::Module::sections`)
-// lacks the sections left out, so tools that list sections read the whole file.
+// lacks the sections left out, so tools that list sections read the whole file
+// (read_whole_module_file).
 
 #include <cstdint>
 #include <string>
@@ -26,7 +27,16 @@
 
 namespace skiff::engine::binary {
 
-// Errors: IoError with "<path>: <strerror>", as platform::read_file.
+// Errors: IoError with "<path>: <strerror>", as platform::read_file; ImplementationLimit
+// with "<path>: module larger than 1 GiB" for more than kMaxModuleSize bytes (the
+// decoder's limit), found before reading a regular file and after kMaxModuleSize + 1
+// bytes of anything else (/dev/zero), so an endless input never exhausts memory. One
+// exception: what cannot be read at offsets (a pipe) is read to its end first.
 Result<std::vector<uint8_t>> read_module_file(const std::string& path);
+
+// The whole file, every custom section kept, for tools that list sections (inspect) or
+// report offsets exactly as the decoder finds them in the file (validate, wast), and for
+// wast's scripts. Errors as read_module_file.
+Result<std::vector<uint8_t>> read_whole_module_file(const std::string& path);
 
 }  // namespace skiff::engine::binary

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "engine/binary/decoder.h"
+#include "engine/binary/sections.h"
 #include "platform/file.h"
 #include "support/wasm_bytes.h"
 
@@ -83,6 +84,26 @@ size_t expect_same_decode(const Bytes& bytes) {
     EXPECT_EQ(a.error().offset(), b.error().offset());
   }
   return part->size();
+}
+
+// What `read` makes of a FIFO whose writer wrote `bytes` and went away (opening it a
+// second time would wait for another writer forever).
+Result<std::vector<uint8_t>>
+read_through_fifo(const Bytes& bytes, Result<std::vector<uint8_t>> (*read)(const std::string&)) {
+  const std::string fifo =
+      (std::filesystem::temp_directory_path() / ("skiff-module-fifo-" + std::to_string(::getpid())))
+          .string();
+  if (::mkfifo(fifo.c_str(), 0600) != 0)
+    return Error(ErrorCode::IoError, kNoOffset, "mkfifo " + fifo);
+  std::thread writer([&] {
+    std::ofstream(fifo, std::ios::binary)
+        .write(reinterpret_cast<const char*>(bytes.data()),
+               static_cast<std::streamsize>(bytes.size()));
+  });
+  auto piped = read(fifo);
+  writer.join();
+  std::remove(fifo.c_str());
+  return piped;
 }
 
 // Covers: trailing custom sections (debug info, producers) are left out; the module
@@ -174,17 +195,7 @@ TEST(ReadModuleFile, MissingFileAndDirectoryAreErrors) {
 // for another writer forever), and a procfs file whose size says 0.
 TEST(ReadModuleFile, PipesAndProcFilesAreReadWhole) {
   const Bytes bytes = module({kType, kFunc, kCode, custom(str(".debug_info"), Bytes(3000, 9))});
-  const std::string fifo = (std::filesystem::temp_directory_path() /
-                            ("skiff-module-fifo-" + std::to_string(::getpid())))
-                               .string();
-  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
-  std::thread writer([&] {
-    std::ofstream(fifo, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
-                                                static_cast<std::streamsize>(bytes.size()));
-  });
-  auto piped = read_module_file(fifo);
-  writer.join();
-  std::remove(fifo.c_str());
+  auto piped = read_through_fifo(bytes, read_module_file);
   ASSERT_TRUE(piped.ok()) << piped.error().to_string();
   EXPECT_EQ(*piped, bytes);
 
@@ -193,6 +204,43 @@ TEST(ReadModuleFile, PipesAndProcFilesAreReadWhole) {
   ASSERT_TRUE(proc.ok() && whole.ok());
   EXPECT_FALSE(proc->empty());
   EXPECT_EQ(*proc, *whole);
+}
+
+// Covers: read_whole_module_file keeps everything, trailing custom sections included,
+// as platform::read_file does; and reads a FIFO through its one descriptor.
+TEST(ReadWholeModuleFile, KeepsEverySection) {
+  Bytes bytes = module({kType, kFunc, kCode});
+  append(bytes, custom(str(".debug_info"), Bytes(5000, 0xAB)));
+  TempFile file(bytes);
+  auto whole = read_whole_module_file(file.path());
+  ASSERT_TRUE(whole.ok()) << whole.error().to_string();
+  EXPECT_EQ(*whole, bytes);
+
+  auto piped = read_through_fifo(bytes, read_whole_module_file);
+  ASSERT_TRUE(piped.ok()) << piped.error().to_string();
+  EXPECT_EQ(*piped, bytes);
+}
+
+// Covers: a regular file over kMaxModuleSize (sparse: nothing on disk) is refused by
+// both readers before any of it is read, as ImplementationLimit naming the path.
+TEST(ReadModuleFile, RefusesAFileLargerThanAModule) {
+  TempFile big(testing::kHeader);
+  ASSERT_EQ(::truncate(big.path().c_str(), static_cast<off_t>(kMaxModuleSize + 1)), 0);
+  for (auto read : {read_module_file, read_whole_module_file}) {
+    auto r = read(big.path());
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code(), ErrorCode::ImplementationLimit);
+    EXPECT_EQ(r.error().context(), big.path() + ": module larger than 1 GiB");
+  }
+}
+
+// Covers: an endless input without a size (/dev/zero) is refused after kMaxModuleSize + 1
+// bytes instead of being read until memory runs out.
+TEST(ReadModuleFile, StopsAnEndlessInputAtTheLimit) {
+  auto r = read_module_file("/dev/zero");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), ErrorCode::ImplementationLimit);
+  EXPECT_EQ(r.error().context(), "/dev/zero: module larger than 1 GiB");
 }
 
 }  // namespace

@@ -199,7 +199,7 @@ Machine::Machine(const MachineOptions& opts) : m_opts(opts) {}
 // reserve is an error value, not an abort.
 Result<void> Machine::reserve_stacks() {
   SKIFF_TRY_ASSIGN(m_stack_mem, platform::Reservation::reserve(m_opts.value_stack_bytes));
-  SKIFF_TRY_ASSIGN(m_frames_mem, platform::Reservation::reserve(size_t{m_opts.max_call_frames + 2} * sizeof(CallFrame)));
+  SKIFF_TRY_ASSIGN(m_frames_mem, platform::Reservation::reserve((size_t{m_opts.max_call_frames} + 2) * sizeof(CallFrame)));
   SKIFF_TRY(m_stack_mem.commit(0, m_stack_mem.size()));
   SKIFF_TRY(m_frames_mem.commit(0, m_frames_mem.size()));
   m_stack = reinterpret_cast<uint64_t*>(m_stack_mem.base());

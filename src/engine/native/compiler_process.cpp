@@ -138,7 +138,12 @@ Result<std::vector<uint8_t>> run_compiler(const std::string& path, std::span<con
   // A process group of its own, so cancel() ends the linker it may have started too.
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+  // SIGPIPE as the default again: skiff ignores it, and exec keeps an ignored signal ignored.
+  sigset_t defaults;
+  sigemptyset(&defaults);
+  sigaddset(&defaults, SIGPIPE);
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF);
   posix_spawnattr_setpgroup(&attr, 0);
   const int rc = ::posix_spawn(&pid, path.c_str(), &fa, &attr, argv.data(), environ);
   posix_spawnattr_destroy(&attr);

@@ -170,6 +170,9 @@ class Store {
   FuncInstance* add_host_func(const ir::FuncType& type, HostFunc host);
   // The FuncInstance of `inst`'s own function `defined_index` (Instance::func).
   FuncInstance* add_wasm_func(Instance& inst, uint32_t defined_index);
+  // Whether `f` is a function of this store; `f` may be any pointer (it is not read), so
+  // a reference from another store, a dead one or a made-up one is told apart.
+  bool owns(const FuncInstance* f) const { return m_funcs.contains(f); }
   Result<Table*> add_table(const ir::TableType& type, Ref init = {});
   Result<Memory*> add_memory(const ir::MemType& type);
   Global* add_global(const ir::GlobalType& type, RawValue value);
