@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <pthread.h>
+
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -587,6 +589,45 @@ TEST(EmbedHost, ReentersTheCallingInstance) {
   Result<int32_t> r = via->call(20);
   ASSERT_TRUE(r.ok()) << r.error().to_string();
   EXPECT_EQ(*r, 41);
+}
+
+// Covers: host -> wasm -> host re-entry on a thread with a small stack (128 KiB, as in
+// many pools) traps with "call stack exhausted" when the stack runs low, under a
+// re-entry bound that would allow more; before, it overflowed the thread's stack.
+TEST(EmbedHost, DeepReentryOnASmallStackTraps) {
+  struct Run {
+    Result<int32_t> result = 0;
+    static void* go(void* p) {
+      EngineOptions opts;
+      opts.max_reentry = 10'000;
+      Engine engine(opts);
+      Module m = load(engine, "api_host");
+      Linker l = host_linker();
+      l.func_wrap("host", "reenter", [](Caller& c, int32_t x) -> Result<int32_t> {
+        if (x == 0) return 0;
+        SKIFF_TRY_ASSIGN(auto via, c.get_func("via_host")->typed<int32_t(int32_t)>());
+        SKIFF_TRY_ASSIGN(int32_t y, via.call(x - 1));
+        return y + 1;
+      });
+      Store store(engine);
+      Result<Instance> inst = l.instantiate(store, m);
+      if (!inst.ok()) {
+        static_cast<Run*>(p)->result = std::move(inst).error();
+        return nullptr;
+      }
+      static_cast<Run*>(p)->result = inst->get_typed_func<int32_t(int32_t)>("via_host")->call(5'000);
+      return nullptr;
+    }
+  } run;
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, 128 * 1024);
+  pthread_t t;
+  ASSERT_EQ(pthread_create(&t, &attr, &Run::go, &run), 0);
+  pthread_join(t, nullptr);
+  pthread_attr_destroy(&attr);
+  ASSERT_FALSE(run.result.ok());
+  EXPECT_EQ(run.result.error().code(), ErrorCode::TrapCallStackExhausted) << run.result.error().to_string();
 }
 
 // Covers: a trap in wasm called back from a host function comes out of the outer call

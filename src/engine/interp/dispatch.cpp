@@ -15,6 +15,7 @@
 #include "engine/interp/numeric.h"
 #include "engine/interp/simd.h"
 #include "engine/native/native_module.h"
+#include "engine/native/trap_signals.h"
 
 namespace skiff::engine::interp {
 
@@ -166,8 +167,14 @@ Result<void> Machine::execute(Machine* m, runtime::Store* store, const runtime::
   const uint64_t ea = uint64_t{rd<U32>(S(a))} + ip[o];                  \
   if (ea + (n) > mem_size) [[unlikely]] TRAP(ErrorCode::TrapOutOfBoundsMemory)
 
-  // Entry: a sentinel frame, then the function.
-  if (csp + 1 >= frames_limit || m->m_reentry >= m->m_opts.max_reentry) return Error(ErrorCode::TrapCallStackExhausted);
+  // Entry: a sentinel frame, then the function. Each entry from the host (host -> wasm ->
+  // host nests them) costs a few KiB of this thread's stack, which may be small (a pool
+  // thread of 128 KiB): the entry needs kEntryStackBytes left, or it traps instead of
+  // overflowing.
+  constexpr uintptr_t kEntryStackBytes = 32 * 1024;
+  if (csp + 1 >= frames_limit || m->m_reentry >= m->m_opts.max_reentry ||
+      reinterpret_cast<uintptr_t>(__builtin_frame_address(0)) < native::stack_bottom() + kEntryStackBytes)
+    return Error(ErrorCode::TrapCallStackExhausted);
   ++m->m_reentry;
   ++csp;
   *csp = CallFrame{nullptr, nullptr, nullptr, nullptr};

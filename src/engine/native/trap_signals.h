@@ -78,5 +78,7 @@ uint32_t run_guarded(void (*fn)(void*), void* arg, TrapInfo* info);
 // TrapCallStackExhausted. Computed on the first call on a thread, then cached.
 inline constexpr uintptr_t kStackMargin = 256 * 1024;
 uintptr_t stack_limit();
+// The lowest usable address of this thread's stack (stack_limit() without the margin).
+inline uintptr_t stack_bottom() { return stack_limit() - kStackMargin; }
 
 }  // namespace skiff::engine::native
