@@ -20,6 +20,14 @@ struct EngineOptions {
   size_t value_stack_bytes = size_t{256} << 20;
   uint32_t max_call_frames = 200'000;
   uint32_t max_reentry = 64;
+  /// Compile a check at every function entry and loop head, so that
+  /// Store::interrupt_handle() can stop running code (one load and a branch per loop
+  /// iteration; 1-5% on loop-heavy code). Without it, interrupts have no effect.
+  bool interruptible = false;
+  /// Meter fuel (Store::set_fuel): about one unit per wasm instruction, charged at
+  /// function entries, loop heads and by the length of bulk memory and table operations;
+  /// running out traps. Implies `interruptible`.
+  bool consume_fuel = false;
 };
 
 class Engine {

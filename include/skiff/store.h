@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "skiff/engine.h"
+#include "skiff/result.h"
 
 namespace skiff {
 
@@ -27,6 +28,25 @@ struct StoreLimits {
   uint32_t max_call_depth = 100'000;      ///< nested wasm calls
 };
 
+namespace detail {
+struct StopCell;
+}
+
+/// Stops the code running in one store, from any thread (a timer, a supervisor). Cheap to
+/// copy; may outlive its store (then interrupt() does nothing). Takes effect only for
+/// modules compiled with EngineOptions::interruptible (or consume_fuel).
+class InterruptHandle {
+ public:
+  /// The store's code traps with "interrupted" at its next function entry or loop head,
+  /// and so do later calls until Store::clear_interrupt().
+  void interrupt() const;
+
+ private:
+  friend class Store;
+  explicit InterruptHandle(std::shared_ptr<detail::StopCell> cell) : m_cell(std::move(cell)) {}
+  std::shared_ptr<detail::StopCell> m_cell;
+};
+
 class Store {
  public:
   explicit Store(const Engine& engine, const StoreLimits& limits = {});
@@ -37,6 +57,15 @@ class Store {
   Store& operator=(const Store&) = delete;
 
   const StoreLimits& limits() const;
+
+  /// A handle that interrupts this store's code from another thread (see InterruptHandle).
+  InterruptHandle interrupt_handle() const;
+  /// Lets calls run again after an interrupt.
+  void clear_interrupt();
+  /// The fuel code in this store may still use (EngineOptions::consume_fuel); running
+  /// out traps with "all fuel consumed". InvalidArgument when the engine meters no fuel.
+  Result<void> set_fuel(uint64_t fuel);
+  Result<uint64_t> get_fuel() const;
 
   /// For code inside skiff.
   detail::StoreImpl* impl() const { return m_impl.get(); }

@@ -13,6 +13,8 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <thread>
+#include <chrono>
 #include <vector>
 
 namespace skiff {
@@ -437,6 +439,62 @@ TEST(EmbedCall, FuncrefsOfOtherStoresAreRefused) {
   Result<std::vector<Value>> null = call_ref.call({Value::null(ValType::FuncRef)});
   ASSERT_FALSE(null.ok());
   EXPECT_EQ(null.error().code(), ErrorCode::TrapUninitializedElement) << null.error().to_string();
+}
+
+// Covers: an InterruptHandle stops a guest that loops forever from another thread; the
+// request stays until clear_interrupt(); a handle outliving its store does nothing.
+TEST(EmbedCall, InterruptStopsALoopFromAnotherThread) {
+  EngineOptions opts;
+  opts.interruptible = true;
+  Engine engine(opts);
+  Module m = load(engine, "api_pure");
+  InterruptHandle handle = [&] {
+    Store store(engine);
+    Result<Instance> inst = Linker().instantiate(store, m);
+    EXPECT_TRUE(inst.ok());
+    InterruptHandle h = store.interrupt_handle();
+    std::thread stopper([h] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      h.interrupt();
+    });
+    Result<std::vector<Value>> spun = inst->get_func("spin")->call({});
+    stopper.join();
+    EXPECT_FALSE(spun.ok());
+    if (!spun.ok()) {
+      EXPECT_EQ(spun.error().code(), ErrorCode::TrapInterrupted) << spun.error().to_string();
+    }
+    Result<std::vector<Value>> next = inst->get_func("fib")->call({Value(10)});
+    EXPECT_FALSE(next.ok()) << "still interrupted";
+    store.clear_interrupt();
+    next = inst->get_func("fib")->call({Value(10)});
+    EXPECT_TRUE(next.ok() && (*next)[0] == Value(55));
+    return h;
+  }();
+  handle.interrupt();  // its store is gone: nothing happens
+}
+
+// Covers: fuel through the API: a budget stops an endless loop; without consume_fuel,
+// set_fuel and get_fuel are errors.
+TEST(EmbedCall, FuelStopsALoop) {
+  EngineOptions opts;
+  opts.consume_fuel = true;
+  Engine engine(opts);
+  Module m = load(engine, "api_pure");
+  Store store(engine);
+  Result<Instance> inst = Linker().instantiate(store, m);
+  ASSERT_TRUE(inst.ok());
+  ASSERT_TRUE(store.set_fuel(100'000).ok());
+  Result<std::vector<Value>> spun = inst->get_func("spin")->call({});
+  ASSERT_FALSE(spun.ok());
+  EXPECT_EQ(spun.error().code(), ErrorCode::TrapOutOfFuel);
+  EXPECT_LT(*store.get_fuel(), 100u);
+  ASSERT_TRUE(store.set_fuel(1'000'000).ok());
+  EXPECT_EQ((*inst->get_func("fib")->call({Value(10)}))[0], Value(55));
+  EXPECT_LT(*store.get_fuel(), 1'000'000u);
+  Engine plain;
+  Store unmetered(plain);
+  EXPECT_EQ(unmetered.set_fuel(5).error().code(), ErrorCode::InvalidArgument);
+  EXPECT_EQ(unmetered.get_fuel().error().code(), ErrorCode::InvalidArgument);
 }
 
 // Covers: max_call_frames near 2^32 reserves that many frames (its size computed in 32

@@ -35,7 +35,11 @@ ExternKind from_engine(ir::ExternKind k) {
 Result<Module> Module::compile(const Engine& engine, std::span<const uint8_t> bytes) {
   engine::validate::ValidateOptions opts;
   opts.threads = engine.options().compile_threads;
-  SKIFF_TRY_ASSIGN(std::shared_ptr<const engine::interp::CompiledModule> code, engine::interp::compile(bytes, opts));
+  engine::interp::CodeOptions code_opts;
+  code_opts.interruptible = engine.options().interruptible || engine.options().consume_fuel;
+  code_opts.fuel = engine.options().consume_fuel;
+  SKIFF_TRY_ASSIGN(std::shared_ptr<const engine::interp::CompiledModule> code,
+                   engine::interp::compile(bytes, opts, code_opts));
   if (engine.options().eager_compile) SKIFF_TRY(code->translate_all());
   return Module(std::move(code));
 }

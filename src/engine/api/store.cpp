@@ -54,8 +54,17 @@ std::atomic<uint64_t> g_next_store_id{1};
 StoreImpl::StoreImpl(const EngineOptions& engine, const StoreLimits& l)
     : id(g_next_store_id.fetch_add(1, std::memory_order_relaxed)),
       limits(l),
+      fuel_metered(engine.consume_fuel),
+      stop_cell(std::make_shared<StopCell>()),
       store(to_engine_limits(l)),
-      machine(machine_options(engine)) {}
+      machine(machine_options(engine)) {
+  stop_cell->store = &store;
+}
+
+StoreImpl::~StoreImpl() {
+  std::lock_guard lock(stop_cell->mutex);  // an interrupt() in flight finishes first
+  stop_cell->store = nullptr;
+}
 
 rt::FuncInstance* StoreImpl::bind(const std::shared_ptr<const HostDefinition>& def) {
   auto it = host_funcs.find(def.get());
@@ -184,6 +193,39 @@ Store::Store(const Engine& engine, const StoreLimits& limits)
 Store::~Store() = default;
 Store::Store(Store&&) noexcept = default;
 Store& Store::operator=(Store&&) noexcept = default;
+
+void InterruptHandle::interrupt() const {
+  if (!m_cell) return;
+  std::lock_guard lock(m_cell->mutex);
+  if (m_cell->store) m_cell->store->interrupt();
+}
+
+InterruptHandle Store::interrupt_handle() const { return InterruptHandle(m_impl ? m_impl->stop_cell : nullptr); }
+
+void Store::clear_interrupt() {
+  if (m_impl) m_impl->store.clear_interrupt();
+}
+
+namespace {
+// The runtime store of `impl` if it meters fuel.
+Result<rt::Store*> metered(detail::StoreImpl* impl) {
+  if (!impl) return Error(ErrorCode::InvalidArgument, kNoOffset, "a moved-from Store");
+  if (!impl->fuel_metered)
+    return Error(ErrorCode::InvalidArgument, kNoOffset, "fuel is not metered (EngineOptions::consume_fuel)");
+  return &impl->store;
+}
+}  // namespace
+
+Result<void> Store::set_fuel(uint64_t fuel) {
+  SKIFF_TRY_ASSIGN(rt::Store * s, metered(m_impl.get()));
+  s->set_fuel(fuel);
+  return {};
+}
+
+Result<uint64_t> Store::get_fuel() const {
+  SKIFF_TRY_ASSIGN(rt::Store * s, metered(m_impl.get()));
+  return s->fuel_remaining();
+}
 
 const StoreLimits& Store::limits() const {
   static const StoreLimits kMovedFrom{};

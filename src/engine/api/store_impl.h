@@ -8,6 +8,7 @@
 
 #include <deque>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <unordered_map>
 #include <vector>
@@ -31,8 +32,16 @@ struct HostDefinition {
   std::shared_ptr<void> callable;
 };
 
+// What an InterruptHandle reaches: the store while it lives. The lock is taken only by
+// interrupt() and by the store's destruction, never on a call.
+struct StopCell {
+  std::mutex mutex;
+  engine::runtime::Store* store = nullptr;
+};
+
 struct StoreImpl {
   StoreImpl(const EngineOptions& engine, const StoreLimits& limits);
+  ~StoreImpl();
 
   // The store's function for `def`, created on first use (one per definition per store).
   engine::runtime::FuncInstance* bind(const std::shared_ptr<const HostDefinition>& def);
@@ -51,6 +60,8 @@ struct StoreImpl {
   // dead store's items are refused even when a new store gets its address.
   const uint64_t id;
   StoreLimits limits;
+  bool fuel_metered = false;  // EngineOptions::consume_fuel
+  std::shared_ptr<StopCell> stop_cell;
   // Declared before `store`, so destroyed after it: the runtime store points into these.
   std::vector<std::shared_ptr<const engine::interp::CompiledModule>> modules;
   std::unordered_map<const HostDefinition*, std::shared_ptr<const HostDefinition>> host_defs;
