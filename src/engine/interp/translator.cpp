@@ -176,17 +176,30 @@ uint32_t Translator::next_home() const {
 }
 
 void Translator::push_entry(Entry e) {
-  if (e.kind == Kind::Local) ++m_local_refs[e.local];
+  SKIFF_ASSERT(e.kind != Kind::Local, "references to locals are pushed by push_local");
   track(e.home + slot_width(e.type));
   m_stack.push_back(e);
 }
 
-void Translator::push_temp(ValType t) { push_entry(Entry{Kind::Temp, t, next_home(), 0, 0}); }
+void Translator::push_local(ValType t, uint32_t home, uint32_t local) {
+  const uint32_t i = static_cast<uint32_t>(m_stack.size());
+  track(home + slot_width(t));
+  m_stack.push_back(Entry{Kind::Local, t, home, local, m_local_top[local], 0});
+  m_local_top[local] = i;
+  m_local_floor = std::min(m_local_floor, i);
+}
+
+void Translator::push_temp(ValType t) {
+  push_entry(Entry{Kind::Temp, t, next_home(), 0, kNone, 0});
+}
 
 Translator::Entry Translator::pop() {
   Entry e = m_stack.back();
   m_stack.pop_back();
-  if (e.kind == Kind::Local) --m_local_refs[e.local];
+  if (e.kind == Kind::Local) {
+    SKIFF_ASSERT(m_local_top[e.local] == m_stack.size(), "a popped Local is its chain's top");
+    m_local_top[e.local] = e.below;
+  }
   return e;
 }
 
@@ -224,21 +237,43 @@ uint32_t Translator::read(const Entry& e) {
   return e.home;
 }
 
-void Translator::materialize(Entry& e) {
+void Translator::to_home(Entry& e) {
   if (e.kind == Kind::Temp) return;
   copy_to(e.home, e);
-  if (e.kind == Kind::Local) --m_local_refs[e.local];
   e.kind = Kind::Temp;
 }
 
-void Translator::materialize_locals(uint32_t local) {
-  for (Entry& e : m_stack)
-    if (e.kind == Kind::Local && e.local == local) materialize(e);
+// Every function below emits its copies bottom-up, in stack order.
+void Translator::materialize_top(size_t n) {
+  const size_t first = m_stack.size() - n;
+  for (size_t i = first; i < m_stack.size(); ++i) {
+    Entry& e = m_stack[i];
+    // Entries among the top n are the top of their locals' chains; a local's lowest
+    // one among them (the only one whose `below` is under them) names the new top.
+    if (e.kind == Kind::Local && (e.below == kNone || e.below < first))
+      m_local_top[e.local] = e.below;
+    to_home(e);
+  }
 }
 
+void Translator::materialize_locals(uint32_t local) {
+  m_scratch.clear();
+  for (uint32_t i = m_local_top[local]; i != kNone; i = m_stack[i].below) m_scratch.push_back(i);
+  m_local_top[local] = kNone;
+  m_visits += m_scratch.size();
+  for (size_t k = m_scratch.size(); k-- > 0;) to_home(m_stack[m_scratch[k]]);
+}
+
+// Visits only entries pushed since the previous call: none below the floor is a Local.
 void Translator::materialize_all_locals() {
-  for (Entry& e : m_stack)
-    if (e.kind == Kind::Local) materialize(e);
+  for (size_t i = m_local_floor; i < m_stack.size(); ++i) {
+    Entry& e = m_stack[i];
+    if (e.kind != Kind::Local) continue;
+    m_local_top[e.local] = kNone;
+    to_home(e);
+  }
+  if (m_local_floor < m_stack.size()) m_visits += m_stack.size() - m_local_floor;
+  m_local_floor = static_cast<uint32_t>(m_stack.size());
 }
 
 bool Translator::last_produced_top() const {
@@ -261,7 +296,9 @@ void Translator::begin_function(uint32_t defined_index) {
     slot += slot_width(locals[i]);
   }
   m_locals_end = slot;
-  m_local_refs.assign(locals.size(), 0);
+  m_local_top.assign(locals.size(), kNone);
+  m_local_floor = 0;
+  m_br_tables = 0;
   m_max_slot = slot;
   m_dead = false;
   m_last_end = kNone;
@@ -405,7 +442,7 @@ void Translator::on_block(Opcode kind, const validate::BlockSig& sig) {
   const uint32_t n = sig.param_count;
   // Params live in their homes (branches to a loop rewrite them there), and no entry
   // below may stay a reference to a local that the block could assign.
-  for (size_t i = m_stack.size() - n; i < m_stack.size(); ++i) materialize(m_stack[i]);
+  materialize_top(n);
   materialize_all_locals();
   Ctl c{kind, false, static_cast<uint32_t>(m_stack.size() - n), 0, n, sig.result_count, sig.params, sig.results};
   c.base = n ? m_stack[m_stack.size() - n].home : next_home();
@@ -429,7 +466,7 @@ void Translator::on_else() {
   Ctl& c = m_ctls.back();
   if (c.dead_entry) return;
   if (!m_dead) {
-    for (size_t i = m_stack.size() - c.n_results; i < m_stack.size(); ++i) materialize(m_stack[i]);
+    materialize_top(c.n_results);
     emit_op(XOp::Br);
     link_fixup(c.fixups);
   }
@@ -448,8 +485,7 @@ void Translator::on_end(const validate::CtrlFrame&) {
     m_dead = true;
     return;
   }
-  if (!m_dead)
-    for (size_t i = m_stack.size() - c.n_results; i < m_stack.size(); ++i) materialize(m_stack[i]);
+  if (!m_dead) materialize_top(c.n_results);
   bind(c.else_fixup);
   bind(c.fixups);
   if (c.kind == Opcode::Loop) emit_checks(false);  // the code after a loop is a new region
@@ -488,24 +524,21 @@ void Translator::on_br_table(std::span<const uint32_t> depths) {
   const uint32_t table = pos();
   m_code.resize(m_code.size + depths.size(), kNone);
   // Targets whose values must be moved get a stub (copies + jump) after the table,
-  // one per distinct depth.
-  m_br_scratch.clear();  // pairs: depth, stub position
+  // one per distinct label, emitted at its first use; each label remembers its stub.
+  const uint32_t stamp = ++m_br_tables;
+  m_visits += depths.size();
   for (uint32_t i = 0; i < depths.size(); ++i) {
     Ctl& target = ctl(depths[i]);
-    if (&target != &m_ctls.front() && values_in_place(target)) {
-      point_at(table + i, target);
-      continue;
+    if (target.table_stamp != stamp) {
+      target.table_stamp = stamp;
+      target.table_stub = kNone;
+      if (&target == &m_ctls.front() || !values_in_place(target)) {
+        target.table_stub = pos();
+        emit_branch(target);
+      }
     }
-    uint32_t stub = kNone;
-    for (size_t k = 0; k < m_br_scratch.size(); k += 2)
-      if (m_br_scratch[k] == depths[i]) stub = m_br_scratch[k + 1];
-    if (stub == kNone) {
-      stub = pos();
-      m_br_scratch.push_back(depths[i]);
-      m_br_scratch.push_back(stub);
-      emit_branch(target);
-    }
-    m_code[table + i] = stub - (table + i);
+    if (target.table_stub == kNone) point_at(table + i, target);
+    else m_code[table + i] = target.table_stub - (table + i);
   }
   m_dead = true;
 }
@@ -522,7 +555,7 @@ void Translator::on_return() {
 // place and results come back there.
 void Translator::emit_call(XOp x, uint32_t a, uint32_t b, const ir::FuncType& ft, const Entry* index) {
   const size_t n = ft.params.size();
-  for (size_t i = m_stack.size() - n; i < m_stack.size(); ++i) materialize(m_stack[i]);
+  materialize_top(n);
   const uint32_t frame = n ? m_stack[m_stack.size() - n].home : next_home();
   uint32_t idx_slot = index ? read(*index) : 0;
   for (size_t i = 0; i < n; ++i) pop();
@@ -560,7 +593,7 @@ void Translator::on_local(Opcode op, uint32_t index) {
   if (m_dead) return;
   const ValType t = m_local_types[index];
   if (op == Opcode::LocalGet) {
-    push_entry(Entry{Kind::Local, t, next_home(), index, 0});
+    push_local(t, next_home(), index);
     return;
   }
   Entry& top = m_stack.back();
@@ -568,7 +601,7 @@ void Translator::on_local(Opcode op, uint32_t index) {
     if (op == Opcode::LocalSet) pop();
     return;
   }
-  const bool others = m_local_refs[index] > 0;
+  const bool others = m_local_top[index] != kNone;
   if (!others && last_produced_top()) {
     // Retarget the instruction that produced the value to write the local directly.
     m_code[m_last_dst] = local_slot(index);
@@ -578,7 +611,7 @@ void Translator::on_local(Opcode op, uint32_t index) {
     copy_to(local_slot(index), top);
   }
   Entry e = pop();
-  if (op == Opcode::LocalTee) push_entry(Entry{Kind::Local, t, e.home, index, 0});
+  if (op == Opcode::LocalTee) push_local(t, e.home, index);
 }
 
 void Translator::on_global(Opcode op, uint32_t index) {
@@ -622,7 +655,7 @@ void Translator::on_const(Opcode op, uint64_t bits) {
               : op == Opcode::I64Const ? ValType::I64
               : op == Opcode::F32Const ? ValType::F32
                                        : ValType::F64;
-  push_entry(Entry{Kind::Const, t, next_home(), 0, bits});
+  push_entry(Entry{Kind::Const, t, next_home(), 0, kNone, bits});
 }
 
 void Translator::on_v128_const(const ir::V128& v) {
@@ -642,7 +675,7 @@ void Translator::on_v128_const(const ir::V128& v) {
 
 void Translator::on_ref_null(ValType t) {
   if (m_dead) return;
-  push_entry(Entry{Kind::Const, t, next_home(), 0, 0});
+  push_entry(Entry{Kind::Const, t, next_home(), 0, kNone, 0});
 }
 
 void Translator::on_ref_func(ir::FuncIdx f) {

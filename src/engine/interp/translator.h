@@ -55,6 +55,12 @@ class Translator {
   void on_ref_func(ir::FuncIdx f);
   void on_other(ir::Opcode op, uint32_t a = 0, uint32_t b = 0);
 
+  // Stack entries and br_table targets visited by the bookkeeping that keeps references
+  // to locals valid and shares br_table stubs, summed over every body translated so far:
+  // at most one per entry pushed plus one per br_table target, so tests can check that
+  // no body makes translation quadratic without timing it.
+  uint64_t bookkeeping_visits() const { return m_visits; }
+
  private:
   using ValType = ir::ValType;
   static constexpr uint32_t kNone = UINT32_MAX;
@@ -68,6 +74,7 @@ class Translator {
     ValType type;
     uint32_t home;
     uint32_t local;  // Kind::Local: the local's index
+    uint32_t below;  // Kind::Local: stack index of the next entry down referring to it, or kNone
     uint64_t bits;   // Kind::Const
   };
   struct Ctl {
@@ -81,6 +88,10 @@ class Translator {
     uint32_t fixups = kNone;  // chain of forward branch words to patch at `end`
     uint32_t loop_pos = 0;    // loops: the label's code position
     uint32_t else_fixup = kNone;
+    // br_table: the stub for this label in table number `table_stamp` (kNone: the
+    // label needs no copies and the table jumps straight to it).
+    uint32_t table_stamp = 0;
+    uint32_t table_stub = kNone;
   };
 
   // The code under construction. Words are stored through an inline fast path:
@@ -136,17 +147,22 @@ class Translator {
   // Stack.
   uint32_t next_home() const;
   void push_temp(ValType t);
-  void push_entry(Entry e);
+  void push_entry(Entry e);  // a Temp or a Const
+  void push_local(ValType t, uint32_t home, uint32_t local);
   Entry pop();
   void track(uint32_t slot_end) { m_max_slot = std::max(m_max_slot, slot_end); }
   uint32_t local_slot(uint32_t local) const { return m_local_slots[local]; }
   // The slot holding `e` now, writing a constant to its home first if needed.
   uint32_t read(const Entry& e);
-  // Moves `e` into its home (Temp) and updates the stored entry.
-  void materialize(Entry& e);
   void copy_to(uint32_t dst, const Entry& src);
-  void materialize_locals(uint32_t local);   // entries referring to `local` become Temps
+  // References to locals and constants become Temps, copied to their homes: the top `n`
+  // entries, every entry referring to `local`, or every reference to a local. The last
+  // two visit only the entries they change (materialize_all_locals: the entries pushed
+  // since its previous call), so their total over a body is linear in its size.
+  void materialize_top(size_t n);
+  void materialize_locals(uint32_t local);
   void materialize_all_locals();
+  void to_home(Entry& e);  // no bookkeeping: callers unlink Local entries first
   // A "result" instruction just emitted: remember its destination word for retargeting.
   void produced(uint32_t dst_word_pos) {
     m_last_dst = dst_word_pos;
@@ -190,8 +206,14 @@ class Translator {
   std::vector<Ctl> m_ctls;
   std::vector<uint32_t> m_local_slots;
   std::vector<ValType> m_local_types;
-  std::vector<uint32_t> m_local_refs;  // stack entries referring to each local
-  std::vector<uint32_t> m_br_scratch;
+  // References to locals on the stack: per local, the stack index of the topmost entry
+  // referring to it (kNone if none), the rest chained downward through Entry::below;
+  // and a floor: no entry below it is a Local.
+  std::vector<uint32_t> m_local_top;
+  uint32_t m_local_floor = 0;
+  std::vector<uint32_t> m_scratch;
+  uint32_t m_br_tables = 0;  // br_tables in this body so far (Ctl::table_stamp)
+  uint64_t m_visits = 0;
   uint32_t m_locals_end = 0;  // first slot after the locals
   uint32_t m_max_slot = 0;
   bool m_dead = false;
