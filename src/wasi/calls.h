@@ -78,7 +78,7 @@ struct WasiCtx::Calls {
   // terminal or a socket must not outlive the guest's deadline. Files and directories
   // are always ready, and a non-blocking descriptor is the guest's to poll.
   static Errno wait_readable(Guest&, const FdEntry& e);
-  static Errno write_iov(WasiCtx&, FdEntry&, std::span<const iovec> iov, uint64_t& n);
+  static Errno write_iov(WasiCtx&, Guest&, FdEntry&, std::span<const iovec> iov, uint64_t& n);
 };
 
 }  // namespace skiff::wasi

@@ -8,8 +8,10 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <string>
 
@@ -124,10 +126,78 @@ Errno WasiCtx::Calls::read_iov(WasiCtx&, Guest& g, FdEntry& e, std::span<iovec> 
   return Errno::Success;
 }
 
-Errno WasiCtx::Calls::write_iov(WasiCtx&, FdEntry& e, std::span<const iovec> iov, uint64_t& n) {
+namespace {
+
+// A write to a pipe, terminal or socket that cannot take all of it at once, on a blocking
+// descriptor: the rest goes in as the reader makes room, waiting in slices so that a
+// store asked to stop (a deadline) is not held by a reader that never reads. Every try
+// is non-blocking (RWF_NOWAIT); `done` bytes went in already.
+Errno write_rest(Guest& g, int fd, std::span<const iovec> iov, uint64_t done, uint64_t& n) {
+  IovecList rest;
+  rest.assign(iov.begin(), iov.end());
+  size_t first = 0;  // iovecs before it are written
+  auto skip = [&](uint64_t k) {
+    while (k > 0 && first < rest.size()) {
+      iovec& v = rest[first];
+      const size_t take = static_cast<size_t>(std::min<uint64_t>(k, v.iov_len));
+      v.iov_base = static_cast<uint8_t*>(v.iov_base) + take;
+      v.iov_len -= take;
+      k -= take;
+      if (v.iov_len == 0) ++first;
+    }
+  };
+  skip(done);
+  while (first < rest.size()) {
+    pollfd p{fd, POLLOUT, 0};
+    const int pr = ::poll(&p, 1, kWaitSliceMs);
+    if (pr < 0 && errno != EINTR) return last_errno();
+    if (pr <= 0) {
+      if (!g.stopped()) continue;
+      if (done == 0) return Errno::Intr;
+      break;  // what went in is reported; the guest stops at its next check
+    }
+    const ssize_t r = ::pwritev2(fd, rest.data() + first, static_cast<int>(rest.size() - first), -1, RWF_NOWAIT);
+    if (r < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+    if (r < 0) {
+      if (done == 0) return last_errno();
+      break;
+    }
+    done += static_cast<uint64_t>(r);
+    skip(static_cast<uint64_t>(r));
+  }
+  n = done;
+  return Errno::Success;
+}
+
+}  // namespace
+
+Errno WasiCtx::Calls::write_iov(WasiCtx&, Guest& g, FdEntry& e, std::span<const iovec> iov, uint64_t& n) {
   if (e.stream) return e.stream->write(iov, n);
+  const int cnt = static_cast<int>(iov.size());
   ssize_t r;
-  do r = ::writev(e.host, iov.data(), static_cast<int>(iov.size()));
+  if (e.type != FileType::RegularFile && e.type != FileType::Directory) {
+    // Non-blocking first: all of it goes in at once when there is room (one call, as
+    // before). EOPNOTSUPP (a kernel or device without RWF_NOWAIT): a plain write.
+    do r = ::pwritev2(e.host, iov.data(), cnt, -1, RWF_NOWAIT);
+    while (r < 0 && errno == EINTR);
+    uint64_t total = 0;
+    for (const iovec& v : iov) total += v.iov_len;
+    if (r >= 0 && static_cast<uint64_t>(r) == total) {
+      n = total;
+      return Errno::Success;
+    }
+    if (r >= 0 || errno == EAGAIN) {
+      const int fl = ::fcntl(e.host, F_GETFL);
+      if (fl >= 0 && (fl & O_NONBLOCK)) {  // the guest's own choice: a short write, or EAGAIN
+        if (r < 0) return Errno::Again;
+        n = static_cast<uint64_t>(r);
+        return Errno::Success;
+      }
+      return write_rest(g, e.host, iov, r > 0 ? static_cast<uint64_t>(r) : 0, n);
+    }
+    if (errno != EOPNOTSUPP) return last_errno();
+  }
+  do r = ::writev(e.host, iov.data(), cnt);
   while (r < 0 && errno == EINTR);
   if (r < 0) return last_errno();
   n = static_cast<uint64_t>(r);
@@ -152,7 +222,7 @@ Errno WasiCtx::Calls::fd_write(WasiCtx& c, Guest& g, U32 fd, U32 iovs, U32 n, U3
   IovecList iov;
   if ((err = g.iovecs(iovs, n, iov)) != Errno::Success) return err;
   uint64_t put = 0;
-  if (!iov.empty() && (err = write_iov(c, *e, {iov.data(), iov.size()}, put)) != Errno::Success) return err;
+  if (!iov.empty() && (err = write_iov(c, g, *e, {iov.data(), iov.size()}, put)) != Errno::Success) return err;
   return g.store<U32>(nwritten_ptr, static_cast<U32>(put)) ? Errno::Success : Errno::Fault;
 }
 

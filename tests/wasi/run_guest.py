@@ -137,7 +137,8 @@ def check_escape_host(t: str, existed_before: set) -> list:
 
 
 # Each case: guest (wasm stem), args, env (--env), inherit_env, dirs (sandbox preopen),
-# dir_ro (/ro preopen), stdin bytes (or stdin_open: a pipe left open and silent), exit
+# dir_ro (/ro preopen), stdin bytes (or stdin_open: a pipe left open and silent;
+# stdout_unread: a stdout pipe nobody reads until the guest has ended), exit
 # code, summary (expect the summary line), stdout_has/stderr_has, run_opts (more `skiff
 # run` options), phases (list of (args, hook run afterwards)), listen, host_check
 # (returns error strings).
@@ -158,6 +159,9 @@ CASES = {
     "proc_timeout": dict(guest="proc", args=["read_stdin"], run_opts=["--timeout", "500ms"], stdin_open=True,
                          exit=134, summary=False, stdout_has="proc: reading stdin",
                          stderr_has="deadline exceeded"),
+    # Blocked in fd_write on a full stdout pipe: the deadline still stops it.
+    "proc_blockedwrite": dict(guest="proc", args=["write_stdout"], run_opts=["--timeout", "500ms"],
+                               stdout_unread=True, exit=134, summary=False, stderr_has="deadline exceeded"),
     "sockets": dict(listen=True),
     "escape": dict(phases=[(["phase1"], swap_for_phase2), (["phase2"], None)]),
     "escape_nopreopen": dict(guest="escape", args=["nopreopen"], dirs=False),
@@ -215,7 +219,8 @@ def socket_client(port: int, proc: subprocess.Popen, result: dict) -> None:
         conn.close()
 
 
-def run_once(cmd: list, stdin: bytes, env: dict, listen_port, stdin_open: bool = False) -> tuple:
+def run_once(cmd: list, stdin: bytes, env: dict, listen_port, stdin_open: bool = False,
+             stdout_unread: bool = False) -> tuple:
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, env=env)
     peer = {}
@@ -224,15 +229,21 @@ def run_once(cmd: list, stdin: bytes, env: dict, listen_port, stdin_open: bool =
         thread = threading.Thread(target=socket_client, args=(listen_port, proc, peer), daemon=True)
         thread.start()
     try:
-        if stdin_open:  # nothing written, and not closed until the guest has ended
+        if stdin_open or stdout_unread:  # nothing read or written until the guest has ended
+            if stdout_unread:
+                proc.stdin.close()
             proc.wait(timeout=60)
-            proc.stdin.close()
+            if stdin_open:
+                proc.stdin.close()
             out, err = proc.stdout.read(), proc.stderr.read()
         else:
             out, err = proc.communicate(stdin, timeout=60)
     except subprocess.TimeoutExpired:
         proc.kill()
-        out, err = proc.communicate()
+        if not proc.stdin.closed:
+            proc.stdin.close()
+        proc.wait()
+        out, err = proc.stdout.read(), proc.stderr.read()
         err += b"\n[run_guest.py: killed after 60 s]"
     if thread:
         thread.join(20)
@@ -296,7 +307,8 @@ def main() -> int:
                 opts += ["--listen", f"127.0.0.1:{port}"]
             opts += case.get("run_opts", [])
             cmd = prefix + opts + [wasm] + args
-            rc, out, err, peer = run_once(cmd, case.get("stdin", b""), env, port, case.get("stdin_open", False))
+            rc, out, err, peer = run_once(cmd, case.get("stdin", b""), env, port, case.get("stdin_open", False),
+                                          case.get("stdout_unread", False))
             if a.verbose:
                 print(f"$ {shlex.join(cmd)}\n{out}{err}", end="")
             summaries += [l for l in out.splitlines() if l.startswith("wasi-guest ")]

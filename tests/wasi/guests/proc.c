@@ -1,7 +1,8 @@
 // sched_yield, proc_raise, proc_exit. Without arguments it ends with proc_exit(42) and
 // run_guest.py expects exit code 42 (so a proc_exit that returns, or a runtime that
 // ignores the code, fails). With "trap" it executes `unreachable`: skiff exits 134. With
-// "read_stdin" it blocks reading a stdin that never ends, for `skiff run --timeout`.
+// "read_stdin" it blocks reading a stdin that never ends, with "write_stdout" writing to
+// a stdout nobody reads, for `skiff run --timeout`.
 #include "check.h"
 
 // proc_raise is gone from current wasi-libc headers; import it directly.
@@ -19,6 +20,14 @@ int main(int argc, char** argv) {
     __wasi_errno_t e = __wasi_fd_read(0, &iov, 1, &n);
     printf("proc: fd_read returned %d\n", e);
     return 0;
+  }
+  if (argc == 2 && strcmp(argv[1], "write_stdout") == 0) {
+    // 1 MiB into a stdout pipe nobody reads: it fills after 64 KiB, and only `skiff run
+    // --timeout` ends this (exit 134).
+    static uint8_t block[1 << 20];
+    __wasi_ciovec_t iov = {block, sizeof block};
+    __wasi_size_t n;
+    for (;;) (void)!__wasi_fd_write(1, &iov, 1, &n);
   }
   if (argc == 2 && strcmp(argv[1], "trap") == 0) {
     printf("proc: trapping now\n");
