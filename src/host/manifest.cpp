@@ -645,13 +645,16 @@ class ManifestReader {
   Result<std::string> allowed_host_of(const toml::node& node, const std::string& key) const {
     SKIFF_TRY_ASSIGN(std::string text, string_of(node, key));
     std::string_view s = text;
-    // A URL's scheme says nothing the allowlist needs: it is by host and port.
-    bool had_scheme = false;
-    for (std::string_view scheme : {"http://", "https://"}) {
-      if (s.starts_with(scheme)) s.remove_prefix(scheme.size()), had_scheme = true;
-    }
+    // The allowlist is by host and port; http:// may be written. https:// may not: outbound
+    // requests are plain HTTP, so the entry would let the guest's requests to that port
+    // go out unencrypted where the operator asked for TLS.
+    if (s.starts_with("https://"))
+      return error_at(node, key, quote(text) + " asks for TLS, which outbound HTTP does not have yet (requests "
+                                                "are plain http://; write \"host:port\" to allow that)");
+    const bool had_scheme = s.starts_with("http://");
+    if (had_scheme) s.remove_prefix(7);
     if (!had_scheme && s.find("://") != std::string_view::npos)
-      return error_at(node, key, quote(text) + " has a scheme other than http:// or https://");
+      return error_at(node, key, quote(text) + " has a scheme other than http://");
     if (had_scheme && s.ends_with('/')) s.remove_suffix(1);
     if (s.find('/') != std::string_view::npos)
       return error_at(node, key, quote(text) + " has a path; allowed_hosts are \"host:port\"");

@@ -471,8 +471,8 @@ TEST(Manifest, AllowedHostsAreHostAndPort) {
   auto hosts = [](const std::string& host) {
     return std::string(kApp) + "allowed_hosts = [\"" + host + "\"]\n";
   };
-  EXPECT_EQ(parse_ok(hosts("https://example.com:443")).apps[0].allowed_hosts,
-            std::vector<std::string>{"example.com:443"});
+  EXPECT_EQ(parse_ok(hosts("http://example.com:8080/")).apps[0].allowed_hosts,
+            std::vector<std::string>{"example.com:8080"});
   EXPECT_EQ(parse_ok(hosts("[::1]:8080")).apps[0].allowed_hosts,
             std::vector<std::string>{"[::1]:8080"});
   // Leading zeros go: an outbound request's port is a number ("host:080" never matched).
@@ -486,8 +486,11 @@ TEST(Manifest, AllowedHostsAreHostAndPort) {
       {hosts("example.com:65536"), at + "\"example.com:65536\" has port 65536 outside 1-65535"},
       {hosts("http://example.com:80/api"),
        at + "\"http://example.com:80/api\" has a path; allowed_hosts are \"host:port\""},
-      {hosts("ftp://example.com:21"),
-       at + "\"ftp://example.com:21\" has a scheme other than http:// or https://"},
+      {hosts("ftp://example.com:21"), at + "\"ftp://example.com:21\" has a scheme other than http://"},
+      // Outbound requests are plain HTTP: an https:// entry would send them unencrypted.
+      {hosts("https://example.com:443"),
+       at + "\"https://example.com:443\" asks for TLS, which outbound HTTP does not have yet (requests are "
+            "plain http://; write \"host:port\" to allow that)"},
       {hosts("user@example.com:80"),
        at + "\"user@example.com:80\" has a host with '/', '?', '#', '@' or brackets in it"},
       {std::string(kApp) + "allowed_hosts = \"a:1\"\n",
