@@ -83,6 +83,14 @@ template <typename T> inline V128 load_zero(const uint8_t* p) {
 }
 
 inline uint64_t ref_bits(runtime::Ref r) { return reinterpret_cast<uintptr_t>(r.ptr); }
+// A runtime call's error as the dispatch loop's trap code. The Result dies inside the
+// call's full expression: a local of it would be in scope across the loop's computed
+// gotos, which clang refuses (a jump past a non-trivial destructor).
+inline bool failed(Result<void>&& r, ErrorCode& code) {
+  if (r.ok()) [[likely]] return false;
+  code = r.error().code();
+  return true;
+}
 inline runtime::Ref to_ref(uint64_t bits) { return runtime::Ref{reinterpret_cast<const void*>(static_cast<uintptr_t>(bits))}; }
 
 }  // namespace
@@ -577,26 +585,23 @@ L_TableGrow:
   wr(S(2), static_cast<S32>(inst->tables[ip[3]]->grow(rd<U32>(S(5)), to_ref(*S(4)))));
   ip += 6;
   NEXT();
-L_TableFill: {
-  const Result<void> r = inst->tables[ip[2]]->fill(rd<U32>(S(3)), to_ref(*S(4)), rd<U32>(S(5)), fuel);
-  if (!r.ok()) [[unlikely]] TRAP(r.error().code());
+L_TableFill:
+  if (failed(inst->tables[ip[2]]->fill(rd<U32>(S(3)), to_ref(*S(4)), rd<U32>(S(5)), fuel), trap_code)) [[unlikely]]
+    goto trap;
   ip += 6;
   NEXT();
-}
-L_TableCopy: {
-  const Result<void> r =
-      inst->tables[ip[2]]->copy_from(*inst->tables[ip[3]], rd<U32>(S(4)), rd<U32>(S(5)), rd<U32>(S(6)), fuel);
-  if (!r.ok()) [[unlikely]] TRAP(r.error().code());
+L_TableCopy:
+  if (failed(inst->tables[ip[2]]->copy_from(*inst->tables[ip[3]], rd<U32>(S(4)), rd<U32>(S(5)), rd<U32>(S(6)), fuel),
+             trap_code)) [[unlikely]]
+    goto trap;
   ip += 7;
   NEXT();
-}
-L_TableInit: {
-  const Result<void> r =
-      inst->tables[ip[3]]->init(rd<U32>(S(4)), inst->elem_segments[ip[2]], rd<U32>(S(5)), rd<U32>(S(6)), fuel);
-  if (!r.ok()) [[unlikely]] TRAP(r.error().code());
+L_TableInit:
+  if (failed(inst->tables[ip[3]]->init(rd<U32>(S(4)), inst->elem_segments[ip[2]], rd<U32>(S(5)), rd<U32>(S(6)), fuel),
+             trap_code)) [[unlikely]]
+    goto trap;
   ip += 7;
   NEXT();
-}
 L_ElemDrop:
   inst->elem_segments[ip[2]].clear();
   ip += 3;
