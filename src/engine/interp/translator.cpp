@@ -122,6 +122,7 @@ Result<std::unique_ptr<CompiledFunc>> Translator::translate(uint32_t defined_ind
   // for a short-lived process those copies were fresh pages, each a fault.
   const uint32_t body_bytes = m_module.codes[defined_index].body.size;
   m_code.start(body_bytes + body_bytes / 4 + 32);
+  m_code_budget = size_t{body_bytes} * kCodeWordsPerByte + 4096;
   m_stack.clear();
   m_ctls.clear();
   SKIFF_TRY(m_walker.walk(defined_index));

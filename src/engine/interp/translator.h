@@ -31,6 +31,11 @@ class Translator {
   // FuncWalker hooks (see validate::NullInterface).
   void begin_function(uint32_t defined_index);
   void on_instruction() { ++m_fuel_count; }
+  // Past kCodeWordsPerByte words per byte of the body (normal code takes about 1.25), the
+  // walker stops: a branch that moves a thousand values is 4 bytes of wasm and 4,000
+  // words here, and a 1 MB body of them took gigabytes.
+  static constexpr size_t kCodeWordsPerByte = 32;
+  bool over_budget() const { return m_code.size > m_code_budget; }
   void end_function() {}
   void on_block(ir::Opcode kind, const validate::BlockSig& sig);
   void on_else();
@@ -202,6 +207,7 @@ class Translator {
   validate::FuncWalker<Translator> m_walker;
 
   CodeBuffer m_code;
+  size_t m_code_budget = 0;  // words; see over_budget()
   std::vector<Entry> m_stack;
   std::vector<Ctl> m_ctls;
   std::vector<uint32_t> m_local_slots;

@@ -219,5 +219,47 @@ TEST(TranslatorBookkeeping, BrTableStubsAreSharedPerLabelAndPerTable) {
   EXPECT_EQ(run_f(bytes2, 1), 7u);
 }
 
+// [i32] -> [i32 x 1000]: a signature whose branches move a thousand values.
+std::vector<uint8_t> thousand_results() {
+  std::vector<uint8_t> t = {0x60, 0x01, 0x7f};
+  leb(t, 1000);
+  t.insert(t.end(), 1000, 0x7f);
+  return t;
+}
+
+// Covers: a body whose translation would be far larger than the body (each `br_if` of a
+// label with 1,000 values is 4 bytes of wasm and 4,000 code words) is refused once its
+// code passes kCodeWordsPerByte words per byte, before it takes more memory: a 1 MB body
+// of them took gigabytes.
+TEST(TranslatorLimits, CodeFarLargerThanTheBodyIsRefused) {
+  std::vector<uint8_t> body = {0x00};
+  repeat(body, {0x20, 0x00}, 1000);              // the label's 1,000 values
+  repeat(body, {0x20, 0x00, 0x0d, 0x00}, 2000);  // local.get 0; br_if 0
+  body.push_back(0x0b);
+  auto cm = compile(module_of({{"f", thousand_results(), body}}));
+  ASSERT_TRUE(cm.ok()) << cm.error().to_string();
+  Translator t((*cm)->env());
+  auto f = t.translate(0);
+  ASSERT_FALSE(f.ok()) << "translated to " << (*f)->code.size() << " words";
+  EXPECT_EQ(f.error().code(), ErrorCode::ImplementationLimit);
+  EXPECT_NE(f.error().to_string().find("translated code is too large"), std::string::npos) << f.error().to_string();
+}
+
+// Covers: an operand stack deeper than FuncWalker::kMaxOperandStack values is refused at
+// validation (1,100 calls of a function with 1,000 results: 1.1M values from 3 KB).
+TEST(TranslatorLimits, OperandStacksPastTheLimitAreRefused) {
+  std::vector<uint8_t> body = {0x00};
+  repeat(body, {0x20, 0x00, 0x10, 0x01}, 1100);  // local.get 0; call 1 (1,000 results each)
+  body.push_back(0x00);                          // unreachable
+  body.push_back(0x0b);
+  std::vector<uint8_t> callee = {0x00};
+  repeat(callee, {0x20, 0x00}, 1000);
+  callee.push_back(0x0b);
+  auto cm = compile(module_of({{"f", kI32ToI32, body}, {"g", thousand_results(), callee}}));
+  ASSERT_FALSE(cm.ok());
+  EXPECT_EQ(cm.error().code(), ErrorCode::ImplementationLimit);
+  EXPECT_NE(cm.error().to_string().find("operand stack deeper than"), std::string::npos) << cm.error().to_string();
+}
+
 }  // namespace
 }  // namespace skiff::engine::interp

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cstring>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "base/result.h"
@@ -101,6 +102,8 @@ class FuncWalker {
   using Opcode = ir::Opcode;
 
   Error err(ErrorCode code) const { return Error(code, static_cast<uint32_t>(m_op_pos - m_base)); }
+  // Values on the operand stack at once; deeper bodies are an implementation limit.
+  static constexpr size_t kMaxOperandStack = 1 << 20;
 
   // The operand stack is a raw array (m_stack .. o.sp) grown on demand; the current
   // frame's base and unreachable flag are cached so a pop is one compare in the
@@ -383,6 +386,17 @@ Result<void> FuncWalker<Iface>::walk(uint32_t defined_index) {
   for (;;) {
     if (r.at_end()) [[unlikely]] return r.error(ErrorCode::EndOpcodeExpected);
     m_op_pos = r.pos();
+    // A few bytes can push a thousand values (a call returning 1000 results), so a 1 MB
+    // body could need hundreds of millions of stack entries here and in the interface:
+    // past kMaxOperandStack (one instruction's pushes can overshoot it) the body is
+    // refused. An interface may have a budget of its own (the translator's code size).
+    if (static_cast<size_t>(o.sp - m_stack) > kMaxOperandStack) [[unlikely]]
+      return Error(ErrorCode::ImplementationLimit, static_cast<uint32_t>(m_op_pos - m_base),
+                   "operand stack deeper than " + std::to_string(kMaxOperandStack) + " values");
+    if constexpr (requires(Iface& i) { i.over_budget(); })
+      if (m_iface.over_budget()) [[unlikely]]
+        return Error(ErrorCode::ImplementationLimit, static_cast<uint32_t>(m_op_pos - m_base),
+                     "the function's translated code is too large");
     // An interface may count instructions (the interpreter's fuel metering).
     if constexpr (requires(Iface& i) { i.on_instruction(); }) m_iface.on_instruction();
     const uint8_t byte = *r.pos();
