@@ -5,6 +5,7 @@
 #include <llvm/IR/Intrinsics.h>
 #include <llvm/IR/MDBuilder.h>
 
+#include "engine/llvm/module_compiler.h"
 #include "engine/native/vmctx.h"
 #include "engine/runtime/global.h"
 #include "engine/runtime/store.h"
@@ -276,6 +277,9 @@ void FuncCompiler::branch_to(Ctl& c) {
 }
 
 void FuncCompiler::on_block(Opcode kind, const validate::BlockSig& sig) {
+  // A block moving more values than kMaxCompiledArity costs LLVM a phi per value per
+  // edge (module_compiler.h): the function stays in the interpreter.
+  if (!m_dead && size_t{sig.param_count} + sig.result_count > kMaxCompiledArity) unsupported();
   if (m_dead) {
     m_ctls.push_back(Ctl{kind, true, 0, nullptr, nullptr, nullptr, {}, {}, {}});
     return;
@@ -421,6 +425,7 @@ void FuncCompiler::on_call(ir::FuncIdx f) {
   if (m_dead) return;
   const ir::Module& wm = m_mc.wasm;
   const ir::FuncType& t = wm.func_type(f);
+  if (t.params.size() + t.results.size() > kMaxCompiledArity) return unsupported();  // as in on_block
   const size_t n = t.params.size();
   std::vector<Value*> args(m_stack.end() - static_cast<ptrdiff_t>(n), m_stack.end());
   m_stack.resize(m_stack.size() - n);
@@ -440,6 +445,7 @@ void FuncCompiler::on_call(ir::FuncIdx f) {
 void FuncCompiler::on_call_indirect(ir::TypeIdx type, ir::TableIdx table) {
   if (m_dead) return;
   const ir::FuncType& t = m_mc.wasm.types[type.value];
+  if (t.params.size() + t.results.size() > kMaxCompiledArity) return unsupported();  // as in on_block
   Value* index = pop();
   const size_t n = t.params.size();
   std::vector<Value*> args(m_stack.end() - static_cast<ptrdiff_t>(n), m_stack.end());

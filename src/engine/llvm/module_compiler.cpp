@@ -166,9 +166,10 @@ Result<std::vector<uint8_t>> compile_partition(const ir::Module& wm, const valid
     if (lowered) {
       define_slot_entry(mc, i, t);
       ++*compiled;
-    } else {
+    } else if (t.params.size() + t.results.size() <= kMaxCompiledArity) {
       define_forwarder(mc, i, t);
-    }
+    }  // else none: no compiled code calls a function of that arity (FuncCompiler leaves
+       // such calls to the interpreter), and a forwarder of 1,000 results took LLVM minutes
   }
   // Functions of other partitions stay declarations; unused ones go.
   for (llvm::Function* f : mc.typed)
@@ -301,7 +302,23 @@ Result<std::vector<uint8_t>> link_objects(const std::vector<std::vector<uint8_t>
 
 }  // namespace
 
-Result<std::vector<uint8_t>> compile_object(const validate::ValidatedModule& vm, const CompileOptions& opts,
+// Whether defined function `i` would cost LLVM far more than its size suggests: its
+// passes are superlinear in a function's size, its locals (an alloca each) and its
+// arity (a phi or argument per value), so a few KB of hostile wasm took minutes and
+// gigabytes (review: 50,000 unused locals x 300 functions in 3 KB, 45 s and 4.3 GB;
+// 25,000 nested ifs, 12.8 s; 200 KB of straight-line code, over 120 s). Such functions
+// stay in the interpreter, whose translation is linear and bounded.
+static bool too_costly(const ir::Module& wm, uint32_t i) {
+  const ir::FuncBody& body = wm.codes[i];
+  if (body.body.size > kMaxCompiledBodyBytes) return true;
+  uint64_t locals = 0;
+  for (const ir::LocalRun& run : body.locals) locals += run.count;
+  if (locals > kMaxCompiledLocals) return true;
+  const ir::FuncType& t = wm.func_type(ir::FuncIdx(wm.imported_funcs + i));
+  return t.params.size() + t.results.size() > kMaxCompiledArity;
+}
+
+Result<std::vector<uint8_t>> compile_object(const validate::ValidatedModule& vm, const CompileOptions& given,
                                             CompileStats* stats) {
   const auto t0 = std::chrono::steady_clock::now();
   init_llvm();
@@ -312,6 +329,10 @@ Result<std::vector<uint8_t>> compile_object(const validate::ValidatedModule& vm,
   validate::ModuleEnv env = v.env();
   env.module = &wm;
   const uint32_t n = wm.defined_funcs();
+  CompileOptions opts = given;
+  opts.interpreted.resize(n, false);
+  for (uint32_t i = 0; i < n; ++i)
+    if (too_costly(wm, i)) opts.interpreted[i] = true;
 
   // Partitions of about equal code size, one per thread, for modules big enough that
   // the threads pay (a partition loses inlining across its boundary).

@@ -4,6 +4,7 @@
 // native::NativeModule loads without LLVM. Symbols and the runtime contract:
 // native/vmctx.h.
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -29,6 +30,11 @@ struct CompileOptions {
   std::vector<bool> interpreted;
 };
 inline constexpr uint64_t kParallelCodeBytes = 64 * 1024;
+// Functions past any of these stay in the interpreter (module_compiler.cpp, too_costly):
+// LLVM's cost grows faster than their size. SQLite's largest function, 53 KB, is under.
+inline constexpr uint32_t kMaxCompiledBodyBytes = 64 * 1024;
+inline constexpr uint64_t kMaxCompiledLocals = 4096;
+inline constexpr size_t kMaxCompiledArity = 64;  // params + results
 
 struct CompileStats {
   uint32_t functions = 0;  // defined functions
