@@ -32,6 +32,7 @@ struct FdEntry {
   uint64_t rights_inheriting = 0;
   bool is_preopen = false;
   bool listener = false;   // a --listen socket (sock_accept)
+  bool writes_block = false;  // refused RWF_NOWAIT (a terminal): fd_write writes plainly
   std::string preopen_name;
   // fd_readdir: the listing read at cookie 0; cookie k resumes at entry k, so cookies
   // stay stable while the guest reads (entries created meanwhile appear after a rewind).

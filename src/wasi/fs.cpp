@@ -175,9 +175,10 @@ Errno WasiCtx::Calls::write_iov(WasiCtx&, Guest& g, FdEntry& e, std::span<const 
   if (e.stream) return e.stream->write(iov, n);
   const int cnt = static_cast<int>(iov.size());
   ssize_t r;
-  if (e.type != FileType::RegularFile && e.type != FileType::Directory) {
+  if (e.type != FileType::RegularFile && e.type != FileType::Directory && !e.writes_block) {
     // Non-blocking first: all of it goes in at once when there is room (one call, as
-    // before). EOPNOTSUPP (a kernel or device without RWF_NOWAIT): a plain write.
+    // before). EOPNOTSUPP (a kernel or device without RWF_NOWAIT, such as a terminal):
+    // a plain write, now and from then on.
     do r = ::pwritev2(e.host, iov.data(), cnt, -1, RWF_NOWAIT);
     while (r < 0 && errno == EINTR);
     uint64_t total = 0;
@@ -196,6 +197,7 @@ Errno WasiCtx::Calls::write_iov(WasiCtx&, Guest& g, FdEntry& e, std::span<const 
       return write_rest(g, e.host, iov, r > 0 ? static_cast<uint64_t>(r) : 0, n);
     }
     if (errno != EOPNOTSUPP) return last_errno();
+    e.writes_block = true;
   }
   do r = ::writev(e.host, iov.data(), cnt);
   while (r < 0 && errno == EINTR);

@@ -77,34 +77,10 @@ Error too_large(const std::string& path) {
 // Everything from the start, through the descriptor already open (a FIFO opened twice
 // would wait for a second writer), but no more than kMaxModuleSize bytes: /dev/zero or a
 // file that keeps growing is refused, not read until memory runs out.
-Result<std::vector<uint8_t>> read_to_end(const platform::ReadableFile& file,
-                                         const std::string& path) {
-  constexpr size_t kMax = static_cast<size_t>(kMaxModuleSize);
-  const size_t hint = file.size() ? static_cast<size_t>(*file.size()) + 1 : size_t{64} << 10;
-  std::vector<uint8_t> out(std::clamp<size_t>(hint, 4096, kMax));
-  size_t have = 0;
-  for (;;) {
-    const size_t want = out.size() - have;
-    auto got = file.read_at(have, out.data() + have, want);
-    if (!got && have == 0) {
-      // No reads at offsets (a pipe, a terminal): sequentially, up to one byte too many.
-      SKIFF_TRY_ASSIGN(std::vector<uint8_t> all, file.read_all(kMax));
-      if (all.size() > kMax) return too_large(path);
-      return all;
-    }
-    if (!got) return got.error();
-    have += *got;
-    if (*got < want) break;  // the end
-    if (have == kMax) {
-      uint8_t extra;  // one byte more says "too large" without a buffer past the limit
-      SKIFF_TRY_ASSIGN(size_t more, file.read_at(have, &extra, 1));
-      if (more != 0) return too_large(path);
-      break;
-    }
-    out.resize(std::min(out.size() * 2, kMax));
-  }
-  out.resize(have);
-  return out;
+Result<std::vector<uint8_t>> read_to_end(const platform::ReadableFile& file, const std::string& path) {
+  SKIFF_TRY_ASSIGN(std::vector<uint8_t> all, file.read_all(kMaxModuleSize));
+  if (all.size() > kMaxModuleSize) return too_large(path);
+  return all;
 }
 
 // Opens `path`; a regular file too large to be a module is refused before anything is
