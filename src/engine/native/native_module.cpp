@@ -176,6 +176,11 @@ void run_entry(void* p) {
   auto* e = static_cast<Entry*>(p);
   reinterpret_cast<void (*)(VmCtx*, uint64_t*)>(const_cast<void*>(e->entry))(e->ctx, e->slots);
 }
+// Compiled code reaches the memories of its store only (through its own instance or
+// the ones it imports from), so a fault anywhere else is not a guest's.
+bool in_store_memory(const void* store, uintptr_t addr) {
+  return static_cast<const runtime::Store*>(store)->reserves(addr);
+}
 }  // namespace
 
 Result<void> call(VmCtx& ctx, const void* entry, uint64_t* slots, void* machine, std::vector<uint32_t>* trace) {
@@ -186,7 +191,8 @@ Result<void> call(VmCtx& ctx, const void* entry, uint64_t* slots, void* machine,
   ctx.stack_limit = stack_limit();
   Entry e{entry, &ctx, slots};
   TrapInfo info{};
-  const uint32_t code = run_guarded(&run_entry, &e, &info);
+  const FaultRegion memory{&in_store_memory, ctx.store};
+  const uint32_t code = run_guarded(&run_entry, &e, &info, ctx.store ? &memory : nullptr);
   ctx.machine = outer_machine;
   ctx.stack_limit = outer_limit;
   if (code == 0) [[likely]] return ok();

@@ -21,6 +21,7 @@ namespace {
 struct GuardFrame {
   sigjmp_buf buf;
   GuardFrame* prev;
+  const FaultRegion* memory;
   TrapInfo trap;
 };
 
@@ -108,7 +109,9 @@ FaultRegs fault_regs(const ucontext_t* uc) {
 #endif
 }
 
-ErrorCode trap_code(int sig, const siginfo_t* si) {
+// The trap a fault in wasm code stands for; Ok for a memory fault outside the frame's
+// memories, which is no trap at all.
+ErrorCode trap_code(int sig, const siginfo_t* si, const FaultRegion* memory) {
   switch (sig) {
     case SIGFPE:
       // x86-64 raises #DE (FPE_INTDIV) for INT_MIN / -1 as well; generated code checks
@@ -121,6 +124,7 @@ ErrorCode trap_code(int sig, const siginfo_t* si) {
       auto addr = reinterpret_cast<uintptr_t>(si->si_addr);
       if (t_stack_overflow_low != 0 && addr >= t_stack_overflow_low && addr < t_stack_limit)
         return ErrorCode::TrapCallStackExhausted;
+      if (memory != nullptr && !memory->contains(memory->ctx, addr)) return ErrorCode::Ok;
       return ErrorCode::TrapOutOfBoundsMemory;
     }
   }
@@ -170,7 +174,12 @@ void handle_signal(int sig, siginfo_t* si, void* ctx) {
     chain(slot, sig, si, ctx);
     return;
   }
-  frame->trap.code = static_cast<uint32_t>(trap_code(sig, si));
+  const ErrorCode code = trap_code(sig, si, frame->memory);
+  if (code == ErrorCode::Ok) {
+    chain(slot, sig, si, ctx);
+    return;
+  }
+  frame->trap.code = static_cast<uint32_t>(code);
   frame->trap.pc = regs.pc;
   frame->trap.fp = regs.fp;
   frame->trap.fault_addr = reinterpret_cast<uintptr_t>(si->si_addr);
@@ -301,10 +310,11 @@ void unregister_code(uintptr_t begin) {
   g_code_used.store(used, std::memory_order_release);
 }
 
-uint32_t run_guarded(void (*fn)(void*), void* arg, TrapInfo* info) {
+uint32_t run_guarded(void (*fn)(void*), void* arg, TrapInfo* info, const FaultRegion* memory) {
   if (!t_thread_ready) [[unlikely]] prepare_thread();
   GuardFrame frame;
   frame.prev = t_top;
+  frame.memory = memory;
   // savemask 0: saving the mask costs a system call, and the handler leaves it unchanged.
   if (sigsetjmp(frame.buf, 0) == 0) {
     t_top = &frame;

@@ -59,13 +59,26 @@ struct TrapInfo {
   uintptr_t frames[kMaxTrapFrames] = {};
 };
 
+// Which addresses a memory fault may touch and still be a wasm trap: the reservations
+// (memory plus guard region) of the linear memories the guarded code can reach. A fault
+// in registered code at any other address is a bug in the code or in skiff, not a guest's
+// out-of-bounds access, and chains like a fault outside wasm code (the process crashes
+// rather than reporting a trap and carrying on). `contains` is called from the signal
+// handler on the faulting thread, so it may only read memory that thread owns.
+struct FaultRegion {
+  bool (*contains)(const void* ctx, uintptr_t addr) = nullptr;
+  const void* ctx = nullptr;
+};
+
 // Runs fn(arg) so that a trap inside it returns here. Returns 0 when fn returned normally,
 // else the trap's ErrorCode value, with *info (if not null) filled in. Nests (host ->
 // wasm -> host -> wasm): a trap returns from the innermost call on its thread. No
 // allocation and no system call, except the first call on a thread, which installs the
 // handlers, a 64 KiB alternate signal stack if the thread has none (so a stack overflow
 // can still be handled; kept until the thread exits) and computes stack_limit().
-uint32_t run_guarded(void (*fn)(void*), void* arg, TrapInfo* info);
+// With `memory`, a memory fault is a trap only at an address it contains (or in the
+// thread's stack guard); without, at any address.
+uint32_t run_guarded(void (*fn)(void*), void* arg, TrapInfo* info, const FaultRegion* memory = nullptr);
 
 // Ends the innermost run_guarded on this thread with `code` (an ErrorCode value); for the
 // explicit traps of generated code. info->pc and fp describe raise_trap's caller. Called

@@ -373,6 +373,56 @@ TEST(TrapSignals, FaultOutsideRegisteredCodeStillCrashes) {
       crashed_with_segv, kSegvOutput);
 }
 
+// With a FaultRegion (compiled code passes its store's memory reservations), a fault
+// there is a trap and anywhere else a crash: a wild access is a bug, not a guest's.
+struct Range {
+  uintptr_t begin, end;
+  static bool contains(const void* self, uintptr_t addr) {
+    const auto* r = static_cast<const Range*>(self);
+    return addr >= r->begin && addr < r->end;
+  }
+};
+
+TEST(TrapSignals, AFaultInsideTheMemoryRegionIsATrap) {
+  SKIP_UNLESS_X86();
+  CodePage code(kLoad);
+  Inaccessible memory;
+  const auto base = reinterpret_cast<uintptr_t>(memory.ptr());
+  Range range{base, base + platform::page_size()};
+  const FaultRegion region{&Range::contains, &range};
+  LoadCall call{code.as<LoadFn>(), memory.ptr(8), 0};
+  TrapInfo info;
+  EXPECT_EQ(run_guarded(LoadCall::run, &call, &info, &region), code_of(ErrorCode::TrapOutOfBoundsMemory));
+  EXPECT_EQ(info.fault_addr, base + 8);
+}
+
+TEST(TrapSignals, AFaultOutsideTheMemoryRegionCrashes) {
+  SKIP_UNLESS_X86();
+  CodePage code(kLoad);
+  Inaccessible memory, elsewhere;
+  const auto base = reinterpret_cast<uintptr_t>(memory.ptr());
+  Range range{base, base + platform::page_size()};
+  const FaultRegion region{&Range::contains, &range};
+  LoadCall call{code.as<LoadFn>(), elsewhere.ptr(), 0};
+  EXPECT_EXIT(
+      {
+        no_core();
+        run_guarded(LoadCall::run, &call, nullptr, &region);
+      },
+      crashed_with_segv, kSegvOutput);
+}
+
+TEST(TrapSignals, StackExhaustionIsATrapWhateverTheMemoryRegion) {
+  SKIP_UNLESS_X86();
+  CodePage code(kRecurse);
+  Range nothing{0, 0};
+  const FaultRegion region{&Range::contains, &nothing};
+  uint32_t result = 0;
+  std::thread t([&] { result = run_guarded(call_void, code.as<void*>(), nullptr, &region); });
+  t.join();
+  EXPECT_EQ(result, code_of(ErrorCode::TrapCallStackExhausted));
+}
+
 // Death tests that install handlers of their own run in a fresh process (threadsafe
 // style), where ours go in after them, as they would in an embedder.
 uintptr_t g_expected_fault = 0;

@@ -38,6 +38,12 @@ class Memory {
   // Where the size lives, for compiled code that reads it without a call.
   const uint32_t* pages_word() const { return &m_pages; }
   const ir::MemType& type() const { return m_type; }
+  // Whether `addr` is in the reservation (the memory, its room to grow and its guard
+  // region): where an out-of-bounds access of compiled code can fault.
+  bool reserves(uintptr_t addr) const {
+    const auto base = reinterpret_cast<uintptr_t>(m_reservation.base());
+    return addr >= base && addr - base < m_reservation.size();
+  }
 
   // memory.grow (https://webassembly.github.io/spec/core/exec/instructions.html#xref-syntax-instructions-syntax-instr-memory-mathsf-memory-grow):
   // the previous size in pages, or -1 when the new size would pass the maximum or the

@@ -173,6 +173,13 @@ class Store {
   // Whether `f` is a function of this store; `f` may be any pointer (it is not read), so
   // a reference from another store, a dead one or a made-up one is told apart.
   bool owns(const FuncInstance* f) const { return m_funcs.contains(f); }
+  // Whether `addr` is in the reservation of one of the store's memories. Reads only
+  // the store, so compiled code's signal handler may call it on the store's thread.
+  bool reserves(uintptr_t addr) const {
+    for (const auto& m : m_memories)
+      if (m->reserves(addr)) return true;
+    return false;
+  }
   Result<Table*> add_table(const ir::TableType& type, Ref init = {});
   Result<Memory*> add_memory(const ir::MemType& type);
   Global* add_global(const ir::GlobalType& type, RawValue value);

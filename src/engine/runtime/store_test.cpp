@@ -152,6 +152,26 @@ TEST(Instantiate, TrapPartWayKeepsEarlierSegments) {
   EXPECT_EQ(mem->data()[65534], 0);  // nothing of the failing segment was written
 }
 
+// Covers: Store::reserves, which the compiled tier's fault handler asks: the memory, its
+// room to grow and its guard region are the store's; another store's and the stack are
+// not.
+TEST(Store, ReservesItsMemoriesAndTheirGuardRegions) {
+  Store store;
+  EXPECT_FALSE(store.reserves(0x10000));
+  Memory* a = *store.add_memory(ir::MemType{ir::Limits{1, std::nullopt}});
+  Memory* b = *store.add_memory(ir::MemType{ir::Limits{0, 1}});
+  for (Memory* m : {a, b}) {
+    const auto base = reinterpret_cast<uintptr_t>(m->data());
+    EXPECT_TRUE(store.reserves(base));
+    EXPECT_TRUE(store.reserves(base + 70000));               // past the size
+    EXPECT_TRUE(store.reserves(base + Memory::kReservationBytes - 1));  // the guard's last byte
+  }
+  Store other;
+  EXPECT_FALSE(other.reserves(reinterpret_cast<uintptr_t>(a->data())));
+  int on_the_stack = 0;
+  EXPECT_FALSE(store.reserves(reinterpret_cast<uintptr_t>(&on_the_stack)));
+}
+
 // Covers: the store's instance limit.
 TEST(Instantiate, StoreInstanceLimit) {
   auto vm = fixture("inst_segments");
