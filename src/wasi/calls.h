@@ -79,6 +79,20 @@ struct WasiCtx::Calls {
   // are always ready, and a non-blocking descriptor is the guest's to poll.
   static Errno wait_readable(Guest&, const FdEntry& e);
   static Errno write_iov(WasiCtx&, Guest&, FdEntry&, std::span<const iovec> iov, uint64_t& n);
+  // One non-blocking try at writing iov to host descriptor fd: bytes written, or -1 with
+  // errno (EAGAIN when there is no room).
+  using TryWrite = ssize_t (*)(int fd, const iovec* iov, int cnt);
+  // A write to a pipe, terminal or socket: one try, all of it when there is room; on a
+  // blocking descriptor the rest then goes in as the reader makes room, waiting in
+  // slices until the store is asked to stop (EINTR if nothing went in, else the count so
+  // far). A descriptor the guest made non-blocking gets its short write or EAGAIN.
+  // NOTSUP when the try says EOPNOTSUPP (a device without RWF_NOWAIT).
+  static Errno write_stream(Guest&, int fd, std::span<const iovec> iov, uint64_t& n, TryWrite try_write);
+  // recvmsg(MSG_WAITALL) on blocking socket fd, in slices: until iov is full, the peer
+  // finishes sending, an error (reported only if nothing arrived) or the store is asked
+  // to stop (EINTR if nothing arrived). `flags` are recvmsg's other flags; the
+  // messages' flags are or-ed into msg_flags.
+  static Errno recv_all(Guest&, int fd, std::span<const iovec> iov, int flags, uint64_t& n, int& msg_flags);
 };
 
 }  // namespace skiff::wasi

@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -128,25 +129,29 @@ Errno WasiCtx::Calls::read_iov(WasiCtx&, Guest& g, FdEntry& e, std::span<iovec> 
 
 namespace {
 
+// Moves the front of an iovec list past `k` bytes; `first` is the first iovec not yet
+// used up.
+void skip_bytes(IovecList& v, size_t& first, uint64_t k) {
+  while (k > 0 && first < v.size()) {
+    iovec& x = v[first];
+    const size_t take = static_cast<size_t>(std::min<uint64_t>(k, x.iov_len));
+    x.iov_base = static_cast<uint8_t*>(x.iov_base) + take;
+    x.iov_len -= take;
+    k -= take;
+    if (x.iov_len == 0) ++first;
+  }
+}
+
 // A write to a pipe, terminal or socket that cannot take all of it at once, on a blocking
 // descriptor: the rest goes in as the reader makes room, waiting in slices so that a
 // store asked to stop (a deadline) is not held by a reader that never reads. Every try
-// is non-blocking (RWF_NOWAIT); `done` bytes went in already.
-Errno write_rest(Guest& g, int fd, std::span<const iovec> iov, uint64_t done, uint64_t& n) {
+// is non-blocking; `done` bytes went in already.
+Errno write_rest(Guest& g, int fd, std::span<const iovec> iov, uint64_t done, uint64_t& n,
+                 WasiCtx::Calls::TryWrite try_write) {
   IovecList rest;
   rest.assign(iov.begin(), iov.end());
   size_t first = 0;  // iovecs before it are written
-  auto skip = [&](uint64_t k) {
-    while (k > 0 && first < rest.size()) {
-      iovec& v = rest[first];
-      const size_t take = static_cast<size_t>(std::min<uint64_t>(k, v.iov_len));
-      v.iov_base = static_cast<uint8_t*>(v.iov_base) + take;
-      v.iov_len -= take;
-      k -= take;
-      if (v.iov_len == 0) ++first;
-    }
-  };
-  skip(done);
+  skip_bytes(rest, first, done);
   while (first < rest.size()) {
     pollfd p{fd, POLLOUT, 0};
     const int pr = ::poll(&p, 1, kWaitSliceMs);
@@ -156,50 +161,89 @@ Errno write_rest(Guest& g, int fd, std::span<const iovec> iov, uint64_t done, ui
       if (done == 0) return Errno::Intr;
       break;  // what went in is reported; the guest stops at its next check
     }
-    const ssize_t r = ::pwritev2(fd, rest.data() + first, static_cast<int>(rest.size() - first), -1, RWF_NOWAIT);
+    const ssize_t r = try_write(fd, rest.data() + first, static_cast<int>(rest.size() - first));
     if (r < 0 && (errno == EAGAIN || errno == EINTR)) continue;
     if (r < 0) {
       if (done == 0) return last_errno();
       break;
     }
     done += static_cast<uint64_t>(r);
-    skip(static_cast<uint64_t>(r));
+    skip_bytes(rest, first, static_cast<uint64_t>(r));
   }
   n = done;
   return Errno::Success;
 }
 
+ssize_t pwritev_nowait(int fd, const iovec* iov, int cnt) { return ::pwritev2(fd, iov, cnt, -1, RWF_NOWAIT); }
+
 }  // namespace
+
+Errno WasiCtx::Calls::write_stream(Guest& g, int fd, std::span<const iovec> iov, uint64_t& n, TryWrite try_write) {
+  ssize_t r;
+  do r = try_write(fd, iov.data(), static_cast<int>(iov.size()));
+  while (r < 0 && errno == EINTR);
+  uint64_t total = 0;
+  for (const iovec& v : iov) total += v.iov_len;
+  if (r >= 0 && static_cast<uint64_t>(r) == total) {
+    n = total;
+    return Errno::Success;
+  }
+  if (r < 0 && errno != EAGAIN) return last_errno();
+  const int fl = ::fcntl(fd, F_GETFL);
+  if (fl >= 0 && (fl & O_NONBLOCK)) {  // the guest's own choice: a short write, or EAGAIN
+    if (r < 0) return Errno::Again;
+    n = static_cast<uint64_t>(r);
+    return Errno::Success;
+  }
+  return write_rest(g, fd, iov, r > 0 ? static_cast<uint64_t>(r) : 0, n, try_write);
+}
+
+Errno WasiCtx::Calls::recv_all(Guest& g, int fd, std::span<const iovec> iov, int flags, uint64_t& n, int& msg_flags) {
+  IovecList rest;
+  rest.assign(iov.begin(), iov.end());
+  size_t first = 0;
+  uint64_t done = 0;
+  while (first < rest.size()) {
+    msghdr msg{};
+    msg.msg_iov = rest.data() + first;
+    msg.msg_iovlen = rest.size() - first;
+    const ssize_t r = ::recvmsg(fd, &msg, flags | MSG_DONTWAIT);
+    if (r > 0) {
+      msg_flags |= msg.msg_flags;
+      done += static_cast<uint64_t>(r);
+      skip_bytes(rest, first, static_cast<uint64_t>(r));
+      continue;
+    }
+    if (r == 0) break;  // the peer finished sending
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN) {
+      if (done == 0) return last_errno();
+      break;  // what arrived is reported; the error comes again on the next call
+    }
+    pollfd p{fd, POLLIN, 0};
+    const int pr = ::poll(&p, 1, kWaitSliceMs);
+    if (pr < 0 && errno != EINTR) return last_errno();
+    if (pr <= 0 && g.stopped()) {
+      if (done == 0) return Errno::Intr;
+      break;
+    }
+  }
+  n = done;
+  return Errno::Success;
+}
 
 Errno WasiCtx::Calls::write_iov(WasiCtx&, Guest& g, FdEntry& e, std::span<const iovec> iov, uint64_t& n) {
   if (e.stream) return e.stream->write(iov, n);
-  const int cnt = static_cast<int>(iov.size());
-  ssize_t r;
   if (e.type != FileType::RegularFile && e.type != FileType::Directory && !e.writes_block) {
     // Non-blocking first: all of it goes in at once when there is room (one call, as
     // before). EOPNOTSUPP (a kernel or device without RWF_NOWAIT, such as a terminal):
     // a plain write, now and from then on.
-    do r = ::pwritev2(e.host, iov.data(), cnt, -1, RWF_NOWAIT);
-    while (r < 0 && errno == EINTR);
-    uint64_t total = 0;
-    for (const iovec& v : iov) total += v.iov_len;
-    if (r >= 0 && static_cast<uint64_t>(r) == total) {
-      n = total;
-      return Errno::Success;
-    }
-    if (r >= 0 || errno == EAGAIN) {
-      const int fl = ::fcntl(e.host, F_GETFL);
-      if (fl >= 0 && (fl & O_NONBLOCK)) {  // the guest's own choice: a short write, or EAGAIN
-        if (r < 0) return Errno::Again;
-        n = static_cast<uint64_t>(r);
-        return Errno::Success;
-      }
-      return write_rest(g, e.host, iov, r > 0 ? static_cast<uint64_t>(r) : 0, n);
-    }
-    if (errno != EOPNOTSUPP) return last_errno();
+    const Errno w = write_stream(g, e.host, iov, n, &pwritev_nowait);
+    if (w != Errno::NotSup) return w;
     e.writes_block = true;
   }
-  do r = ::writev(e.host, iov.data(), cnt);
+  ssize_t r;
+  do r = ::writev(e.host, iov.data(), static_cast<int>(iov.size()));
   while (r < 0 && errno == EINTR);
   if (r < 0) return last_errno();
   n = static_cast<uint64_t>(r);

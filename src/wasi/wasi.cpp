@@ -629,19 +629,41 @@ Errno WasiCtx::Calls::sock_recv(WasiCtx& c, Guest& g, U32 fd, U32 iovs, U32 n, U
   if (flags & ~U32{kRiRecvPeek | kRiRecvWaitall}) return Errno::Inval;
   IovecList iov;
   if (Errno ie = g.iovecs(iovs, n, iov); ie != Errno::Success) return ie;
-  msghdr msg{};
-  msg.msg_iov = iov.data();
-  msg.msg_iovlen = iov.size();
-  int host_flags = ((flags & kRiRecvPeek) ? MSG_PEEK : 0) | ((flags & kRiRecvWaitall) ? MSG_WAITALL : 0);
+  const bool peek = flags & kRiRecvPeek;
   if (Errno w = wait_readable(g, *e); w != Errno::Success) return w;
-  ssize_t r;
-  do r = ::recvmsg(e->host, &msg, host_flags);
-  while (r < 0 && errno == EINTR);
-  if (r < 0) return last_errno();
-  const uint16_t oflags = (msg.msg_flags & MSG_TRUNC) ? kRoRecvDataTruncated : 0;
-  if (!g.store<U32>(len_ptr, static_cast<U32>(r)) || !g.store<uint16_t>(oflags_ptr, oflags)) return Errno::Fault;
+  const int fl = ::fcntl(e->host, F_GETFL);
+  uint64_t got = 0;
+  int msg_flags = 0;
+  if ((flags & kRiRecvWaitall) && !peek && fl >= 0 && !(fl & O_NONBLOCK)) {
+    // MSG_WAITALL itself would block in the kernel past the guest's deadline.
+    if (Errno r = recv_all(g, e->host, {iov.data(), iov.size()}, 0, got, msg_flags); r != Errno::Success) return r;
+  } else {
+    // A non-blocking descriptor gets what is there; a peek with WAITALL, what is there
+    // once something is (MSG_WAITALL with MSG_PEEK could wait for good).
+    msghdr msg{};
+    msg.msg_iov = iov.data();
+    msg.msg_iovlen = iov.size();
+    const int host_flags = (peek ? MSG_PEEK : 0) | ((flags & kRiRecvWaitall) && !peek ? MSG_WAITALL : 0);
+    ssize_t r;
+    do r = ::recvmsg(e->host, &msg, host_flags);
+    while (r < 0 && errno == EINTR);
+    if (r < 0) return last_errno();
+    got = static_cast<uint64_t>(r);
+    msg_flags = msg.msg_flags;
+  }
+  const uint16_t oflags = (msg_flags & MSG_TRUNC) ? kRoRecvDataTruncated : 0;
+  if (!g.store<U32>(len_ptr, static_cast<U32>(got)) || !g.store<uint16_t>(oflags_ptr, oflags)) return Errno::Fault;
   return Errno::Success;
 }
+
+namespace {
+ssize_t send_nowait(int fd, const iovec* iov, int cnt) {
+  msghdr msg{};
+  msg.msg_iov = const_cast<iovec*>(iov);
+  msg.msg_iovlen = static_cast<size_t>(cnt);
+  return ::sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+}  // namespace
 
 Errno WasiCtx::Calls::sock_send(WasiCtx& c, Guest& g, U32 fd, U32 iovs, U32 n, U32 flags, U32 len_ptr) {
   Errno err;
@@ -650,14 +672,10 @@ Errno WasiCtx::Calls::sock_send(WasiCtx& c, Guest& g, U32 fd, U32 iovs, U32 n, U
   if (flags != 0) return Errno::Inval;
   IovecList iov;
   if (Errno ie = g.iovecs(iovs, n, iov); ie != Errno::Success) return ie;
-  msghdr msg{};
-  msg.msg_iov = iov.data();
-  msg.msg_iovlen = iov.size();
-  ssize_t r;
-  do r = ::sendmsg(e->host, &msg, MSG_NOSIGNAL);
-  while (r < 0 && errno == EINTR);
-  if (r < 0) return last_errno();
-  return g.store<U32>(len_ptr, static_cast<U32>(r)) ? Errno::Success : Errno::Fault;
+  // Like fd_write: a peer that never reads must not hold the guest past its deadline.
+  uint64_t sent = 0;
+  if (Errno w = write_stream(g, e->host, {iov.data(), iov.size()}, sent, &send_nowait); w != Errno::Success) return w;
+  return g.store<U32>(len_ptr, static_cast<U32>(sent)) ? Errno::Success : Errno::Fault;
 }
 
 Errno WasiCtx::Calls::sock_shutdown(WasiCtx& c, Guest&, U32 fd, U32 how) {

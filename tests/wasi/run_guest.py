@@ -163,6 +163,14 @@ CASES = {
     "proc_blockedwrite": dict(guest="proc", args=["write_stdout"], run_opts=["--timeout", "500ms"],
                                stdout_unread=True, exit=134, summary=False, stderr_has="deadline exceeded"),
     "sockets": dict(listen=True),
+    # Blocked in sock_send to a peer that never reads, and in sock_recv with RECV_WAITALL
+    # on a peer that sent too little: the deadline still stops the guest.
+    "sockets_blockedsend": dict(guest="sockets", args=["send"], listen=True, peer="hold",
+                                run_opts=["--timeout", "500ms"], exit=134, summary=False,
+                                stdout_has="sockets: blocking in send", stderr_has="deadline exceeded"),
+    "sockets_waitall": dict(guest="sockets", args=["recv"], listen=True, peer="hold",
+                            run_opts=["--timeout", "500ms"], exit=134, summary=False,
+                            stdout_has="sockets: blocking in recv", stderr_has="deadline exceeded"),
     "escape": dict(phases=[(["phase1"], swap_for_phase2), (["phase2"], None)]),
     "escape_nopreopen": dict(guest="escape", args=["nopreopen"], dirs=False),
 }
@@ -174,18 +182,34 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def socket_client(port: int, proc: subprocess.Popen, result: dict) -> None:
-    """The peer of sockets.c: two request/reply exchanges, then EOF both ways."""
+def connect(port: int, proc: subprocess.Popen, result: dict):
     deadline = time.monotonic() + 15
-    conn = None
     while time.monotonic() < deadline and proc.poll() is None:
         try:
-            conn = socket.create_connection(("127.0.0.1", port), timeout=1)
-            break
+            return socket.create_connection(("127.0.0.1", port), timeout=1)
         except OSError:
             time.sleep(0.05)
+    result["error"] = f"could not connect to 127.0.0.1:{port} (--listen)"
+    return None
+
+
+def holding_client(port: int, proc: subprocess.Popen, result: dict) -> None:
+    """A peer that sends one byte, never reads, and keeps the connection until the guest ends
+    (run_once sets result["ended"]; proc.poll() here would race its wait)."""
+    conn = connect(port, proc, result)
     if conn is None:
-        result["error"] = f"could not connect to 127.0.0.1:{port} (--listen)"
+        return
+    try:
+        conn.sendall(b"x")
+        result["ended"].wait(90)
+    finally:
+        conn.close()
+
+
+def socket_client(port: int, proc: subprocess.Popen, result: dict) -> None:
+    """The peer of sockets.c: two request/reply exchanges, then EOF both ways."""
+    conn = connect(port, proc, result)
+    if conn is None:
         return
     try:
         conn.settimeout(15)
@@ -220,13 +244,14 @@ def socket_client(port: int, proc: subprocess.Popen, result: dict) -> None:
 
 
 def run_once(cmd: list, stdin: bytes, env: dict, listen_port, stdin_open: bool = False,
-             stdout_unread: bool = False) -> tuple:
+             stdout_unread: bool = False, peer_mode: str = "") -> tuple:
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, env=env)
-    peer = {}
+    peer = {"ended": threading.Event()}
     thread = None
     if listen_port is not None:
-        thread = threading.Thread(target=socket_client, args=(listen_port, proc, peer), daemon=True)
+        client = holding_client if peer_mode == "hold" else socket_client
+        thread = threading.Thread(target=client, args=(listen_port, proc, peer), daemon=True)
         thread.start()
     try:
         if stdin_open or stdout_unread:  # nothing read or written until the guest has ended
@@ -245,6 +270,7 @@ def run_once(cmd: list, stdin: bytes, env: dict, listen_port, stdin_open: bool =
         proc.wait()
         out, err = proc.stdout.read(), proc.stderr.read()
         err += b"\n[run_guest.py: killed after 60 s]"
+    peer["ended"].set()
     if thread:
         thread.join(20)
         if thread.is_alive():
@@ -308,7 +334,7 @@ def main() -> int:
             opts += case.get("run_opts", [])
             cmd = prefix + opts + [wasm] + args
             rc, out, err, peer = run_once(cmd, case.get("stdin", b""), env, port, case.get("stdin_open", False),
-                                          case.get("stdout_unread", False))
+                                          case.get("stdout_unread", False), case.get("peer", ""))
             if a.verbose:
                 print(f"$ {shlex.join(cmd)}\n{out}{err}", end="")
             summaries += [l for l in out.splitlines() if l.startswith("wasi-guest ")]

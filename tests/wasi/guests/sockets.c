@@ -63,8 +63,8 @@ static void not_sockets(void) {
   CHECK_ERR(__wasi_sock_shutdown(9999, __WASI_SDFLAGS_RD), __WASI_ERRNO_BADF);
 }
 
-static void serve(__wasi_fd_t listener) {
-  __wasi_fdstat_t st;
+// The connection of run_guest.py's client, or -1.
+static int accept_conn(__wasi_fd_t listener) {
   // sock_accept: may say AGAIN until the client's connection is queued (non-blocking
   // listener); retry for up to ~15 s.
   __wasi_fd_t conn = (__wasi_fd_t)-1;
@@ -84,7 +84,37 @@ static void serve(__wasi_fd_t listener) {
     }
   }
   CHECK_OK(e);
-  if (e != __WASI_ERRNO_SUCCESS) return;
+  return e == __WASI_ERRNO_SUCCESS ? (int)conn : -1;
+}
+
+// Blocks in sock_send (the peer never reads) or in sock_recv with RECV_WAITALL (the peer
+// sent 1 byte of the 100 asked for and holds the connection): the deadline must still
+// stop the guest. Returning at all is the failure.
+static int block(__wasi_fd_t listener, const char* how) {
+  int conn = accept_conn(listener);
+  if (conn < 0) return finish("sockets");
+  static uint8_t buf[65536];
+  __wasi_size_t n = 0;
+  printf("sockets: blocking in %s\n", how);
+  fflush(stdout);
+  if (strcmp(how, "send") == 0) {
+    __wasi_ciovec_t iov = {buf, sizeof buf};
+    for (int i = 0; i < 100000; ++i)
+      if (__wasi_sock_send((__wasi_fd_t)conn, &iov, 1, 0, &n) != __WASI_ERRNO_SUCCESS) break;
+  } else {
+    __wasi_iovec_t iov = {buf, 100};
+    __wasi_roflags_t ro = 0;
+    (void)__wasi_sock_recv((__wasi_fd_t)conn, &iov, 1, __WASI_RIFLAGS_RECV_WAITALL, &n, &ro);
+  }
+  printf("sockets: %s returned (n=%u)\n", how, (unsigned)n);
+  return 0;
+}
+
+static void serve(__wasi_fd_t listener) {
+  __wasi_fdstat_t st;
+  int accepted = accept_conn(listener);
+  if (accepted < 0) return;
+  __wasi_fd_t conn = (__wasi_fd_t)accepted;
   CHECK_OK(__wasi_fd_fdstat_get(conn, &st));
   CHECK_EQ(st.fs_filetype, __WASI_FILETYPE_SOCKET_STREAM);
   __wasi_fd_t bogus;
@@ -117,7 +147,11 @@ static void serve(__wasi_fd_t listener) {
   CHECK_ERR(__wasi_sock_send(conn, reply, 1, 0, &n), __WASI_ERRNO_BADF);
 }
 
-int main(void) {
+int main(int argc, char** argv) {
+  if (argc > 1) {
+    int l = find_listener();
+    return l >= 3 ? block((__wasi_fd_t)l, argv[1]) : 1;
+  }
   not_sockets();
   int listener = find_listener();
   CHECK(listener >= 3);
