@@ -281,7 +281,7 @@ Result<void> http_request(void*, Caller& caller, uint64_t* s) {
   SKIFF_TRY_ASSIGN(req.body, c.in(u32(s[6]), u32(s[7])));
   std::string why;
   c.ctx->outbound = {};
-  const OutboundError e = http_send(req, c.ctx->app->config().allowed_hosts, wait_deadline(*c.ctx),
+  const OutboundError e = http_send(req, c.ctx->app->config().allowed_hosts, c.ctx->app->resolver(), wait_deadline(*c.ctx),
                                     c.ctx->app->config().limits.max_body_bytes, c.ctx->outbound, why);
   switch (e) {
     case OutboundError::None: ret(s, static_cast<int32_t>(c.ctx->outbound.status)); break;

@@ -19,6 +19,7 @@
 #include "engine/runtime/linker.h"
 #include "engine/runtime/store.h"
 #include "host/manifest.h"
+#include "host/outbound.h"
 
 namespace skiff::host {
 
@@ -57,6 +58,8 @@ class App {
   // The files directory, or -1.
   int files_fd() const { return m_files_fd; }
   KvStore* kv() const { return m_kv; }
+  // Name lookups for its outbound requests (one budget of lookup threads per app).
+  const Resolver& resolver() const { return m_resolver; }
 
   // The export a native handler must have, `void skiff_handle(void)`.
   static constexpr const char* kNativeExport = "skiff_handle";
@@ -75,6 +78,7 @@ class App {
   bool m_waits_outside = false;
   bool m_builtin = false;
   KvStore* m_kv = nullptr;
+  Resolver m_resolver;
 };
 
 }  // namespace skiff::host

@@ -1,10 +1,16 @@
 #include "host/outbound.h"
 
+#include <netdb.h>
+
 #include <algorithm>
 #include <cctype>
+#include <condition_variable>
 #include <cstring>
 #include <functional>
+#include <mutex>
 #include <optional>
+#include <system_error>
+#include <thread>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -89,10 +95,91 @@ bool allowed_host(const Url& u, const std::vector<std::string>& allowed) {
   return std::any_of(allowed.begin(), allowed.end(), [&](const std::string& a) { return lower(a) == want; });
 }
 
+// getaddrinfo for TCP, the addresses copied out. `flags`: AI_NUMERICHOST to only parse.
+int getaddrinfo_tcp(const std::string& host, const std::string& port, std::vector<Resolver::Address>& out,
+                    int flags) {
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = flags | AI_NUMERICSERV;
+  addrinfo* res = nullptr;
+  const int rc = ::getaddrinfo(host.c_str(), port.c_str(), &hints, &res);
+  if (rc != 0) return rc;
+  for (const addrinfo* a = res; a; a = a->ai_next) {
+    if (a->ai_addrlen > sizeof(sockaddr_storage)) continue;
+    Resolver::Address x{};
+    std::memcpy(&x.addr, a->ai_addr, a->ai_addrlen);
+    x.len = a->ai_addrlen;
+    out.push_back(x);
+  }
+  ::freeaddrinfo(res);
+  return out.empty() ? EAI_NONAME : 0;
+}
+
+int system_lookup(const std::string& host, const std::string& port, std::vector<Resolver::Address>& out) {
+  return getaddrinfo_tcp(host, port, out, 0);
+}
+
+// One lookup, shared by the request waiting for it and the thread doing it.
+struct PendingLookup {
+  std::mutex mutex;
+  std::condition_variable done_cv;
+  bool done = false;
+  int rc = 0;
+  std::vector<Resolver::Address> found;
+};
+
 }  // namespace
 
+Resolver::Resolver(unsigned max_running, Lookup lookup)
+    : m_running(std::make_shared<std::atomic<unsigned>>(0)), m_max(max_running),
+      m_lookup(lookup ? lookup : &system_lookup) {}
+
+bool Resolver::resolve(const std::string& host, uint16_t port, std::chrono::steady_clock::time_point deadline,
+                       std::vector<Address>& out, std::string& why) const {
+  const std::string service = std::to_string(port);
+  out.clear();
+  if (getaddrinfo_tcp(host, service, out, AI_NUMERICHOST) == 0) return true;
+  out.clear();
+  // Counted before the thread exists, so that concurrent requests cannot pass the cap.
+  if (m_running->fetch_add(1) >= m_max) {
+    m_running->fetch_sub(1);
+    why = "cannot resolve " + host + ": " + std::to_string(m_max) + " lookups of this app are still running";
+    return false;
+  }
+  auto pending = std::make_shared<PendingLookup>();
+  try {
+    std::thread([pending, running = m_running, lookup = m_lookup, host, service] {
+      std::vector<Address> found;
+      const int rc = lookup(host, service, found);
+      {
+        std::lock_guard lock(pending->mutex);
+        pending->rc = rc;
+        pending->found = std::move(found);
+        pending->done = true;
+      }
+      pending->done_cv.notify_one();
+      running->fetch_sub(1);
+    }).detach();
+  } catch (const std::system_error& e) {
+    m_running->fetch_sub(1);
+    why = "cannot resolve " + host + ": no thread for the lookup (" + e.what() + ")";
+    return false;
+  }
+  std::unique_lock lock(pending->mutex);
+  if (!pending->done_cv.wait_until(lock, deadline, [&] { return pending->done; })) {
+    why = "cannot resolve " + host + ": timed out";
+    return false;
+  }
+  if (pending->rc != 0) {
+    why = "cannot resolve " + host + ": " + ::gai_strerror(pending->rc);
+    return false;
+  }
+  out = std::move(pending->found);
+  return true;
+}
+
 OutboundError http_send(const OutboundRequest& req, const std::vector<std::string>& allowed,
-                        std::chrono::steady_clock::time_point deadline, uint64_t max_response_bytes,
+                        const Resolver& resolver, std::chrono::steady_clock::time_point deadline, uint64_t max_response_bytes,
                         OutboundResponse& out, std::string& why) {
   Url url;
   if (!parse_url(req.url, url, why)) return OutboundError::Invalid;
@@ -145,17 +232,21 @@ OutboundError http_send(const OutboundRequest& req, const std::vector<std::strin
     why = "no time left before the request's deadline";
     return OutboundError::Failed;
   }
+  std::string host = url.host;
+  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  std::vector<Resolver::Address> addresses;
+  if (!resolver.resolve(host, url.port, deadline, addresses, why)) return OutboundError::Failed;
+  std::vector<tcp::endpoint> results;
+  for (const Resolver::Address& a : addresses) {
+    tcp::endpoint ep;
+    if (a.len > ep.capacity()) continue;
+    std::memcpy(ep.data(), &a.addr, a.len);
+    ep.resize(a.len);
+    results.push_back(ep);
+  }
   net::io_context ioc;
   beast::tcp_stream stream(ioc);
   beast::error_code ec;
-  tcp::resolver resolver(ioc);
-  std::string host = url.host;
-  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-  auto results = resolver.resolve(host, std::to_string(url.port), ec);
-  if (ec) {
-    why = "cannot resolve " + url.host + ": " + ec.message();
-    return OutboundError::Failed;
-  }
   // tcp_stream's deadline applies to asynchronous operations only, so the exchange
   // runs as a chain of them on a private io_context, driven to completion right here.
   // The buffer is bounded as the server's is: Beast parses a trailer only once it is
