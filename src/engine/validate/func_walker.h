@@ -257,6 +257,9 @@ class FuncWalker {
   std::vector<CtrlFrame> m_ctrls;
   std::vector<ValType> m_locals;
   std::vector<uint32_t> m_br_targets;
+  // br_table: m_label_checked[depth] == m_br_table_count once that label is checked.
+  std::vector<uint32_t> m_label_checked;
+  uint32_t m_br_table_count = 0;
   std::vector<ValType> m_scratch;
   const uint8_t* m_base = nullptr;    // the module's first byte
   const uint8_t* m_op_pos = nullptr;  // the current instruction
@@ -485,7 +488,14 @@ Result<void> FuncWalker<Iface>::walk(uint32_t defined_index) {
         }
         SKIFF_TRY(pop(o, ValType::I32));
         size_t arity = control(m_br_targets.back()).label_types().size();
+        // Each label once: checking one again changes nothing, and a body of repeated
+        // targets of a label with many values would cost entries x arity.
+        if (m_label_checked.size() < m_ctrls.size()) m_label_checked.resize(m_ctrls.size(), 0);
+        ++m_br_table_count;
         for (uint32_t i = 0; i < n; ++i) {
+          uint32_t& checked = m_label_checked[m_br_targets[i]];
+          if (checked == m_br_table_count) continue;
+          checked = m_br_table_count;
           auto types = control(m_br_targets[i]).label_types();
           if (types.size() != arity) return err(ErrorCode::TypeMismatch);
           SKIFF_TRY(repush_label_values(o, types));

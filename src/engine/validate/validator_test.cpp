@@ -249,6 +249,36 @@ TEST(ValidatorBrTable, LabelsOfDifferentArityAreRejectedEvenWhenUnreachable) {
   expect_invalid_at(m, ErrorCode::TypeMismatch, body_instr_offset(m, 7));
 }
 
+// Each label is checked once per br_table: a repeated one is skipped, and a label of
+// another type after many repeats, or in the next br_table, is still found.
+TEST(ValidatorBrTable, RepeatedLabelsAreCheckedOnceAndAMismatchAfterThemIsFound) {
+  Bytes m = module_with_body(kVoid, {
+      0x00,
+      0x02, 0x7C,                                     // block (result f64)
+      0x02, 0x7D,                                     //   block (result f32)
+      0x43, 0, 0, 0, 0,                               //     f32.const 0
+      0x41, 0x01,                                     //     i32.const 1
+      0x0E, 0x05, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00,  //     br_table 0 0 0 0 1 0  @+11
+      0x0B, 0x1A,
+      0x44, 0, 0, 0, 0, 0, 0, 0, 0,
+      0x0B, 0x1A, 0x0B});
+  expect_invalid_at(m, ErrorCode::TypeMismatch, body_instr_offset(m, 11));
+  Bytes two = module_with_body(kVoid, {
+      0x00,
+      0x02, 0x7C,                                     // block (result f64)
+      0x02, 0x7D,                                     //   block (result f32)
+      0x43, 0, 0, 0, 0,                               //     f32.const 0
+      0x41, 0x01,                                     //     i32.const 1
+      0x0E, 0x02, 0x00, 0x00, 0x00,                   //     br_table 0 0 0: fine
+      0x44, 0, 0, 0, 0, 0, 0, 0, 0,                   //     f64.const 0
+      0x41, 0x01,                                     //     i32.const 1
+      0x0E, 0x02, 0x00, 0x01, 0x01,                   //     br_table 0 1 1  @+27: 0 is f32
+      0x0B, 0x1A,
+      0x44, 0, 0, 0, 0, 0, 0, 0, 0,
+      0x0B, 0x1A, 0x0B});
+  expect_invalid_at(two, ErrorCode::TypeMismatch, body_instr_offset(two, 27));
+}
+
 TEST(ValidatorBrTable, RejectsUnknownLabel) {
   Bytes m = module_with_body(kVoid, {0x00,
                                      0x41, 0x00,              // i32.const 0
