@@ -135,6 +135,11 @@ HandleResult Sandbox::handle(const App& app, std::string_view route_prefix, cons
     }
     if (ran) ran = m_machine.call(store, *entry->func, {}, {});
   }
+  // A guest stopped inside a host call gets EINTR there and may end some other way (an
+  // exit, an abort) before its next check would trap: the deadline is still the cause.
+  if (!ran && ran.error().code() != ErrorCode::TrapDeadline && store.stop_reason() == runtime::StopReason::Deadline &&
+      !(ran.error().code() == ErrorCode::WasiExit && (*ctx)->exit_code() == 0))
+    ran = Error(ErrorCode::TrapDeadline, kNoOffset, "then " + ran.error().to_string());
   if (!ran && ran.error().code() == ErrorCode::TrapDeadline && cut_short) {
     hr.outcome = Outcome::Retry;  // nothing of this run is kept: the worker starts afresh
     return hr;

@@ -432,8 +432,12 @@ Errno WasiCtx::Calls::clock_time_get(WasiCtx&, Guest& g, U32 id, U64, U32 time_p
 Errno WasiCtx::Calls::random_get(WasiCtx&, Guest& g, U32 buf, U32 len) {
   uint8_t* p = g.bytes(buf, len);
   if (!p) return Errno::Fault;
+  // In slices, looking for a stop between them: a guest asking for hundreds of MiB at
+  // once must not outlast its deadline (or serve's inline budget) by seconds.
+  constexpr U32 kSlice = 1u << 20;
   for (U32 done = 0; done < len;) {
-    ssize_t n = ::getrandom(p + done, len - done, 0);
+    if (done > 0 && g.stopped()) return Errno::Intr;
+    ssize_t n = ::getrandom(p + done, std::min(len - done, kSlice), 0);
     if (n < 0) {
       if (errno == EINTR) continue;
       return last_errno();

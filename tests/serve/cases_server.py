@@ -576,7 +576,9 @@ def case_slow_after_quick(env: Env) -> None:
     one request must not hold up anything else: other apps and /healthz answer at once on
     every connection, whichever io thread it landed on (threads = 2). The same for a quick
     app with a key-value namespace whose slow request writes a key first (such an app
-    never runs on an io thread: the write could not be undone to run it again elsewhere)."""
+    never runs on an io thread: the write could not be undone to run it again elsewhere),
+    and for one long random_get and one long memory.fill, which have no loop head or call
+    for the deadline's check."""
     m = env.manifest(f"""
 [server]
 threads = 2
@@ -595,6 +597,13 @@ routes = ["/kvquick"]
 kv = true
 [app.limits]
 timeout = "5s"
+[[app]]
+name = "bulk"
+module = {q(env.guest("abi"))}
+routes = ["/bulk"]
+[app.limits]
+timeout = "5s"
+memory = "1GiB"
 [[app]]
 name = "cgi"
 module = {q(env.guest("cgi_dump"))}
@@ -631,6 +640,10 @@ routes = ["/c"]
 
     one_slow("/quick?spin=0", "/quick?spin=1500", b"spun 1500 ms\n")
     one_slow("/kvquick?spin=0", "/kvquick?set_spin=1500", b"kv_set=0\nspun 1500 ms\n")
+    # One long host call, one long instruction: no loop head or call for the check, so
+    # they look for a stop between slices of 1 MiB (about 1 s each here unsliced).
+    one_slow("/bulk?spin=0", "/bulk?random=300", b"random 300 MiB: 0\n")
+    one_slow("/bulk?spin=0", "/bulk?fill=900", b"filled 900 MiB\n")
     s.stop_clean()
 
 

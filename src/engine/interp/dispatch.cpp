@@ -227,8 +227,7 @@ L_BrTable: {
 #define CHECK_STOP()                                                                           \
   do {                                                                                         \
     if (const uint32_t why_ = stop->load(std::memory_order_relaxed); why_ != 0) [[unlikely]]  \
-      TRAP(why_ == static_cast<uint32_t>(runtime::StopReason::Deadline) ? ErrorCode::TrapDeadline \
-                                                                        : ErrorCode::TrapInterrupted); \
+      TRAP(runtime::stop_trap(why_));                                                          \
   } while (0)
 L_Count: {
   // Saturates: a hot function's count stops being written (no cache line bouncing
@@ -534,7 +533,8 @@ L_MemoryFill: {
   const uint32_t d = rd<U32>(S(2)), n = rd<U32>(S(4));
   if (uint64_t{d} + n > mem_size) [[unlikely]] TRAP(ErrorCode::TrapOutOfBoundsMemory);
   if (!runtime::Store::charge_bulk(fuel, runtime::Store::bulk_memory_units(n))) [[unlikely]] TRAP(ErrorCode::TrapOutOfFuel);
-  std::memset(mem + d, static_cast<uint8_t>(rd<U32>(S(3))), n);
+  if (const uint32_t why = runtime::bulk_fill(mem + d, static_cast<uint8_t>(rd<U32>(S(3))), n, stop)) [[unlikely]]
+    TRAP(runtime::stop_trap(why));
   ip += 5;
   NEXT();
 }
@@ -543,7 +543,7 @@ L_MemoryCopy: {
   if (uint64_t{d} + n > mem_size || uint64_t{s} + n > mem_size) [[unlikely]]
     TRAP(ErrorCode::TrapOutOfBoundsMemory);
   if (!runtime::Store::charge_bulk(fuel, runtime::Store::bulk_memory_units(n))) [[unlikely]] TRAP(ErrorCode::TrapOutOfFuel);
-  std::memmove(mem + d, mem + s, n);
+  if (const uint32_t why = runtime::bulk_copy(mem + d, mem + s, n, stop)) [[unlikely]] TRAP(runtime::stop_trap(why));
   ip += 5;
   NEXT();
 }
@@ -553,7 +553,8 @@ L_MemoryInit: {
   if (uint64_t{s} + n > seg.size() || uint64_t{d} + n > mem_size) [[unlikely]]
     TRAP(ErrorCode::TrapOutOfBoundsMemory);
   if (!runtime::Store::charge_bulk(fuel, runtime::Store::bulk_memory_units(n))) [[unlikely]] TRAP(ErrorCode::TrapOutOfFuel);
-  if (n) std::memcpy(mem + d, seg.data() + s, n);
+  if (const uint32_t why = runtime::bulk_copy(mem + d, seg.data() + s, n, stop)) [[unlikely]]
+    TRAP(runtime::stop_trap(why));
   ip += 6;
   NEXT();
 }

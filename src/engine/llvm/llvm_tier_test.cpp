@@ -520,5 +520,24 @@ TEST(LlvmTier, BulkOperationsCostFuelByLength) {
   EXPECT_LT(a.store.fuel_remaining(), 1024u) << "the trap comes at the fill the budget cannot pay for";
 }
 
+// Covers: a bulk operation of 2 MiB looks for a stop between its 1 MiB slices in both
+// tiers (before, one memory.fill or memory.copy of up to 4 GiB ran to its end however
+// long ago the deadline passed), even in code compiled without checks, where nothing
+// else would see the request; without a request the same calls complete.
+TEST(LlvmTier, LongBulkOperationsStopBetweenSlices) {
+  for (bool llvm : {false, true}) {
+    for (int op = 0; op < 3; ++op) {
+      Guest g("interrupt", llvm);
+      auto done = g.call("bulk_2mib", {Value::i32(op)});
+      ASSERT_TRUE(done.ok()) << done.error().to_string();
+      EXPECT_EQ((*done)[0].raw.i32, op == 0 ? 9u : 0u);
+      g.store.interrupt(runtime::StopReason::Deadline);
+      auto stopped = g.call("bulk_2mib", {Value::i32(op)});
+      ASSERT_FALSE(stopped.ok()) << "llvm " << llvm << ", op " << op;
+      EXPECT_EQ(stopped.error().code(), ErrorCode::TrapDeadline) << stopped.error().to_string();
+    }
+  }
+}
+
 }  // namespace
 }  // namespace skiff::engine::llvm_tier

@@ -239,16 +239,16 @@ uint32_t skiff_rt_memory_fill(VmCtx* ctx, uint32_t d, uint32_t val, uint32_t n) 
   const uint64_t size = uint64_t{*ctx->mem_pages} * skiff::engine::ir::kPageSize;
   if (uint64_t{d} + n > size) return native::code_of(ErrorCode::TrapOutOfBoundsMemory);
   if (!rt::Store::charge_bulk(ctx->fuel, rt::Store::bulk_memory_units(n))) return native::code_of(ErrorCode::TrapOutOfFuel);
-  std::memset(ctx->mem_base + d, static_cast<uint8_t>(val), n);
-  return 0;
+  const uint32_t why = rt::bulk_fill(ctx->mem_base + d, static_cast<uint8_t>(val), n, ctx->stop);
+  return why ? native::code_of(rt::stop_trap(why)) : 0;
 }
 
 uint32_t skiff_rt_memory_copy(VmCtx* ctx, uint32_t d, uint32_t s, uint32_t n) {
   const uint64_t size = uint64_t{*ctx->mem_pages} * skiff::engine::ir::kPageSize;
   if (uint64_t{d} + n > size || uint64_t{s} + n > size) return native::code_of(ErrorCode::TrapOutOfBoundsMemory);
   if (!rt::Store::charge_bulk(ctx->fuel, rt::Store::bulk_memory_units(n))) return native::code_of(ErrorCode::TrapOutOfFuel);
-  std::memmove(ctx->mem_base + d, ctx->mem_base + s, n);
-  return 0;
+  const uint32_t why = rt::bulk_copy(ctx->mem_base + d, ctx->mem_base + s, n, ctx->stop);
+  return why ? native::code_of(rt::stop_trap(why)) : 0;
 }
 
 uint32_t skiff_rt_memory_init(VmCtx* ctx, uint32_t seg, uint32_t d, uint32_t s, uint32_t n) {
@@ -257,8 +257,8 @@ uint32_t skiff_rt_memory_init(VmCtx* ctx, uint32_t seg, uint32_t d, uint32_t s, 
   if (uint64_t{s} + n > bytes.size() || uint64_t{d} + n > size)
     return native::code_of(ErrorCode::TrapOutOfBoundsMemory);
   if (!rt::Store::charge_bulk(ctx->fuel, rt::Store::bulk_memory_units(n))) return native::code_of(ErrorCode::TrapOutOfFuel);
-  if (n) std::memcpy(ctx->mem_base + d, bytes.data() + s, n);
-  return 0;
+  const uint32_t why = rt::bulk_copy(ctx->mem_base + d, bytes.data() + s, n, ctx->stop);
+  return why ? native::code_of(rt::stop_trap(why)) : 0;
 }
 
 void skiff_rt_data_drop(VmCtx* ctx, uint32_t seg) { ctx->instance->data_dropped[seg] = true; }

@@ -60,4 +60,28 @@ int32_t Memory::grow(uint32_t delta) {
   return static_cast<int32_t>(old);
 }
 
+uint32_t bulk_fill_slices(uint8_t* dst, uint8_t value, uint32_t n, const std::atomic<uint32_t>* stop) {
+  for (uint32_t done = 0; done < n;) {
+    if (const uint32_t why = stop->load(std::memory_order_relaxed); why != 0) return why;
+    const uint32_t k = std::min(n - done, kBulkSlice);
+    std::memset(dst + done, value, k);
+    done += k;
+  }
+  return 0;
+}
+
+uint32_t bulk_copy_slices(uint8_t* dst, const uint8_t* src, uint32_t n, const std::atomic<uint32_t>* stop) {
+  // Front to back when the destination is below the source, else back to front: either
+  // way a slice never overwrites source bytes a later slice still has to read.
+  const bool forward = dst <= src;
+  for (uint32_t done = 0; done < n;) {
+    if (const uint32_t why = stop->load(std::memory_order_relaxed); why != 0) return why;
+    const uint32_t k = std::min(n - done, kBulkSlice);
+    const uint32_t at = forward ? done : n - done - k;
+    std::memmove(dst + at, src + at, k);
+    done += k;
+  }
+  return 0;
+}
+
 }  // namespace skiff::engine::runtime

@@ -4,7 +4,9 @@
 // i32 address + u32 offset lands inside the reservation) and commits pages as it grows,
 // so its base never moves. Owned by a Store; used by one thread at a time.
 
+#include <atomic>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 
 #include "base/result.h"
@@ -61,5 +63,30 @@ class Memory {
   uint32_t m_max_pages;
   uint32_t m_pages = 0;
 };
+
+// memory.fill, memory.copy and memory.init of both tiers, after their bounds checks: up
+// to 4 GiB in one instruction, which the stop checks at function entries and loop heads
+// never see. Past kBulkSlice bytes they go in slices with `stop` (Store::stop_word) read
+// between them, so a guest asked to stop (a deadline, an interrupt, serve's inline
+// budget) stops within a slice, not after the whole operation. Return 0, or the stop
+// reason's value with the operation part-done (the guest then traps; see stop_trap).
+inline constexpr uint32_t kBulkSlice = 1u << 20;
+uint32_t bulk_fill_slices(uint8_t* dst, uint8_t value, uint32_t n, const std::atomic<uint32_t>* stop);
+uint32_t bulk_copy_slices(uint8_t* dst, const uint8_t* src, uint32_t n, const std::atomic<uint32_t>* stop);
+inline uint32_t bulk_fill(uint8_t* dst, uint8_t value, uint32_t n, const std::atomic<uint32_t>* stop) {
+  if (n <= kBulkSlice) [[likely]] {
+    std::memset(dst, value, n);
+    return 0;
+  }
+  return bulk_fill_slices(dst, value, n, stop);
+}
+// Overlapping ranges behave like memmove.
+inline uint32_t bulk_copy(uint8_t* dst, const uint8_t* src, uint32_t n, const std::atomic<uint32_t>* stop) {
+  if (n <= kBulkSlice) [[likely]] {
+    if (n) std::memmove(dst, src, n);
+    return 0;
+  }
+  return bulk_copy_slices(dst, src, n, stop);
+}
 
 }  // namespace skiff::engine::runtime

@@ -4,12 +4,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <string>
 #include <vector>
 
 #include "engine/runtime/memory_pool.h"
+#include "engine/runtime/store.h"
 
 namespace skiff::engine::runtime {
 namespace {
@@ -19,6 +21,36 @@ ir::MemType mem(uint64_t min, std::optional<uint64_t> max = std::nullopt) {
 }
 
 // Covers: initial pages are committed, zeroed and writable; size in bytes.
+// Covers: bulk_copy in slices gives memmove's result for overlapping ranges either way
+// round and for unaligned lengths; bulk_fill likewise; a stop word already set returns
+// its reason before anything is written.
+TEST(BulkSlices, MatchMemmoveAndMemsetAndStopBeforeWriting) {
+  const uint32_t n = 3 * kBulkSlice + 12345;
+  const uint32_t shift = kBulkSlice / 2 + 7;
+  std::vector<uint8_t> pattern(n + shift);
+  for (size_t i = 0; i < pattern.size(); ++i) pattern[i] = static_cast<uint8_t>(i * 131 + (i >> 11));
+  const std::atomic<uint32_t> go{0}, halt{static_cast<uint32_t>(StopReason::Deadline)};
+  for (bool down : {true, false}) {
+    std::vector<uint8_t> got = pattern, want = pattern;
+    uint8_t* dst = got.data() + (down ? 0 : shift);
+    const uint8_t* src = got.data() + (down ? shift : 0);
+    ASSERT_EQ(bulk_copy(dst, src, n, &go), 0u);
+    std::memmove(want.data() + (down ? 0 : shift), want.data() + (down ? shift : 0), n);
+    EXPECT_TRUE(got == want) << (down ? "down" : "up");
+    std::vector<uint8_t> untouched = pattern;
+    EXPECT_EQ(bulk_copy(untouched.data(), untouched.data() + shift, n, &halt),
+              static_cast<uint32_t>(StopReason::Deadline));
+    EXPECT_TRUE(untouched == pattern);
+  }
+  std::vector<uint8_t> filled = pattern;
+  ASSERT_EQ(bulk_fill(filled.data() + 1, 0xab, n, &go), 0u);
+  EXPECT_EQ(filled[0], pattern[0]);
+  EXPECT_EQ(std::count(filled.begin() + 1, filled.begin() + 1 + n, 0xab), static_cast<long>(n));
+  EXPECT_EQ(filled[n + 1], pattern[n + 1]);
+  EXPECT_EQ(bulk_fill(filled.data(), 0, n, &halt), static_cast<uint32_t>(StopReason::Deadline));
+  EXPECT_EQ(filled[1], 0xab);
+}
+
 TEST(Memory, StartsWithMinimumPagesZeroed) {
   auto m = Memory::create(mem(2, 4));
   ASSERT_TRUE(m.ok()) << m.error().to_string();

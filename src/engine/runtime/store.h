@@ -100,6 +100,10 @@ struct StoreLimits {
 
 // Why a store was asked to stop (Store::interrupt).
 enum class StopReason : uint32_t { None = 0, Interrupted = 1, Deadline = 2 };
+// The trap a guest stopped for `why` (a non-zero stop word) ends with.
+inline ErrorCode stop_trap(uint32_t why) {
+  return why == static_cast<uint32_t>(StopReason::Deadline) ? ErrorCode::TrapDeadline : ErrorCode::TrapInterrupted;
+}
 
 class Store {
  public:

@@ -10,12 +10,16 @@
 //   exit0/exit7, status204_body, status100, trap_after_write
 //   spin=N    busy-waits N ms, then answers "spun N ms"
 //   set_spin=N  skiff_kv_set, then spin=N
+//   random=N  one random_get of N MiB (a long host call), then "random N MiB: ERRNO"
+//   fill=N    one memory.fill of N MiB (a long instruction), then "filled N MiB"
 //   headers=N adds N headers of 65000 bytes (until one is refused)
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <wasi/api.h>
 
 #include "skiff.h"
 
@@ -179,6 +183,31 @@ static void op_spin(long ms) {
   flush_out();
 }
 
+// One host call, or one instruction, that takes long for its size: neither has a loop
+// head or a call inside for the deadline's check.
+static void op_random(long mib) {
+  size_t n = (size_t)mib << 20;
+  uint8_t *b = malloc(n);
+  if (!b) {
+    emit("no memory for %ld MiB\n", mib);
+  } else {
+    emit("random %ld MiB: %d\n", mib, (int)__wasi_random_get(b, n));
+  }
+  flush_out();
+}
+
+__attribute__((target("bulk-memory"))) static void op_fill(long mib) {
+  size_t n = (size_t)mib << 20;
+  uint8_t *b = malloc(n);
+  if (!b) {
+    emit("no memory for %ld MiB\n", mib);
+  } else {
+    __asm__ volatile("local.get %0\n i32.const 7\n local.get %1\n memory.fill 0" : : "r"(b), "r"(n) : "memory");
+    emit("filled %ld MiB\n", mib);
+  }
+  flush_out();
+}
+
 // Adds `n` headers of 65000-byte values until one is refused; answers how many were
 // taken and the code of the first refusal (0 if none was).
 static void op_headers(long n) {
@@ -213,6 +242,8 @@ __attribute__((export_name("skiff_handle"))) void skiff_handle(void) {
     emit("kv_set=%d\n", skiff_kv_set(S("k"), S("v")));
     op_spin(strtol(op + 9, NULL, 10));
   }
+  else if (!strncmp(op, "random=", 7)) op_random(strtol(op + 7, NULL, 10));
+  else if (!strncmp(op, "fill=", 5)) op_fill(strtol(op + 5, NULL, 10));
   else if (!strncmp(op, "headers=", 8)) op_headers(strtol(op + 8, NULL, 10));
   else if (!strcmp(op, "oob_buf")) skiff_request_uri(far, 1024);
   else if (!strcmp(op, "oob_len")) skiff_response_write(q, 0x7fffffffu);
