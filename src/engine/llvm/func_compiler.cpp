@@ -349,6 +349,11 @@ void FuncCompiler::on_end(const validate::CtrlFrame&) {
       close_fuel_region();
       return;
     }
+    // A loop's region ends at its end even when nothing reaches it (a loop left only by
+    // a branch out, `block { loop { br_if 1 ... br 0 } }`), as in the interpreter:
+    // otherwise the code after the enclosing block would be charged at the loop head,
+    // once per iteration.
+    if (c.kind == Opcode::Loop) close_fuel_region();
     m_dead = true;
     return;
   }

@@ -438,7 +438,9 @@ TEST(LlvmTier, InterruptStopsCompiledLoops) {
 }
 
 // Covers: fuel is charged by the interpreter's regions, so a compiled loop uses exactly
-// what the interpreter uses, and running out traps at the same point.
+// what the interpreter uses, and running out traps at the same point; also for a loop
+// whose end is unreachable with code after it (that code was charged at the compiled
+// loop's head, once per iteration: 23 times the interpreter's fuel in a review).
 TEST(LlvmTier, FuelMatchesTheInterpreterExactly) {
   interp::CodeOptions code;
   code.fuel = true;
@@ -450,6 +452,16 @@ TEST(LlvmTier, FuelMatchesTheInterpreterExactly) {
   }
   EXPECT_EQ(a.store.fuel_remaining(), b.store.fuel_remaining());
   EXPECT_EQ(1'000'000 - b.store.fuel_remaining(), 1u + 9u * 1000u + 2u);
+  uint64_t used[2];
+  for (Guest* g : {&a, &b}) {
+    g->store.set_fuel(1'000'000);
+    auto r = g->call("while_tail", {Value::i32(1000)});
+    ASSERT_TRUE(r.ok()) << r.error().to_string();
+    EXPECT_EQ((*r)[0].raw.i32, 21u);
+    used[g == &b] = 1'000'000 - g->store.fuel_remaining();
+  }
+  EXPECT_EQ(used[0], used[1]);
+  EXPECT_LT(used[1], 12u * 1001u) << "the loop's iterations, not the tail, set the cost";
   for (Guest* g : {&a, &b}) {
     g->store.set_fuel(500);
     auto r = g->call("count", {Value::i32(1000)});
