@@ -9,5 +9,8 @@
 namespace skiff {
 
 bool is_valid_utf8(const uint8_t* data, size_t len);
+// The length (1-4) of the well-formed character at p, which has `avail` bytes; 0 if what
+// is there is not one (so that callers can replace it, e.g. with U+FFFD, and go on).
+size_t utf8_char_length(const uint8_t* p, size_t avail);
 
 }  // namespace skiff

@@ -33,12 +33,13 @@ Dispatcher::~Dispatcher() {
 Dispatcher::Admit Dispatcher::submit(Gate& gate, Job job) {
   {
     std::lock_guard lock(gate.m_mutex);
-    if (gate.m_active >= gate.m_max_concurrent) {
+    if (gate.m_active >= gate.m_max_concurrent || gate.m_on_workers >= gate.m_max_workers) {
       if (gate.m_waiting.size() >= gate.m_max_queue) return Admit::Rejected;
       gate.m_waiting.push_back(std::move(job));
       return Admit::Queued;
     }
     ++gate.m_active;
+    ++gate.m_on_workers;
   }
   enqueue({&gate, std::move(job)});
   return Admit::Running;
@@ -51,18 +52,39 @@ bool Dispatcher::try_enter(Gate& gate) {
   return true;
 }
 
-void Dispatcher::leave(Gate& gate) {
+void Dispatcher::leave(Gate& gate) { release(gate, false); }
+
+void Dispatcher::release(Gate& gate, bool on_worker) {
+  std::deque<Job> dropped;  // destroyed last, outside the lock
   Job next;
   {
     std::lock_guard lock(gate.m_mutex);
-    if (gate.m_waiting.empty()) {
+    if (on_worker) --gate.m_on_workers;
+    if (m_abandon.load(std::memory_order_relaxed)) dropped.swap(gate.m_waiting);
+    if (gate.m_waiting.empty() || gate.m_on_workers >= gate.m_max_workers) {
+      // Nothing waits, or the app has its share of the workers: a worker run ending
+      // later passes its slot on.
       --gate.m_active;
       return;
     }
     next = std::move(gate.m_waiting.front());
     gate.m_waiting.pop_front();
+    ++gate.m_on_workers;
   }
   enqueue({&gate, std::move(next)});
+}
+
+void Dispatcher::abandon_queued() {
+  std::deque<Task> dropped;
+  {
+    std::lock_guard lock(m_mutex);
+    m_abandon.store(true, std::memory_order_relaxed);
+    dropped.swap(m_ready);
+  }
+  for (Task& t : dropped) {
+    t.job = nullptr;
+    release(*t.gate, true);  // gives the slot back; the gate's queue is dropped too
+  }
 }
 
 void Dispatcher::enqueue(Task t) {
@@ -86,7 +108,7 @@ void Dispatcher::work(unsigned) {
     }
     t.job(sandbox);
     t.job = nullptr;
-    leave(*t.gate);  // the app's slot passes to its next waiting request, if any
+    release(*t.gate, true);  // the app's slot passes to its next waiting request, if any
   }
 }
 

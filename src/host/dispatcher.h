@@ -3,12 +3,16 @@
 // per-app admission in front of them. An app runs at most `max_concurrent` requests at
 // once; past that up to `max_queue` wait in the app's own queue (FIFO), and past that
 // submit() says Rejected so the server answers 503 instead of piling up work. One app
-// at its cap never takes workers from the others beyond its `max_concurrent`.
+// at its cap never takes workers from the others beyond its `max_concurrent`, and with
+// a worker cap (the server sets workers - 1 when it serves several apps) never holds
+// every worker: a slow app's extra requests wait in its own queue while the other apps
+// still find a worker.
 //
 // The server runs short requests on its io threads (try_enter/leave: no hand-off, no
 // context switch) and everything else on the workers, so a slow guest never stalls the
 // connections of other apps for long (server.cpp decides which is which).
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -32,22 +36,26 @@ class Dispatcher {
   // One app's admission state. Created by the server per app.
   class Gate {
    public:
-    Gate(uint32_t max_concurrent, uint32_t max_queue) : m_max_concurrent(max_concurrent), m_max_queue(max_queue) {}
+    // `max_workers`: at most this many of its requests on workers at once.
+    Gate(uint32_t max_concurrent, uint32_t max_queue, uint32_t max_workers = UINT32_MAX)
+        : m_max_concurrent(max_concurrent), m_max_queue(max_queue), m_max_workers(max_workers) {}
     uint32_t active() const;
     uint32_t queued() const;
 
    private:
     friend class Dispatcher;
     mutable std::mutex m_mutex;
-    uint32_t m_max_concurrent, m_max_queue;
-    uint32_t m_active = 0;
+    uint32_t m_max_concurrent, m_max_queue, m_max_workers;
+    uint32_t m_active = 0;      // running, on workers or inline
+    uint32_t m_on_workers = 0;  // of those, on workers
     std::deque<Job> m_waiting;
   };
 
   enum class Admit : uint8_t { Running, Queued, Rejected };
 
   Dispatcher(unsigned workers, engine::runtime::MemoryPool& pool, engine::runtime::Watchdog& watchdog);
-  // Runs what is queued or running to the end, then joins the workers.
+  // Runs what is queued or running to the end (what abandon_queued left), then joins the
+  // workers.
   ~Dispatcher();
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
@@ -61,6 +69,10 @@ class Dispatcher {
   bool try_enter(Gate& gate);
   void leave(Gate& gate);
   unsigned workers() const { return static_cast<unsigned>(m_threads.size()); }
+  // Shutdown after a drain that timed out: requests still waiting (in an app's queue or
+  // for a worker) are dropped, never run; those running finish. Their jobs are
+  // destroyed on the calling thread.
+  void abandon_queued();
 
  private:
   struct Task {
@@ -69,6 +81,9 @@ class Dispatcher {
   };
   void work(unsigned index);
   void enqueue(Task t);
+  // A run ends (on a worker or inline): the slot passes to the gate's next waiting
+  // request if it may run on a worker now, else it is given back.
+  void release(Gate& gate, bool on_worker);
 
   engine::runtime::MemoryPool& m_pool;
   engine::runtime::Watchdog& m_watchdog;
@@ -76,6 +91,7 @@ class Dispatcher {
   std::condition_variable m_cv;
   std::deque<Task> m_ready;
   bool m_stop = false;
+  std::atomic<bool> m_abandon{false};
   std::vector<std::thread> m_threads;
 };
 

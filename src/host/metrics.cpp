@@ -63,9 +63,7 @@ void append_escaped(std::string& out, std::string_view s, bool in_quotes) {
       ++i;
       continue;
     }
-    size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-    if (len > 1 && i + len <= s.size() &&
-        is_valid_utf8(reinterpret_cast<const uint8_t*>(s.data() + i), len)) {
+    if (const size_t len = utf8_char_length(reinterpret_cast<const uint8_t*>(s.data() + i), s.size() - i)) {
       out.append(s, i, len);
       i += len;
     } else {

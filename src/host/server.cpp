@@ -175,6 +175,7 @@ struct Server::Impl {
 
   std::vector<std::unique_ptr<Loop>> loops;  // [0] also handles signals, stop() and the drain
   tcp::endpoint bound;
+  std::optional<net::signal_set> signals;  // on loops[0]; goes before the loops do
 
   Counter* connections_total = nullptr;
   Gauge* connections_open = nullptr;
@@ -646,8 +647,10 @@ void Server::Impl::accept(Loop& loop) {
     if (!ec) {
       socket->set_option(tcp::no_delay(true), ec);
       std::make_shared<Session>(std::move(*socket), *this, loop)->start();
-    } else if (ec == net::error::no_descriptors || ec == net::error::no_buffer_space) {
-      // Out of descriptors: back off briefly instead of spinning on accept.
+    } else if (ec != net::error::connection_aborted && ec != net::error::try_again) {
+      // Out of descriptors (or memory, or refused by a security module): back off
+      // briefly instead of spinning on accept. A connection reset before it was
+      // accepted is the client's and costs nothing.
       auto t = std::make_shared<net::steady_timer>(loop.ioc, std::chrono::milliseconds(50));
       t->async_wait([this, &loop, t](beast::error_code) { accept(loop); });
       return;
@@ -711,6 +714,9 @@ Server::Server(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 Server::~Server() {
   if (!m_impl) return;
   m_impl->stop_loops();
+  // A drain that timed out leaves requests in the apps' queues: they are dropped, not
+  // run one after another to their timeouts while the process should be exiting.
+  if (m_impl->dispatcher) m_impl->dispatcher->abandon_queued();
   m_impl->dispatcher.reset();  // finishes what is running; its posts go nowhere
 }
 
@@ -739,6 +745,9 @@ Result<std::unique_ptr<Server>> Server::create(Manifest manifest, const ServeOpt
                                                  "Responses the server gave itself (errors, /healthz, /metrics)",
                                                  {{"code", std::to_string(c) + "xx"}});
   s.apps.reserve(s.manifest.apps.size());
+  // With several apps, none may hold every worker: one whose guests are all slow would
+  // make every other app's worker runs wait for it (Dispatcher).
+  const uint32_t worker_share = s.manifest.apps.size() > 1 && workers > 1 ? workers - 1 : UINT32_MAX;
   for (const AppConfig& ac : s.manifest.apps) {
     SKIFF_TRY_ASSIGN(std::unique_ptr<App> app, App::load(ac, s.kv.get()));
     if (ac.tier == "auto" && app->shared_code()) {
@@ -763,7 +772,7 @@ Result<std::unique_ptr<Server>> Server::create(Manifest manifest, const ServeOpt
     }
     auto slot = std::make_unique<AppSlot>();
     slot->app = std::move(app);
-    slot->gate = std::make_unique<Dispatcher::Gate>(ac.limits.max_concurrent, ac.limits.max_queue);
+    slot->gate = std::make_unique<Dispatcher::Gate>(ac.limits.max_concurrent, ac.limits.max_queue, worker_share);
     const Labels l{{"app", ac.name}};
     for (unsigned c = 1; c <= 5; ++c)
       slot->by_class[c - 1] = &s.metrics.counter("skiff_requests_total", "Requests answered by an app, by status class",
@@ -818,6 +827,16 @@ Result<std::unique_ptr<Server>> Server::create(Manifest manifest, const ServeOpt
     s.loops.push_back(std::move(loop));
   }
   s.dispatcher.emplace(workers, s.pool, s.watchdog);
+  if (opts.handle_signals) {
+    // Now, before anyone is told where the server listens: a SIGTERM from then on
+    // drains, even one that comes before run() (it waits in the signal set).
+    s.signals.emplace(s.loops[0]->ioc, SIGTERM, SIGINT);
+    s.signals->async_wait([&s](beast::error_code ec, int) {
+      if (ec) return;
+      s.begin_drain();
+      s.wait_for_drain();
+    });
+  }
   // Deadlines are kept to within an eighth of the shortest timeout (10 ms to 250 ms).
   const uint64_t shortest = std::min(s.manifest.server.header_timeout_ns, s.manifest.server.idle_timeout_ns);
   s.sweep_period = std::chrono::nanoseconds(std::clamp<uint64_t>(shortest / 8, 10'000'000, 250'000'000));
@@ -842,15 +861,8 @@ void Server::stop() {
   });
 }
 
-void Server::run(bool handle_signals) {
+void Server::run() {
   Impl& s = *m_impl;
-  std::optional<net::signal_set> signals;
-  if (handle_signals) {
-    signals.emplace(s.loops[0]->ioc, SIGTERM, SIGINT);
-    signals->async_wait([this](beast::error_code ec, int) {
-      if (!ec) stop();
-    });
-  }
   for (auto& l : s.loops) {
     s.accept(*l);
     s.sweep(*l);
@@ -864,6 +876,13 @@ void Server::run(bool handle_signals) {
   for (size_t i = 1; i < s.loops.size(); ++i) threads.emplace_back([l = s.loops[i].get()] { l->ioc.run(); });
   s.loops[0]->ioc.run();
   for (std::thread& t : threads) t.join();
+  // The drain's posted closes may not have run before the loops stopped: nothing may
+  // be accepted (and then dropped) while the process winds down.
+  for (auto& l : s.loops) {
+    beast::error_code ec;
+    l->acceptor.close(ec);
+  }
+  s.log.write("\"level\":\"info\",\"event\":\"drained\"");
   s.log.flush();
 }
 

@@ -29,6 +29,9 @@ struct ServeOptions {
   unsigned workers = 0;      // sandbox threads; the same
   bool access_log = true;    // one line per request (errors and guest stderr always)
   int log_fd = 2;            // borrowed
+  // SIGTERM/SIGINT start the drain; handled from create() on, so a signal that comes
+  // before run() (just after the address is printed) still drains.
+  bool handle_signals = false;
 };
 
 class Server {
@@ -48,7 +51,7 @@ class Server {
 
   // Serves until stop() or (with handle_signals) SIGTERM/SIGINT, then drains; returns
   // when every connection has closed or the drain timeout passed.
-  void run(bool handle_signals);
+  void run();
   // Starts the drain. Safe from any thread, before or during run().
   void stop();
 

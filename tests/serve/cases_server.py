@@ -742,7 +742,8 @@ routes = ["/tblbomb"]
 def case_backpressure(env: Env) -> None:
     """max_concurrent = 1, max_queue = 1: of 6 simultaneous slow requests one runs, one
     waits and runs after it, four get 503 with Retry-After: 1 at once; the gauges show
-    it; another app is unaffected."""
+    it; another app is unaffected. With two workers, a looping app holds one of them and
+    another app is answered at once."""
     m = env.manifest(f"""
 [server]
 workers = 4
@@ -813,6 +814,43 @@ routes = ["/c"]
     over = [e for e in s.logs() if e.get("outcome") == "overloaded" and "status" in e]
     C.eq(len(over), 4, "four access lines with outcome overloaded")
     s.stop_clean()
+
+    # Two workers, two apps: an app whose guests loop holds at most one worker (its
+    # second request waits in its own queue), so the other app still finds one. Before,
+    # two loops took both and a request of the other waited for their timeouts.
+    m2 = env.manifest(f"""
+[server]
+workers = 2
+state_dir = "state"
+[[app]]
+name = "loop"
+module = {q(env.guest("loop"))}
+routes = ["/loop"]
+[app.limits]
+timeout = "3s"
+[[app]]
+name = "kv"
+module = {q(env.guest("kvtool"))}
+routes = ["/kv"]
+kv = true
+""", "skiff2.toml")
+    s2 = env.serve(m2)
+    loops = [Raw(s2.port) for _ in range(2)]
+    for c in loops:
+        c.send(req("GET", "/loop"))
+    C.require(wait_active(s2.port, "loop"), "a loop is running")
+    time.sleep(0.2)
+    ms = scrape(s2.port)
+    C.eq((metric(ms, "skiff_instances_active", app="loop"), metric(ms, "skiff_requests_queued", app="loop")),
+         (1.0, 1.0), "one loop on a worker, the other queued for the app's share")
+    t0 = time.monotonic()
+    r = get(s2.port, "/kv?get&missing")
+    C.eq(r.status, 200, "the other app answers while the loops run")
+    C.check(time.monotonic() - t0 < 1.0, f"without waiting for a loop's timeout ({time.monotonic() - t0:.2f} s)")
+    for c in loops:
+        C.eq(c.read_response().status, 504, "each loop ends at its timeout")
+        c.close()
+    s2.stop_clean()
 
 
 def case_metrics(env: Env) -> None:
@@ -895,7 +933,8 @@ def wait_active(port: int, app: str, timeout: float = 5) -> bool:
 def case_drain(env: Env) -> None:
     """SIGTERM: the listener closes (new connections refused), idle connections close, the
     request in flight finishes with 200 and Connection: close, the process exits 0. With a
-    request longer than drain_timeout: logged, exit 0 once the guest's own deadline ends it."""
+    request longer than drain_timeout: logged, exit 0 once the guest's own deadline ends it;
+    requests still queued then are dropped. A SIGTERM right after the listening line drains."""
     m = env.manifest(f"""
 [server]
 drain_timeout = "10s"
@@ -972,6 +1011,55 @@ timeout = "2s"
     e = s2.wait_log(lambda e: e.get("event") == "drain timeout")
     C.check(e and e["connections"] == 1, f"drain timeout logged with one connection ({e})")
     s2.stop_clean()
+
+    # Requests still queued when the drain times out are dropped, not run one after
+    # another to their timeouts (five in the queue took 11.7 s to exit before).
+    m3 = env.manifest(f"""
+[server]
+drain_timeout = "500ms"
+workers = 1
+[[app]]
+name = "loop"
+module = {q(env.guest("loop"))}
+routes = ["/loop"]
+[app.limits]
+timeout = "2s"
+max_concurrent = 1
+max_queue = 8
+""", "skiff3.toml")
+    s3 = env.serve(m3)
+    conns = [Raw(s3.port) for _ in range(6)]
+    t_req = time.monotonic()
+    for c in conns:
+        c.send(req("GET", "/loop"))
+    C.require(wait_active(s3.port, "loop"), "one loop is running")
+    for _ in range(100):
+        if metric(scrape(s3.port), "skiff_requests_queued", app="loop") == 5.0:
+            break
+        time.sleep(0.02)
+    s3.proc.send_signal(signal.SIGTERM)
+    try:
+        rc = s3.proc.wait(15)
+    except subprocess.TimeoutExpired:
+        rc = None
+    C.eq(rc, 0, "exit 0 with requests queued at the drain timeout")
+    C.within(time.monotonic() - t_req, 0.3, 2.0 + 2.0, "exit bounded by the running guest's deadline, not the queue's")
+    for c in conns:
+        c.close()
+    s3.stop_clean()
+
+    # A SIGTERM the moment the server says where it listens still drains (exit 0), not
+    # the default action (-15): signals are handled from before that line.
+    early = []
+    for i in range(8):
+        si = env.serve(m, wait=False)
+        C.require(si.wait_line(lambda l: "listening on" in l, 20) is not None, "the server starts")
+        si.proc.send_signal(signal.SIGTERM)
+        try:
+            early.append(si.proc.wait(10))
+        except subprocess.TimeoutExpired:
+            early.append(None)
+    C.eq(early, [0] * 8, "SIGTERM right after the listening line: exit 0 every time")
 
 
 def case_bad_config(env: Env) -> None:

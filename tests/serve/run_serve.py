@@ -10,7 +10,7 @@ writes a skiff.toml into a fresh directory below TMP_DIR, starts `SKIFF serve` o
 on stderr: "skiff serve: listening on http://127.0.0.1:PORT"), talks HTTP to it over
 loopback (http.client, or raw sockets for what http.client cannot send), reads its JSON
 log lines from stderr and its /metrics, and at the end sends SIGTERM and expects a clean
-drain: exit code 0 and "skiff serve: drained, exiting". Every server (and upstream) a
+drain: exit code 0 and a "drained" log line. Every server (and upstream) a
 case starts is stopped when the case ends, also when it fails: by its own PID only.
 
 A case passes when every check holds; each failed check prints a FAIL line and the case

@@ -48,6 +48,7 @@ int serve(const ServeCliOptions& opts) {
   so.threads = opts.threads;
   so.workers = opts.workers;
   so.access_log = !opts.no_access_log;
+  so.handle_signals = true;
   auto server = host::Server::create(std::move(manifest), so);
   if (!server) {
     std::cerr << "skiff serve: " << server.error().context() << "\n";
@@ -59,8 +60,7 @@ int serve(const ServeCliOptions& opts) {
     for (const host::Route& r : a.routes)
       std::cerr << "  " << a.name << "  http://" << s.address() << r.prefix << "\n";
   std::cerr.flush();
-  s.run(/*handle_signals=*/true);
-  std::cerr << "skiff serve: drained, exiting\n";
+  s.run();  // logs "drained" (through the log, which gives up on a reader that stopped)
   return 0;
 }
 
