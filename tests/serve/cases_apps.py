@@ -273,6 +273,45 @@ max_body = "64KiB"
     C.eq(json.loads(r.body)["body"].encode(), big, "echo: 60000 bytes back")
     r = get(p, "/echo", "DELETE")
     C.eq((r.status, r.header("allow")), (405, "GET, POST, PUT"), "echo: DELETE -> 405 with Allow")
+
+    # Hostile input to echo: a body declared JSON is embedded only when it is one valid
+    # JSON value; the reply is valid UTF-8 JSON whatever was sent.
+    def echo(body: bytes, ctype) -> tuple:
+        r = get(p, "/echo", "POST", {"Content-Type": ctype} if ctype else {}, body)
+        C.eq(r.header("content-type"), "application/json", f"echo {body[:40]!r}: a JSON reply")
+        try:
+            return r.status, json.loads(r.body.decode("utf-8"))
+        except ValueError as e:
+            C.check(False, f"echo {body[:40]!r} ({ctype}): the reply is not UTF-8 JSON ({e}): {r.body[:200]!r}")
+            return r.status, None
+
+    deep = b"[" * 64 + b"]" * 64
+    for body, ctype in ((b'{"a" : [1.5e3, -0, true, false, null, "\\u00e9\\n", {}]} ', "application/json"),
+                        (deep, "application/json"),
+                        (b'{"x":"\xc3\xa9"}', "APPLICATION/Json ; charset=utf-8")):
+        st, d = echo(body, ctype)
+        C.eq((st, d and d["body"]), (200, json.loads(body)), f"echo: valid JSON {body[:40]!r} ({ctype}) embedded")
+    invalid = (b"hello, not json", b'1,"method":"FORGED"', b'{"a":1}{"b":2}', b"[" * 65 + b"]" * 65,
+               b"[" * 60000, b"01", b"1.", b"[1,]", b'{"a":1,}', b"tru", b'"\x01"', b'"\\x"', b'"\xff"',
+               b'"\xed\xa0\x80"', b"NaN", b'{"a"}')
+    for body in invalid:
+        st, d = echo(body, "application/json")
+        C.eq((st, sorted(d or {})), (400, ["error"]), f"echo: invalid JSON {body[:40]!r} declared JSON -> 400")
+    for ctype in ("application/jsonfoo", "text/plain", "a/b", "application/json, text/plain"):
+        st, d = echo(b'1,"method":"FORGED"', ctype)
+        C.eq((st, d and d["method"], d and d["body"]), (200, "POST", '1,"method":"FORGED"'),
+             f"echo: Content-Type {ctype!r} is not application/json: the body is a string")
+    st, d = echo(b"", "application/json")
+    C.eq((st, d and d["body"]), (200, ""), "echo: an empty body declared JSON is the empty string")
+    st, d = echo(b"a\xffb\xc3(\xed\xa0\x80\xf0\x9f\x98\x80", "text/plain")
+    C.eq((st, d and d["body"], d and d["length"]), (200, "a\ufffdb\ufffd(\ufffd\ufffd\ufffd\U0001f600", 12),
+         "echo: invalid UTF-8 in a text body becomes U+FFFD, one per bad byte")
+    st, d = echo(bytes(range(256)), None)
+    C.eq((st, d and len(d["body"]), d and d["body"][:32]), (200, 256, "".join(map(chr, range(32)))),
+         "echo: every byte value yields valid JSON")
+    r = get(p, "/echo/" + "u" * 3000 + "?q=%C3%A9")
+    C.eq((r.status, json.loads(r.body)["uri"]), (200, "/echo/" + "u" * 3000 + "?q=%C3%A9"), "echo: a 3 KB URI")
+    C.check(s.alive(), "the server survives hostile echo input")
     s.stop_clean()
 
 
@@ -395,6 +434,17 @@ def case_kv(env: Env) -> None:
         C.eq(get(p, "/counter").body, f"visits: {i}\n".encode(), f"counter visit {i}")
     C.eq(get(p, "/counter?reset").body, b"reset\n", "counter reset")
     C.eq(get(p, "/counter").body, b"visits: 1\n", "counter after reset")
+    # Only GET /counter counts, only ?reset (GET, or POST) resets; nothing else changes it.
+    for method, target, status, allow in (("GET", "/counter?resetting", 400, None), ("GET", "/counter?x", 400, None),
+                                          ("GET", "/counter?" + "x" * 600 + "&reset", 400, None),
+                                          ("POST", "/counter", 405, "GET"), ("DELETE", "/counter", 405, "GET"),
+                                          ("PUT", "/counter?reset", 405, "GET, POST"),
+                                          ("DELETE", "/counter?reset", 405, "GET, POST")):
+        r = get(p, target, method)
+        C.eq((r.status, r.header("allow")), (status, allow), f"counter: {method} {target[:40]} -> {status}")
+    C.eq(get(p, "/counter").body, b"visits: 2\n", "counter: none of those counted or reset")
+    C.eq(get(p, "/counter/" + "p" * 600 + "?reset", "POST").body, b"reset\n", "counter: POST ?reset, a long URI")
+    C.eq(get(p, "/counter").body, b"visits: 1\n", "counter after POST ?reset")
 
     C.eq(kv("kv1", "set&k&one"), b"set=0", "kv1 set k")
     C.eq(kv("kv1", "get&k"), b"get=3\none", "kv1 get k")
@@ -559,7 +609,8 @@ def case_outbound(env: Env) -> None:
     """skiff_http_request: an allowed host answers (status, body, the guest's headers, the
     host's framing); a host not in allowed_hosts is refused without a connection; bad
     URLs and headers; refused connections, garbage and oversized answers; an upstream
-    that never answers ends before the request's deadline and the request completes."""
+    that never answers ends before the request's deadline and the request completes.
+    The fetch example relays the upstream's status and tells each error apart."""
     up = Upstream()
     env.closers.append(up.close)
     hang = socket.socket()  # listens, never accepts: connections complete, nothing answers
@@ -606,6 +657,19 @@ def case_outbound(env: Env) -> None:
     threading.Thread(target=serve_garbage, daemon=True).start()
     hp, op, gp = hang.getsockname()[1], other.getsockname()[1], garbage.getsockname()[1]
     allowed = [f"127.0.0.1:{x}" for x in (up.port, hp, closed_port, gp)]
+    # The fetch example (examples/serve), once per upstream it is configured with.
+    upstreams = {"ok": f"http://127.0.0.1:{up.port}/ok", "missing": f"http://127.0.0.1:{up.port}/missing",
+                 "teapot": f"http://127.0.0.1:{up.port}/teapot", "big": f"http://127.0.0.1:{up.port}/big",
+                 "refused": f"http://127.0.0.1:{closed_port}/", "badurl": "ftp://127.0.0.1/", "none": None}
+    example_apps = "".join(f"""
+[[app]]
+name = "ex_{name}"
+module = {q(env.guest("example_fetch"))}
+routes = ["/ex/{name}"]
+allowed_hosts = {json.dumps(allowed)}
+[app.limits]
+max_body = "1KiB"
+""" + (f"[app.config]\nupstream = {q(url)}\n" if url else "") for name, url in upstreams.items())
     m = env.manifest(f"""
 [server]
 workers = 4
@@ -617,7 +681,7 @@ allowed_hosts = {json.dumps(allowed)}
 [app.limits]
 timeout = "1500ms"
 max_body = "1KiB"
-""")
+""" + example_apps)
     s = env.serve(m)
     p = s.port
 
@@ -690,5 +754,18 @@ max_body = "1KiB"
     C.eq((st, rc), (200, -4), "a silent upstream: EHOST, and the guest answers")
     C.within(dt, 0.5, 1.5 + 1.5, "a silent upstream: the request's time")
     C.check(s.alive(), "server alive")
+
+    # The fetch example relays the upstream's status and body, and answers each error
+    # code of skiff_http_request with a status and message of its own.
+    for target, status, body in (("/ex/ok", 200, b"hello from upstream"), ("/ex/missing", 404, b"nope"),
+                                 ("/ex/teapot", 418, b"short and stout"),
+                                 ("/ex/ok?denied", 403, b"refused: the upstream's host is not in allowed_hosts\n"),
+                                 ("/ex/ok?bogus", 400, b"unknown query"),
+                                 ("/ex/refused", 502, b"no answer from the upstream"),
+                                 ("/ex/big", 502, b"no answer from the upstream"),
+                                 ("/ex/badurl", 500, b"the configured upstream is not an http://"),
+                                 ("/ex/none", 500, b"no upstream configured")):
+        r = get(p, target)
+        C.eq((r.status, r.body[:len(body)]), (status, body), f"fetch example {target}")
     healthy(p)
     s.stop_clean()
