@@ -38,7 +38,7 @@ int32_t skiff_request_header(const char *name, uint32_t name_len, char *buf, uin
 SKIFF_IMPORT(request_body_read) int32_t skiff_request_body_read(void *buf, uint32_t cap);
 
 /* --- the response (native handlers) ---------------------------------------------------- */
-/* 200 unless set; 100-599, else SKIFF_EINVAL. */
+/* 200 unless set; 200-599, else SKIFF_EINVAL (a 1xx is never a final response). */
 SKIFF_IMPORT(response_status) int32_t skiff_response_status(uint32_t status);
 /* Adds a header. Name: an HTTP token; value: no CR, LF or NUL. Else SKIFF_EINVAL. */
 SKIFF_IMPORT(response_header)

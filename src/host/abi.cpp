@@ -65,6 +65,10 @@ Result<Call> begin(Caller& caller, const char* fn) {
 }
 
 uint64_t u32(uint64_t slot) { return static_cast<uint32_t>(slot); }
+
+// The response calls are a native handler's: a WAGI handler's response is its stdout,
+// and a header set here would have joined it while a status or body were lost.
+bool wagi(const Call& c) { return c.ctx->app->handler() != HandlerKind::Native; }
 void ret(uint64_t* slots, int32_t v) { slots[0] = static_cast<uint32_t>(v); }
 
 // --- request ----------------------------------------------------------------------------
@@ -122,8 +126,11 @@ Result<void> request_body_read(void*, Caller& caller, uint64_t* s) {
 
 Result<void> response_status(void*, Caller& caller, uint64_t* s) {
   SKIFF_TRY_ASSIGN(Call c, begin(caller, "response_status"));
+  if (wagi(c)) return ret(s, kDenied), ok();
   const uint64_t status = u32(s[0]);
-  if (status < 100 || status > 599) {
+  // A 1xx is never a final response (RFC 9110 §15.2): refused here, where the guest can
+  // see it, rather than turned into a 500 after the handler returns.
+  if (status < 200 || status > 599) {
     ret(s, kInvalid);
     return ok();
   }
@@ -136,6 +143,7 @@ Result<void> response_header(void*, Caller& caller, uint64_t* s) {
   SKIFF_TRY_ASSIGN(Call c, begin(caller, "response_header"));
   SKIFF_TRY_ASSIGN(std::string_view name, c.in(u32(s[0]), u32(s[1])));
   SKIFF_TRY_ASSIGN(std::string_view value, c.in(u32(s[2]), u32(s[3])));
+  if (wagi(c)) return ret(s, kDenied), ok();
   if (!is_token(name) || !is_field_value(value)) {
     ret(s, kInvalid);
     return ok();
@@ -169,6 +177,7 @@ Result<void> response_header(void*, Caller& caller, uint64_t* s) {
 Result<void> response_write(void*, Caller& caller, uint64_t* s) {
   SKIFF_TRY_ASSIGN(Call c, begin(caller, "response_write"));
   SKIFF_TRY_ASSIGN(std::string_view data, c.in(u32(s[0]), u32(s[1])));
+  if (wagi(c)) return ret(s, kDenied), ok();
   std::string& body = c.ctx->response->body();
   if (data.size() > c.ctx->response_limit - std::min<uint64_t>(body.size(), c.ctx->response_limit)) {
     ret(s, kTooLarge);

@@ -146,6 +146,7 @@ HandleResult Sandbox::handle(const App& app, std::string_view route_prefix, cons
   }
   hr.guest_stderr = std::move(m_stderr.data());
   m_stderr.data().clear();
+  hr.outbound_error = std::move(rc.outbound_error);
 
   if (!ran) {
     const Error& e = ran.error();

@@ -56,6 +56,7 @@ struct HandleResult {
   Outcome outcome = Outcome::Ok;
   std::string detail;                    // trap message / why the response is a 5xx
   std::string guest_stderr;              // what the guest wrote to stderr (capped)
+  std::string outbound_error;            // why its last failed skiff_http_request failed
   double instantiate_seconds = 0;
 };
 

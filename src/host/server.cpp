@@ -416,6 +416,13 @@ class Session : public std::enable_shared_from_this<Session> {
       json_quote(f, hr.guest_stderr);
       m_srv.log.write(f);
     }
+    if (!hr.outbound_error.empty()) {  // the guest got SKIFF_EHOST etc.; the operator wants why
+      std::string f = "\"level\":\"warn\",\"app\":";
+      json_quote(f, app);
+      f += ",\"event\":\"outbound_failed\",\"detail\":";
+      json_quote(f, hr.outbound_error);
+      m_srv.log.write(f);
+    }
     if (hr.outcome != Outcome::Ok) {
       std::string f = "\"level\":\"error\",\"app\":";
       json_quote(f, app);

@@ -407,9 +407,15 @@ Errno WasiCtx::Calls::fd_fdstat_set_flags(WasiCtx& c, Guest&, U32 fd, U32 flags)
   if (flags & (kFdflagDsync | kFdflagRsync | kFdflagSync)) return Errno::NotSup;
   int fl = ::fcntl(e->host, F_GETFL);
   if (fl < 0) return last_errno();
+  const int was = fl;
   fl &= ~(O_APPEND | O_NONBLOCK);
   if (flags & kFdflagAppend) fl |= O_APPEND;
   if (flags & kFdflagNonblock) fl |= O_NONBLOCK;
+  if (fl == was) return Errno::Success;
+  // The flags live in the open file description, which a borrowed descriptor shares
+  // with its owner (skiff serve lends an app's files directory to every request): a
+  // change would outlive this guest.
+  if (!e->owned) return Errno::NotSup;
   return ::fcntl(e->host, F_SETFL, fl) == 0 ? Errno::Success : last_errno();
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <wasi/api.h>
 
 static void report(const char *name, int rc) {
   if (rc >= 0) printf("%s ok\n", name);
@@ -45,5 +46,12 @@ int main(void) {
   report("rename", rename("/hello.txt", "/moved.txt"));
   report("open_outside", open("/../secret.txt", O_RDONLY));
   report("open_outside_sub", open("/sub/../../secret.txt", O_RDONLY));
+  // The directory's descriptor is the app's, lent to every request: its flags are not
+  // this request's to change for the next (the flags before, then the call's result).
+  __wasi_fdstat_t st;
+  __wasi_errno_t e = __wasi_fd_fdstat_get(3, &st);
+  printf("dir_flags_before %d %d\n", (int)e, e == 0 ? (int)st.fs_flags : -1);
+  e = __wasi_fd_fdstat_set_flags(3, __WASI_FDFLAGS_APPEND | __WASI_FDFLAGS_NONBLOCK);
+  printf("dir_set_flags %d\n", (int)e);
   return 0;
 }

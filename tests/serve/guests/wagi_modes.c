@@ -1,13 +1,25 @@
 // wagi_modes: a WAGI guest whose output is chosen by its first argument (an indexed query,
 // "/modes?NAME"): well-formed CGI responses with Status, Location and custom headers, and
 // the malformed kinds the server must turn into a 500.
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+// The native handlers' response calls, which a WAGI guest may import but not use.
+__attribute__((import_module("skiff"), import_name("response_status"))) int32_t skiff_response_status(uint32_t);
+__attribute__((import_module("skiff"), import_name("response_header"))) int32_t
+skiff_response_header(const char *, uint32_t, const char *, uint32_t);
+__attribute__((import_module("skiff"), import_name("response_write"))) int32_t skiff_response_write(const void *,
+                                                                                                     uint32_t);
+
 int main(int argc, char **argv) {
   const char *mode = argc > 1 ? argv[1] : "";
-  if (!strcmp(mode, "status")) {
+  if (!strcmp(mode, "abi_response")) {
+    int a = skiff_response_status(418), b = skiff_response_header("X-From-Abi", 10, "1", 1),
+        c = skiff_response_write("abi body", 8);
+    printf("Content-Type: text/plain\n\nstatus=%d header=%d write=%d", a, b, c);
+  } else if (!strcmp(mode, "status")) {
     fputs("Status: 201 Created Here\nX-Custom: yes\nX-Multi: a\nX-Multi: b\nContent-Type: text/x-test\n\ncreated", stdout);
   } else if (!strcmp(mode, "crlf")) {
     fputs("Status: 202\r\nX-Crlf: 1\r\n\r\nbody\r\nline2", stdout);
