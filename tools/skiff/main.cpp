@@ -256,7 +256,7 @@ CLI::App* add_compile_command(CLI::App& app, tools::CompileCliOptions& copts) {
 
 CLI::App* add_serve_command(CLI::App& app, tools::ServeCliOptions& sopts) {
   auto* serve_cmd = app.add_subcommand(
-      "serve", "Serve HTTP: the apps of a manifest (skiff.toml), or one module as a WAGI app at /");
+      "serve", "Serve HTTP: the apps of a manifest (skiff.toml), or one module at / (WAGI or native)");
   serve_cmd->add_option("TARGET", sopts.target, "skiff.toml, or a .wasm module")->required();
   serve_cmd->add_option("--listen", sopts.listen, "Address to listen on, HOST:PORT (default: the manifest's, else 127.0.0.1:8080)");
   add_count_option(
