@@ -842,6 +842,13 @@ Result<std::unique_ptr<Server>> Server::create(Manifest manifest, const ServeOpt
       if (ec) return;
       s.begin_drain();
       s.wait_for_drain();
+      // A second signal (an impatient operator, a second Ctrl-C): stop waiting for the
+      // drain. Queued requests are dropped; guests running end by their deadlines.
+      s.signals->async_wait([&s](beast::error_code ec2, int) {
+        if (ec2) return;
+        s.log.write("\"level\":\"warn\",\"event\":\"second signal: not waiting for the drain\"");
+        s.stop_loops();
+      });
     });
   }
   // Deadlines are kept to within an eighth of the shortest timeout (10 ms to 250 ms).

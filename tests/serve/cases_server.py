@@ -1048,6 +1048,40 @@ max_queue = 8
         c.close()
     s3.stop_clean()
 
+    # A second SIGTERM stops waiting for the drain: with 30 s of drain_timeout and five
+    # requests queued behind a loop, the process exits at the running guest's deadline.
+    m4 = env.manifest(f"""
+[server]
+drain_timeout = "30s"
+workers = 1
+[[app]]
+name = "loop"
+module = {q(env.guest("loop"))}
+routes = ["/loop"]
+[app.limits]
+timeout = "2s"
+max_concurrent = 1
+max_queue = 8
+""", "skiff4.toml")
+    s4 = env.serve(m4)
+    conns = [Raw(s4.port) for _ in range(6)]
+    t_req = time.monotonic()
+    for c in conns:
+        c.send(req("GET", "/loop"))
+    C.require(wait_active(s4.port, "loop"), "one loop is running")
+    s4.proc.send_signal(signal.SIGTERM)
+    C.require(s4.wait_log(lambda e: e.get("event") == "draining") is not None, "the drain began")
+    s4.proc.send_signal(signal.SIGTERM)
+    try:
+        rc = s4.proc.wait(20)
+    except subprocess.TimeoutExpired:
+        rc = None
+    C.eq(rc, 0, "exit 0 after a second SIGTERM")
+    C.within(time.monotonic() - t_req, 0.1, 2.0 + 2.0, "exit at the running guest's deadline, not after the queue")
+    C.check(s4.wait_log(lambda e: e.get("event", "").startswith("second signal")) is not None, "the second signal logged")
+    for c in conns:
+        c.close()
+
     # A SIGTERM the moment the server says where it listens still drains (exit 0), not
     # the default action (-15): signals are handled from before that line.
     early = []
