@@ -7,7 +7,8 @@
 // A reservation comes back "prepared" for the layout it had: its initial memory mapped
 // from the same image (copy-on-write) and zero-filled after it. Releasing it discards
 // only what the instance changed -- the pages /proc/self/pagemap shows as private copies
-// of image pages, or as present in the zero part -- so image pages that were only read
+// of image pages, or as present in the zero part (but for the shared zero page, which a
+// read maps there) -- so image pages that were only read
 // stay mapped for the next instance (no fault, no unmap), and re-protects pages the
 // memory grew into. The next instance of the same module finds it ready: no mmap, no
 // mprotect, often no syscall at all. A reservation asked for by another layout is reset
