@@ -75,6 +75,9 @@ class MemoryPool {
   }
 
   size_t idle() const;
+  // Whether releases find changed pages with PAGEMAP_SCAN (so far: a kernel without it,
+  // or one that refuses it, shows on the first release).
+  bool scans_pages() const { return m_pagemap >= 0 && m_has_scan.load(std::memory_order_relaxed); }
 
  private:
   struct Idle {
