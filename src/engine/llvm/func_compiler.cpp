@@ -150,6 +150,7 @@ void FuncCompiler::begin_function(uint32_t defined_index) {
   m_locals.clear();
   m_trap_blocks.assign(256, nullptr);
   m_dead = false;
+  m_interp_dead = false;
   m_fuel_cost = m_fuel_cmp = nullptr;
   m_fuel_count = 0;
 
@@ -175,7 +176,7 @@ void FuncCompiler::begin_function(uint32_t defined_index) {
   trap_if(m_b.CreateICmpULT(m_b.CreatePtrToInt(frame, m_i64), limit), ErrorCode::TrapCallStackExhausted);
 
   // The function's own frame: its end is the return.
-  Ctl fn{Opcode::End, false, 0, new_block("return"), nullptr, nullptr, {}, {}, {}};
+  Ctl fn{Opcode::End, false, 0, new_block("return"), nullptr, nullptr, {}, {}, {}, false};
   fn.label_phis = make_phis(fn.cont, m_type->results.data(), static_cast<uint32_t>(m_type->results.size()));
   fn.end_phis = fn.label_phis;
   m_ctls.push_back(std::move(fn));
@@ -281,11 +282,14 @@ void FuncCompiler::on_block(Opcode kind, const validate::BlockSig& sig) {
   // edge (module_compiler.h): the function stays in the interpreter.
   if (!m_dead && size_t{sig.param_count} + sig.result_count > kMaxCompiledArity) unsupported();
   if (m_dead) {
-    m_ctls.push_back(Ctl{kind, true, 0, nullptr, nullptr, nullptr, {}, {}, {}});
+    m_ctls.push_back(Ctl{kind, true, 0, nullptr, nullptr, nullptr, {}, {}, {}, m_interp_dead});
+    // The interpreter opens a region at this loop's head (unreachable, never charged):
+    // the open region ends here, and what follows counts in none until the next one.
+    if (kind == Opcode::Loop && !m_interp_dead) close_fuel_region();
     return;
   }
   Value* cond = kind == Opcode::If ? pop() : nullptr;
-  Ctl c{kind, false, m_stack.size() - sig.param_count, new_block("end"), nullptr, nullptr, {}, {}, {}};
+  Ctl c{kind, false, m_stack.size() - sig.param_count, new_block("end"), nullptr, nullptr, {}, {}, {}, false};
   c.end_phis = make_phis(c.cont, sig.results, sig.result_count);
   if (kind == Opcode::Loop) {
     c.header = new_block("loop");
@@ -311,6 +315,7 @@ void FuncCompiler::on_block(Opcode kind, const validate::BlockSig& sig) {
 
 void FuncCompiler::on_else() {
   Ctl& c = m_ctls.back();
+  if (!c.interp_dead_entry) m_interp_dead = false;
   if (c.dead_entry) return;
   if (!m_dead) {
     const size_t n = c.end_phis.size();
@@ -327,7 +332,15 @@ void FuncCompiler::on_else() {
 void FuncCompiler::on_end(const validate::CtrlFrame&) {
   Ctl c = std::move(m_ctls.back());
   m_ctls.pop_back();
-  if (c.dead_entry) return;
+  if (c.dead_entry) {
+    if (!c.interp_dead_entry) {
+      // Live to the interpreter, which opens a region after this loop's end (as above).
+      m_interp_dead = false;
+      if (c.kind == Opcode::Loop) close_fuel_region();
+    }
+    return;
+  }
+  if (!m_ctls.empty()) m_interp_dead = false;
   if (!m_dead) {
     const size_t n = c.end_phis.size();
     for (size_t i = 0; i < n; ++i) c.end_phis[i]->addIncoming(m_stack[m_stack.size() - n + i], m_b.GetInsertBlock());
@@ -369,6 +382,7 @@ void FuncCompiler::on_end(const validate::CtrlFrame&) {
 }
 
 void FuncCompiler::on_br(uint32_t depth) {
+  m_interp_dead = true;
   if (m_dead) return;
   branch_to(ctl(depth));
   enter_dead();
@@ -385,6 +399,7 @@ void FuncCompiler::on_br_if(uint32_t depth) {
 }
 
 void FuncCompiler::on_br_table(std::span<const uint32_t> depths) {
+  m_interp_dead = true;
   if (m_dead) return;
   Value* index = pop();
   // One edge block per distinct label, so each label's phis get one incoming per edge.
@@ -406,6 +421,7 @@ void FuncCompiler::on_br_table(std::span<const uint32_t> depths) {
 }
 
 void FuncCompiler::on_return() {
+  m_interp_dead = true;
   if (m_dead) return;
   branch_to(m_ctls.front());
   enter_dead();
@@ -656,6 +672,7 @@ void FuncCompiler::on_memory(Opcode op, const validate::MemArg& ma) {
 }
 
 void FuncCompiler::on_other(Opcode op, uint32_t a, uint32_t b) {
+  if (op == Opcode::Unreachable) m_interp_dead = true;
   if (m_dead) return;
   auto rt = [&](const char* name, llvm::Type* ret, std::initializer_list<llvm::Type*> params) {
     return m_mc.rt(name, ret, params);

@@ -114,6 +114,9 @@ class FuncCompiler {
     std::vector<llvm::PHINode*> label_phis;  // what a branch to this label feeds
     std::vector<llvm::PHINode*> end_phis;    // results at `cont`
     std::vector<Value*> params;    // If: the params, for the else arm
+    // Entered where the interpreter's translator is dead too (its own dead_entry): the
+    // translator treats every other frame's inside as code, with fuel regions of its own.
+    bool interp_dead_entry;
   };
 
   void unsupported();
@@ -179,6 +182,12 @@ class FuncCompiler {
   std::vector<Ctl> m_ctls;
   std::vector<BB*> m_trap_blocks;   // by ErrorCode, made on first use
   bool m_dead = false;
+  // The interpreter translator's m_dead, which is narrower: it is cleared at every `end`
+  // (and `else`) of a frame it lowers, even one nothing reaches. Where m_dead is set and
+  // this is not, the translator still opens fuel regions (at loop heads and after loop
+  // ends); they are never charged, but they end the region that was open, so the
+  // instructions after them must not count in that region here either.
+  bool m_interp_dead = false;
   bool m_unsupported = false;
   uint32_t m_fuel_count = 0;
   // The open region's check and charge, whose constant is patched at the region's end.
