@@ -177,7 +177,12 @@ bool reaches_effect(const llvm::Instruction* from) {
 // through the arms of a select (SelectOptimize may turn it into a branch and sink a load
 // into the arm that uses it), nor through the second operand of an i1 and/or (a branch
 // on `a && b` becomes two branches, and the load that feeds `b` runs only when `a`
-// holds). Past kMaxUsers users it is taken as held.
+// holds). In both modes, not through the condition of a select between vectors (wasm's
+// `select` of v128s): codegen looks at the lanes and bits the select's users read,
+// through bitcasts between lane shapes that InstCombine does not see through, and where
+// both arms agree on them (two constants equal in the lane read) it folds the select to
+// one arm and drops the condition, and a load that fed only that with it (seed 7331,
+// module 102 of the differential fuzzer). Past kMaxUsers users it is taken as held.
 bool held_in_block(const llvm::LoadInst* load, bool for_codegen) {
   constexpr size_t kMaxUsers = 64;
   const llvm::BasicBlock* block = load->getParent();
@@ -196,6 +201,9 @@ bool held_in_block(const llvm::LoadInst* load, bool for_codegen) {
       }
       if (ui->getParent() != block || llvm::isa<llvm::PHINode>(ui)) continue;
       if (ui->mayHaveSideEffects() || ui->isTerminator()) return true;
+      if (llvm::isa<llvm::SelectInst>(ui) && use.getOperandNo() == 0 && ui->getType()->isVectorTy() &&
+          !ui->getOperand(0)->getType()->isVectorTy())
+        continue;
       if (for_codegen && use.getOperandNo() != 0) {
         const bool logical = (ui->getOpcode() == llvm::Instruction::And || ui->getOpcode() == llvm::Instruction::Or) &&
                              ui->getType()->isIntOrIntVectorTy(1);
