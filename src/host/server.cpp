@@ -176,6 +176,7 @@ struct Server::Impl {
   std::vector<std::unique_ptr<Loop>> loops;  // [0] also handles signals, stop() and the drain
   tcp::endpoint bound;
   std::optional<net::signal_set> signals;  // on loops[0]; goes before the loops do
+  std::weak_ptr<std::function<void()>> drain_check;  // wait_for_drain's, while it runs
 
   Counter* connections_total = nullptr;
   Gauge* connections_open = nullptr;
@@ -693,6 +694,7 @@ void Server::Impl::wait_for_drain() {
   const auto give_up = Clock::now() + std::chrono::nanoseconds(manifest.server.drain_timeout_ns);
   auto timer = std::make_shared<net::steady_timer>(loops[0]->ioc);
   auto check = std::make_shared<std::function<void()>>();
+  drain_check = check;
   *check = [this, timer, give_up, check] {
     size_t open;
     {
@@ -847,6 +849,7 @@ Result<std::unique_ptr<Server>> Server::create(Manifest manifest, const ServeOpt
       s.signals->async_wait([&s](beast::error_code ec2, int) {
         if (ec2) return;
         s.log.write("\"level\":\"warn\",\"event\":\"second signal: not waiting for the drain\"");
+        if (auto check = s.drain_check.lock()) *check = nullptr;  // the check holds itself: let it go
         s.stop_loops();
       });
     });
