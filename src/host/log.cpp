@@ -22,16 +22,20 @@ constexpr auto kFlushEvery = std::chrono::milliseconds(50);
 constexpr size_t kWriteChunk = PIPE_BUF;
 constexpr int kPollSliceMs = 100;
 
-std::string timestamp() {
+// "2026-11-24T05:58:15.566310Z", made outside the log's lock and without allocating.
+struct Timestamp {
+  char text[80];  // room for any year snprintf may be asked to print
+};
+Timestamp timestamp() {
   using namespace std::chrono;
   const auto now = system_clock::now();
   const std::time_t secs = system_clock::to_time_t(now);
   const auto us = duration_cast<microseconds>(now.time_since_epoch()).count() % 1'000'000;
   std::tm tm{};
   gmtime_r(&secs, &tm);
-  char ts[80];
-  std::snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<long long>(us));
+  Timestamp ts;
+  std::snprintf(ts.text, sizeof ts.text, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<long long>(us));
   return ts;
 }
 }  // namespace
@@ -83,8 +87,7 @@ Log::~Log() {
   m_thread.join();
 }
 
-void Log::append_line(std::string_view fields) {
-  const std::string ts = timestamp();
+void Log::append_line(std::string_view ts, std::string_view fields) {
   const size_t line = ts.size() + fields.size() + 11;
   if (m_buffer.size() + line > kMaxBuffered) {
     ++m_dropped;
@@ -99,10 +102,11 @@ void Log::append_line(std::string_view fields) {
 }
 
 void Log::write(std::string_view fields) {
+  const Timestamp ts = timestamp();
   bool wake = false;
   {
     std::lock_guard lock(m_mutex);
-    append_line(fields);
+    append_line(ts.text, fields);
     wake = m_buffer.size() >= kFlushBytes;
   }
   if (wake) m_cv.notify_one();
@@ -160,7 +164,7 @@ void Log::run() {
       if (m_dropped > 0 && m_buffer.size() < kMaxBuffered / 2) {
         const uint64_t n = m_dropped;
         m_dropped = 0;
-        append_line("\"level\":\"warn\",\"msg\":\"log lines dropped: the log's reader fell behind\",\"dropped\":" +
+        append_line(timestamp().text, "\"level\":\"warn\",\"msg\":\"log lines dropped: the log's reader fell behind\",\"dropped\":" +
                     std::to_string(n));
       }
       out.swap(m_buffer);

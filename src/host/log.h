@@ -45,7 +45,7 @@ class Log {
  private:
   using Clock = std::chrono::steady_clock;
   void run();
-  void append_line(std::string_view fields);  // under m_mutex
+  void append_line(std::string_view ts, std::string_view fields);  // under m_mutex
   void write_out(std::string& out);           // under m_write_mutex
   int m_fd;
   std::mutex m_mutex;  // m_buffer, m_dropped, m_stop

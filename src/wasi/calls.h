@@ -90,9 +90,8 @@ struct WasiCtx::Calls {
   static Errno write_stream(Guest&, int fd, std::span<const iovec> iov, uint64_t& n, TryWrite try_write);
   // recvmsg(MSG_WAITALL) on blocking socket fd, in slices: until iov is full, the peer
   // finishes sending, an error (reported only if nothing arrived) or the store is asked
-  // to stop (EINTR if nothing arrived). `flags` are recvmsg's other flags; the
-  // messages' flags are or-ed into msg_flags.
-  static Errno recv_all(Guest&, int fd, std::span<const iovec> iov, int flags, uint64_t& n, int& msg_flags);
+  // to stop (EINTR if nothing arrived). The messages' flags are or-ed into msg_flags.
+  static Errno recv_all(Guest&, int fd, std::span<const iovec> iov, uint64_t& n, int& msg_flags);
 };
 
 }  // namespace skiff::wasi

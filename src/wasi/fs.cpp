@@ -198,7 +198,7 @@ Errno WasiCtx::Calls::write_stream(Guest& g, int fd, std::span<const iovec> iov,
   return write_rest(g, fd, iov, r > 0 ? static_cast<uint64_t>(r) : 0, n, try_write);
 }
 
-Errno WasiCtx::Calls::recv_all(Guest& g, int fd, std::span<const iovec> iov, int flags, uint64_t& n, int& msg_flags) {
+Errno WasiCtx::Calls::recv_all(Guest& g, int fd, std::span<const iovec> iov, uint64_t& n, int& msg_flags) {
   IovecList rest;
   rest.assign(iov.begin(), iov.end());
   size_t first = 0;
@@ -207,7 +207,7 @@ Errno WasiCtx::Calls::recv_all(Guest& g, int fd, std::span<const iovec> iov, int
     msghdr msg{};
     msg.msg_iov = rest.data() + first;
     msg.msg_iovlen = rest.size() - first;
-    const ssize_t r = ::recvmsg(fd, &msg, flags | MSG_DONTWAIT);
+    const ssize_t r = ::recvmsg(fd, &msg, MSG_DONTWAIT);
     if (r > 0) {
       msg_flags |= msg.msg_flags;
       done += static_cast<uint64_t>(r);

@@ -635,19 +635,20 @@ Errno WasiCtx::Calls::sock_recv(WasiCtx& c, Guest& g, U32 fd, U32 iovs, U32 n, U
   if (Errno ie = g.iovecs(iovs, n, iov); ie != Errno::Success) return ie;
   const bool peek = flags & kRiRecvPeek;
   if (Errno w = wait_readable(g, *e); w != Errno::Success) return w;
-  const int fl = ::fcntl(e->host, F_GETFL);
+  const bool wait_all = (flags & kRiRecvWaitall) && !peek;
   uint64_t got = 0;
   int msg_flags = 0;
-  if ((flags & kRiRecvWaitall) && !peek && fl >= 0 && !(fl & O_NONBLOCK)) {
+  const int fl = wait_all ? ::fcntl(e->host, F_GETFL) : -1;
+  if (wait_all && fl >= 0 && !(fl & O_NONBLOCK)) {
     // MSG_WAITALL itself would block in the kernel past the guest's deadline.
-    if (Errno r = recv_all(g, e->host, {iov.data(), iov.size()}, 0, got, msg_flags); r != Errno::Success) return r;
+    if (Errno r = recv_all(g, e->host, {iov.data(), iov.size()}, got, msg_flags); r != Errno::Success) return r;
   } else {
     // A non-blocking descriptor gets what is there; a peek with WAITALL, what is there
     // once something is (MSG_WAITALL with MSG_PEEK could wait for good).
     msghdr msg{};
     msg.msg_iov = iov.data();
     msg.msg_iovlen = iov.size();
-    const int host_flags = (peek ? MSG_PEEK : 0) | ((flags & kRiRecvWaitall) && !peek ? MSG_WAITALL : 0);
+    const int host_flags = (peek ? MSG_PEEK : 0) | (wait_all ? MSG_WAITALL : 0);
     ssize_t r;
     do r = ::recvmsg(e->host, &msg, host_flags);
     while (r < 0 && errno == EINTR);

@@ -930,6 +930,35 @@ def wait_active(port: int, app: str, timeout: float = 5) -> bool:
     return False
 
 
+def queued_loops(env: Env, drain_timeout: str, name: str):
+    """A server with one worker running a loop (timeout 2s) and five more requests queued
+    behind it; returns the server, the six connections and when they were sent."""
+    m = env.manifest(f"""
+[server]
+drain_timeout = "{drain_timeout}"
+workers = 1
+[[app]]
+name = "loop"
+module = {q(env.guest("loop"))}
+routes = ["/loop"]
+[app.limits]
+timeout = "2s"
+max_concurrent = 1
+max_queue = 8
+""", name)
+    s = env.serve(m)
+    conns = [Raw(s.port) for _ in range(6)]
+    t_req = time.monotonic()
+    for c in conns:
+        c.send(req("GET", "/loop"))
+    C.require(wait_active(s.port, "loop"), "one loop is running")
+    for _ in range(100):
+        if metric(scrape(s.port), "skiff_requests_queued", app="loop") == 5.0:
+            break
+        time.sleep(0.02)
+    return s, conns, t_req
+
+
 def case_drain(env: Env) -> None:
     """SIGTERM: the listener closes (new connections refused), idle connections close, the
     request in flight finishes with 200 and Connection: close, the process exits 0. With a
@@ -972,10 +1001,7 @@ routes = ["/c"]
     C.eq((r.status, r.body, r.header("connection")), (200, b"spun 1500 ms", "close"),
          "the request in flight completes, with Connection: close")
     C.check(slow.closed(2), "and its connection closes")
-    try:
-        rc = s.proc.wait(5)
-    except subprocess.TimeoutExpired:
-        rc = None
+    rc = s.exit_code(5)
     C.eq(rc, 0, "exit 0 after the drain")
     C.check(time.monotonic() - r.t < 2, "exited right after the last response")
     s.stop_clean()
@@ -1000,10 +1026,7 @@ timeout = "2s"
     c.send(req("GET", "/loop"))
     C.require(wait_active(s2.port, "loop"), "the loop is running")
     s2.proc.send_signal(signal.SIGTERM)
-    try:
-        rc = s2.proc.wait(10)
-    except subprocess.TimeoutExpired:
-        rc = None
+    rc = s2.exit_code(10)
     C.eq(rc, 0, "exit 0 after a drain timeout")
     C.within(time.monotonic() - t_req, 0.3, 2.0 + 2.0, "exit bounded by the guest's deadline")
     C.check(c.closed(2), "the connection of the abandoned request is closed")
@@ -1014,35 +1037,9 @@ timeout = "2s"
 
     # Requests still queued when the drain times out are dropped, not run one after
     # another to their timeouts (five in the queue took 11.7 s to exit before).
-    m3 = env.manifest(f"""
-[server]
-drain_timeout = "500ms"
-workers = 1
-[[app]]
-name = "loop"
-module = {q(env.guest("loop"))}
-routes = ["/loop"]
-[app.limits]
-timeout = "2s"
-max_concurrent = 1
-max_queue = 8
-""", "skiff3.toml")
-    s3 = env.serve(m3)
-    conns = [Raw(s3.port) for _ in range(6)]
-    t_req = time.monotonic()
-    for c in conns:
-        c.send(req("GET", "/loop"))
-    C.require(wait_active(s3.port, "loop"), "one loop is running")
-    for _ in range(100):
-        if metric(scrape(s3.port), "skiff_requests_queued", app="loop") == 5.0:
-            break
-        time.sleep(0.02)
+    s3, conns, t_req = queued_loops(env, "500ms", "skiff3.toml")
     s3.proc.send_signal(signal.SIGTERM)
-    try:
-        rc = s3.proc.wait(15)
-    except subprocess.TimeoutExpired:
-        rc = None
-    C.eq(rc, 0, "exit 0 with requests queued at the drain timeout")
+    C.eq(s3.exit_code(15), 0, "exit 0 with requests queued at the drain timeout")
     C.within(time.monotonic() - t_req, 0.3, 2.0 + 2.0, "exit bounded by the running guest's deadline, not the queue's")
     for c in conns:
         c.close()
@@ -1050,33 +1047,11 @@ max_queue = 8
 
     # A second SIGTERM stops waiting for the drain: with 30 s of drain_timeout and five
     # requests queued behind a loop, the process exits at the running guest's deadline.
-    m4 = env.manifest(f"""
-[server]
-drain_timeout = "30s"
-workers = 1
-[[app]]
-name = "loop"
-module = {q(env.guest("loop"))}
-routes = ["/loop"]
-[app.limits]
-timeout = "2s"
-max_concurrent = 1
-max_queue = 8
-""", "skiff4.toml")
-    s4 = env.serve(m4)
-    conns = [Raw(s4.port) for _ in range(6)]
-    t_req = time.monotonic()
-    for c in conns:
-        c.send(req("GET", "/loop"))
-    C.require(wait_active(s4.port, "loop"), "one loop is running")
+    s4, conns, t_req = queued_loops(env, "30s", "skiff4.toml")
     s4.proc.send_signal(signal.SIGTERM)
     C.require(s4.wait_log(lambda e: e.get("event") == "draining") is not None, "the drain began")
     s4.proc.send_signal(signal.SIGTERM)
-    try:
-        rc = s4.proc.wait(20)
-    except subprocess.TimeoutExpired:
-        rc = None
-    C.eq(rc, 0, "exit 0 after a second SIGTERM")
+    C.eq(s4.exit_code(20), 0, "exit 0 after a second SIGTERM")
     C.within(time.monotonic() - t_req, 0.1, 2.0 + 2.0, "exit at the running guest's deadline, not after the queue")
     C.check(s4.wait_log(lambda e: e.get("event", "").startswith("second signal")) is not None, "the second signal logged")
     for c in conns:
@@ -1089,10 +1064,7 @@ max_queue = 8
         si = env.serve(m, wait=False)
         C.require(si.wait_line(lambda l: "listening on" in l, 20) is not None, "the server starts")
         si.proc.send_signal(signal.SIGTERM)
-        try:
-            early.append(si.proc.wait(10))
-        except subprocess.TimeoutExpired:
-            early.append(None)
+        early.append(si.exit_code(10))
     C.eq(early, [0] * 8, "SIGTERM right after the listening line: exit 0 every time")
 
 

@@ -430,13 +430,19 @@ class Server:
     def access(self, target: str) -> list:
         return [e for e in self.logs() if e.get("target") == target and "status" in e]
 
+    def exit_code(self, timeout: float):
+        """The exit code once the process has ended, or None if it runs past `timeout`."""
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
     def stop(self, timeout: float = 15) -> int:
         """SIGTERM; then the exit code, which must be 0 with a drained message."""
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
-        try:
-            rc = self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
+        rc = self.exit_code(timeout)
+        if rc is None:
             self.kill()
             C.check(False, f"skiff serve did not exit within {timeout} s of SIGTERM")
             return -1

@@ -62,22 +62,22 @@ struct Restorer {
   }
 };
 
-// Finds the pages of [from, to) that are present or swapped and not the image file's
-// own -- everything an instance changed -- and hands each range to `restore`. Past the
-// image (`zero_ok`), a page that is the shared zero page (a read of a page never
-// written) is unchanged too. Returns false if the kernel has no PAGEMAP_SCAN (or refuses
-// it), leaving the memory untouched.
-bool scan_changes(int pagemap, uint8_t* base, size_t from, size_t to, bool zero_ok, Restorer& restore) {
+// Finds the pages of [base, base+len) that are present or swapped, and neither the
+// image file's own nor the shared zero page -- everything an instance changed -- and
+// hands each range to `restore`. The zero page is what a read of a page never written
+// maps; it reads as the layout does (zeros, or an image's hole, which reads zero too),
+// and restoring it would fault in a page of its own to write zeros over zeros. Returns
+// false if the kernel has no PAGEMAP_SCAN (or refuses it), leaving the memory untouched.
+bool scan_changes(int pagemap, uint8_t* base, size_t len, Restorer& restore) {
   PageRegion regions[32];
   PmScanArg arg{};
   arg.size = sizeof arg;
-  arg.start = reinterpret_cast<uintptr_t>(base) + from;
-  arg.end = reinterpret_cast<uintptr_t>(base) + to;
+  arg.start = reinterpret_cast<uintptr_t>(base);
+  arg.end = arg.start + len;
   arg.vec = reinterpret_cast<uintptr_t>(regions);
   arg.vec_len = std::size(regions);
-  const uint64_t unchanged = zero_ok ? kPageIsFile | kPageIsPfnZero : kPageIsFile;
-  arg.category_inverted = unchanged;
-  arg.category_mask = unchanged;  // not a file page (nor the zero page)...
+  arg.category_inverted = kPageIsFile | kPageIsPfnZero;
+  arg.category_mask = kPageIsFile | kPageIsPfnZero;  // not a file page nor the zero page...
   arg.category_anyof_mask = kPageIsPresent | kPageIsSwapped;  // ...that exists
   arg.return_mask = kPageIsPresent | kPageIsSwapped;
   for (;;) {
@@ -98,13 +98,7 @@ bool MemoryPool::discard_changes(const platform::Reservation& r, const Layout& l
   if (m_pagemap < 0) return ::madvise(r.base(), layout.initial, MADV_DONTNEED) == 0;
   Restorer restore{r.base(), layout, m_keep_resident};
   if (m_has_scan.load(std::memory_order_relaxed)) {
-    // The image's pages (up to a whole page) as before; the zero-filled rest without the
-    // pages reads mapped to the zero page, which need nothing (and whose restore would
-    // fault in a page to write zeros over zeros).
-    const size_t image_end = std::min(layout.initial, (layout.image_bytes + ps - 1) / ps * ps);
-    if ((image_end == 0 || scan_changes(m_pagemap, r.base(), 0, image_end, false, restore)) &&
-        (image_end == layout.initial || scan_changes(m_pagemap, r.base(), image_end, layout.initial, true, restore)))
-      return restore.ok;
+    if (scan_changes(m_pagemap, r.base(), layout.initial, restore)) return restore.ok;
     m_has_scan.store(false, std::memory_order_relaxed);  // an older kernel: per-page entries
   }
   // One 64-bit entry per page: bit 63 present, 62 swapped, 61 file page (a private
