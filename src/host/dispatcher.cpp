@@ -1,6 +1,7 @@
 #include "host/dispatcher.h"
 
 #include "host/sandbox.h"
+#include "platform/thread.h"
 
 namespace skiff::host {
 
@@ -96,6 +97,7 @@ void Dispatcher::enqueue(Task t) {
 }
 
 void Dispatcher::work(unsigned) {
+  platform::set_thread_name("skiff-worker");
   Sandbox sandbox(m_pool, m_watchdog);
   for (;;) {
     Task t;

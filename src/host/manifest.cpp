@@ -46,7 +46,7 @@ using Keys = std::span<const std::string_view>;
 constexpr std::string_view kTopKeys[] = {"server", "app"};
 constexpr std::string_view kServerKeys[] = {"listen",           "threads",        "workers",
                                             "max_header_bytes", "header_timeout", "idle_timeout",
-                                            "drain_timeout",    "state_dir"};
+                                            "drain_timeout",    "state_dir",      "realtime"};
 constexpr std::string_view kAppKeys[] = {"name",          "module", "handler", "routes", "files",
                                          "allowed_hosts", "kv",     "limits",  "env",    "config"};
 constexpr std::string_view kLimitKeys[] = {"memory",         "timeout",   "fuel",
@@ -479,6 +479,9 @@ class ManifestReader {
     }
     if (const toml::node* n = t.get("state_dir")) {
       SKIFF_TRY_ASSIGN(s.state_dir, path_of(*n, "server.state_dir"));
+    }
+    if (const toml::node* n = t.get("realtime")) {
+      SKIFF_TRY_ASSIGN(s.realtime, bool_of(*n, "server.realtime"));
     }
     return ok();
   }

@@ -15,6 +15,7 @@
 //   idle_timeout = "30s"           # keep-alive connections idle longer are closed
 //   drain_timeout = "30s"          # SIGTERM: how long in-flight requests may take
 //   state_dir = ".skiff"           # key-value databases live here
+//   realtime = false               # io threads SCHED_FIFO (--realtime): docs/serve.md
 //
 //   [[app]]
 //   name = "hello"                 # [A-Za-z0-9_-]{1,64}, unique
@@ -85,6 +86,7 @@ struct ServerConfig {
   uint64_t idle_timeout_ns = 30'000'000'000;
   uint64_t drain_timeout_ns = 30'000'000'000;
   std::string state_dir = ".skiff";  // resolved against the manifest's directory
+  bool realtime = false;
 };
 
 struct Manifest {

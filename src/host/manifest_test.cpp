@@ -60,6 +60,7 @@ header_timeout = "2s"
 idle_timeout = "1m"
 drain_timeout = "500ms"
 state_dir = "/var/lib/skiff"
+realtime = true
 
 [[app]]
 name = "hello"
@@ -99,6 +100,7 @@ routes = ["/"]
   EXPECT_EQ(m.server.idle_timeout_ns, 60'000'000'000u);
   EXPECT_EQ(m.server.drain_timeout_ns, 500'000'000u);
   EXPECT_EQ(m.server.state_dir, "/var/lib/skiff");
+  EXPECT_TRUE(m.server.realtime);
   ASSERT_EQ(m.apps.size(), 2u);
 
   const AppConfig& a = m.apps[0];
@@ -123,7 +125,7 @@ routes = ["/"]
   using Env = std::vector<std::pair<std::string, std::string>>;
   EXPECT_EQ(a.env, (Env{{"ZED", "last letter"}, {"ALPHA", "a=b"}}));  // manifest order, not sorted
   EXPECT_EQ(a.config, (std::map<std::string, std::string, std::less<>>{{"greeting", "hi"}, {"mode", ""}}));
-  EXPECT_EQ(a.line, 11u);
+  EXPECT_EQ(a.line, 12u);
 
   const AppConfig& b = m.apps[1];
   EXPECT_EQ(b.name, "legacy_cgi-2");
@@ -131,7 +133,7 @@ routes = ["/"]
   EXPECT_EQ(b.handler, HandlerKind::Wagi);
   ASSERT_EQ(b.routes.size(), 1u);
   EXPECT_EQ(b.routes[0].prefix, "/");
-  EXPECT_EQ(b.line, 33u);
+  EXPECT_EQ(b.line, 34u);
 }
 
 TEST(Manifest, AbsentKeysTakeTheDocumentedDefaults) {
@@ -144,6 +146,7 @@ TEST(Manifest, AbsentKeysTakeTheDocumentedDefaults) {
   EXPECT_EQ(m.server.idle_timeout_ns, 30'000'000'000u);
   EXPECT_EQ(m.server.drain_timeout_ns, 30'000'000'000u);
   EXPECT_EQ(m.server.state_dir, "/srv/.skiff");  // the default is relative too
+  EXPECT_FALSE(m.server.realtime);
   ASSERT_EQ(m.apps.size(), 1u);
   const AppConfig& a = m.apps[0];
   EXPECT_EQ(a.handler, HandlerKind::Auto);
@@ -432,6 +435,8 @@ TEST(Manifest, ServerSettingsAreChecked) {
       {server("threads = 1025"), at + "11: server.threads: must be at most 1024, got 1025"},
       {server("threads = \"2\""), at + "11: server.threads: expected an integer, got a string"},
       {server("workers = -1"), at + "11: server.workers: must be at least 0, got -1"},
+      {server("realtime = 1"), at + "12: server.realtime: expected true or false, got an integer"},
+      {server("realtime = \"yes\""), at + "12: server.realtime: expected true or false, got a string"},
       {server("workers = 1025"), at + "11: server.workers: must be at most 1024, got 1025"},
       {server("max_header_bytes = \"512\""),
        at + "20: server.max_header_bytes: must be at least 1KiB, got 512 bytes"},

@@ -23,6 +23,7 @@
 #include <boost/beast/http/write.hpp>
 
 #include "host/http_syntax.h"
+#include "platform/thread.h"
 
 namespace skiff::host {
 
@@ -149,6 +150,7 @@ bool Resolver::resolve(const std::string& host, uint16_t port, std::chrono::stea
   auto pending = std::make_shared<PendingLookup>();
   try {
     std::thread([pending, running = m_running, lookup = m_lookup, host, service] {
+      platform::set_thread_name("skiff-resolve");
       std::vector<Address> found;
       const int rc = lookup(host, service, found);
       {

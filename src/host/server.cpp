@@ -38,6 +38,7 @@
 #include "host/log.h"
 #include "host/metrics.h"
 #include "host/sandbox.h"
+#include "platform/thread.h"
 
 namespace skiff::host {
 
@@ -183,7 +184,23 @@ struct Server::Impl {
   Gauge* pool_idle = nullptr;  // linear-memory reservations waiting in the MemoryPool
   Counter* host_responses[5] = {};  // the server's own: 400/404/405/413/431/503...
 
-  Impl(Manifest m, const ServeOptions& o) : manifest(std::move(m)), opts(o), log(o.log_fd) {}
+  // --realtime: the io threads at kIoPriority; the watchdog above them, so a guest one
+  // runs inline cannot keep it from firing the deadline that stops that guest.
+  static constexpr int kIoPriority = 1;
+  static constexpr int kWatchdogPriority = 2;
+  const bool realtime;
+
+  Impl(Manifest m, const ServeOptions& o)
+      : manifest(std::move(m)),
+        opts(o),
+        log(o.log_fd),
+        watchdog(o.realtime || manifest.server.realtime ? std::function<void()>([] {
+          // create() checked that this priority is allowed; a refusal now leaves the
+          // watchdog a normal thread, as it is without --realtime.
+          (void)platform::enter_realtime(kWatchdogPriority);
+        })
+                                                         : std::function<void()>()),
+        realtime(o.realtime || manifest.server.realtime) {}
 
   void accept(Loop& loop);
   // Every sweep_period: connections past their deadline have their operation cancelled.
@@ -732,6 +749,10 @@ Server::~Server() {
 Result<std::unique_ptr<Server>> Server::create(Manifest manifest, const ServeOptions& opts) {
   auto impl = std::make_unique<Impl>(std::move(manifest), opts);
   Impl& s = *impl;
+  if (s.realtime) {
+    if (auto r = platform::check_realtime(Impl::kWatchdogPriority); !r)
+      return serve_error("real-time io threads (--realtime, server.realtime): " + std::string(r.error().context()));
+  }
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   const unsigned io_threads = opts.threads ? opts.threads : s.manifest.server.threads ? s.manifest.server.threads : cores;
   const unsigned workers = opts.workers ? opts.workers : s.manifest.server.workers ? s.manifest.server.workers : cores;
@@ -890,8 +911,18 @@ void Server::run() {
   std::vector<net::executor_work_guard<net::io_context::executor_type>> keep_running;
   for (auto& l : s.loops) keep_running.push_back(net::make_work_guard(l->ioc));
   std::vector<std::thread> threads;
-  for (size_t i = 1; i < s.loops.size(); ++i) threads.emplace_back([l = s.loops[i].get()] { l->ioc.run(); });
-  s.loops[0]->ioc.run();
+  for (size_t i = 1; i < s.loops.size(); ++i)
+    threads.emplace_back([l = s.loops[i].get(), rt = s.realtime] {
+      platform::set_thread_name("skiff-io");
+      if (rt) (void)platform::enter_realtime(Impl::kIoPriority);  // checked in create()
+      l->ioc.run();
+    });
+  {
+    // Loop 0 runs on the caller's thread, which gets its own scheduling back after.
+    std::optional<platform::RealtimeScope> rt;
+    if (s.realtime) rt.emplace(Impl::kIoPriority);
+    s.loops[0]->ioc.run();
+  }
   for (std::thread& t : threads) t.join();
   // The drain's posted closes may not have run before the loops stopped: nothing may
   // be accepted (and then dropped) while the process winds down.

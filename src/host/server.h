@@ -27,6 +27,9 @@ struct ServeOptions {
   std::string listen;        // "" = the manifest's
   unsigned threads = 0;      // io threads; 0 = the manifest's, then one per core
   unsigned workers = 0;      // sandbox threads; the same
+  // The io threads in real time (SCHED_FIFO; the manifest's server.realtime too):
+  // docs/serve.md. create() fails if the kernel refuses it.
+  bool realtime = false;
   bool access_log = true;    // one line per request (errors and guest stderr always)
   int log_fd = 2;            // borrowed
   // SIGTERM/SIGINT start the drain; handled from create() on, so a signal that comes

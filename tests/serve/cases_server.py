@@ -571,6 +571,35 @@ timeout = "5s"
     s.stop_clean()
 
 
+def one_slow(p: int, quick: str, slow: str, want: bytes) -> None:
+    """Twelve quick requests (the app then runs inline on the io threads), then one slow
+    one: /healthz and a CGI app at /c answer at once beside it, within 0.5 s each."""
+    for _ in range(12):
+        C.eq(get(p, quick).body, b"spun 0 ms\n", f"a quick request ({quick})")
+    slow_done = threading.Event()
+
+    def slow_one():
+        r = get(p, slow)
+        slow_done.set()
+        return r
+
+    def others():
+        time.sleep(0.1)
+        lat = []
+        for i in range(12):
+            t0 = time.monotonic()
+            r = get(p, "/c?x" if i % 2 else "/healthz")
+            lat.append((r.status, round(time.monotonic() - t0, 3), slow_done.is_set()))
+        return lat
+
+    r, lat = parallel([slow_one, others])
+    C.eq((r.status, r.body), (200, want), f"the slow request {slow}")
+    C.check(isinstance(lat, list) and all(st == 200 for st, _, _ in lat), f"other requests answered ({lat})")
+    if isinstance(lat, list):
+        C.check(max(t for _, t, _ in lat) < 0.5, f"no other request waited for {slow} ({lat})")
+        C.check(not lat[-1][2], f"they were all answered while {slow} ran")
+
+
 def case_slow_after_quick(env: Env) -> None:
     """An app that has been quick (many sub-millisecond requests) and then takes 1.5 s for
     one request must not hold up anything else: other apps and /healthz answer at once on
@@ -612,38 +641,93 @@ routes = ["/c"]
     s = env.serve(m)
     p = s.port
 
-    def one_slow(quick: str, slow: str, want: bytes) -> None:
-        for _ in range(12):
-            C.eq(get(p, quick).body, b"spun 0 ms\n", f"a quick request ({quick})")
-        slow_done = threading.Event()
-
-        def slow_one():
-            r = get(p, slow)
-            slow_done.set()
-            return r
-
-        def others():
-            time.sleep(0.1)
-            lat = []
-            for i in range(12):
-                t0 = time.monotonic()
-                r = get(p, "/c?x" if i % 2 else "/healthz")
-                lat.append((r.status, round(time.monotonic() - t0, 3), slow_done.is_set()))
-            return lat
-
-        r, lat = parallel([slow_one, others])
-        C.eq((r.status, r.body), (200, want), f"the slow request {slow}")
-        C.check(isinstance(lat, list) and all(st == 200 for st, _, _ in lat), f"other requests answered ({lat})")
-        if isinstance(lat, list):
-            C.check(max(t for _, t, _ in lat) < 0.5, f"no other request waited for {slow} ({lat})")
-            C.check(not lat[-1][2], f"they were all answered while {slow} ran")
-
-    one_slow("/quick?spin=0", "/quick?spin=1500", b"spun 1500 ms\n")
-    one_slow("/kvquick?spin=0", "/kvquick?set_spin=1500", b"kv_set=0\nspun 1500 ms\n")
+    one_slow(p, "/quick?spin=0", "/quick?spin=1500", b"spun 1500 ms\n")
+    one_slow(p, "/kvquick?spin=0", "/kvquick?set_spin=1500", b"kv_set=0\nspun 1500 ms\n")
     # One long host call, one long instruction: no loop head or call for the check, so
     # they look for a stop between slices of 1 MiB (about 1 s each here unsliced).
-    one_slow("/bulk?spin=0", "/bulk?random=300", b"random 300 MiB: 0\n")
-    one_slow("/bulk?spin=0", "/bulk?fill=900", b"filled 900 MiB\n")
+    one_slow(p, "/bulk?spin=0", "/bulk?random=300", b"random 300 MiB: 0\n")
+    one_slow(p, "/bulk?spin=0", "/bulk?fill=900", b"filled 900 MiB\n")
+    s.stop_clean()
+
+
+def realtime_refusal() -> str:
+    """Why this process may not use SCHED_FIFO at priority 2 (what --realtime needs), or
+    "" if it may: asked of the kernel in a child, as the server asks it."""
+    probe = subprocess.run([sys.executable, "-c", "import os; os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(2))"],
+                           capture_output=True, text=True, timeout=20)
+    return "" if probe.returncode == 0 else (probe.stderr.strip().splitlines() or ["refused"])[-1]
+
+
+def thread_policies(pid: int) -> list:
+    """(name, policy, priority) of each thread of `pid`; policy with RESET_ON_FORK."""
+    out = []
+    for tid in sorted(int(t) for t in os.listdir(f"/proc/{pid}/task")):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/comm") as f:
+                name = f.read().strip()
+            out.append((name if tid != pid else "main", os.sched_getscheduler(tid), os.sched_getparam(tid).sched_priority))
+        except (FileNotFoundError, ProcessLookupError):
+            pass  # a thread that ended meanwhile (a DNS lookup's)
+    return out
+
+
+def case_realtime(env: Env) -> None:
+    """`--realtime` (or server.realtime): the io threads run SCHED_FIFO at priority 1 and
+    the watchdog at 2, above them, so a guest running inline cannot keep it from firing;
+    workers and every other thread stay normal. A quick app that turns slow still lets go
+    of its io thread after the inline budget. Where the kernel refuses real time, the
+    server says why and exits 1 before listening."""
+    text = f"""
+[server]
+threads = 2
+workers = 2
+[[app]]
+name = "quick"
+module = {q(env.guest("abi"))}
+routes = ["/quick"]
+[app.limits]
+timeout = "5s"
+[[app]]
+name = "cgi"
+module = {q(env.guest("cgi_dump"))}
+routes = ["/c"]
+"""
+    m = env.manifest(text)
+    refusal = realtime_refusal()
+    # The refusal, where one can be arranged: root without CAP_SYS_NICE (setpriv), with
+    # RLIMIT_RTPRIO 0; anyone else is refused by the limit alone.
+    deny = []
+    if os.geteuid() == 0:
+        deny = ["setpriv", "--inh-caps=-sys_nice", "--bounding-set=-sys_nice", "--"] if shutil.which("setpriv") else None
+    if deny is None:
+        print("note: the refusal is not checked: running as root and setpriv is missing")
+    else:
+        rt_manifest = env.write("rt.toml", text.replace("[server]\n", "[server]\nrealtime = true\n", 1))
+        r = subprocess.run(deny + [env.skiff, "serve", rt_manifest, "--listen", "127.0.0.1:0"], capture_output=True,
+                           text=True, timeout=30, preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_RTPRIO, (0, 0)))
+        C.eq(r.returncode, 1, f"exit code when real time is refused (stderr: {r.stderr.strip()!r})")
+        C.check("--realtime" in r.stderr and "CAP_SYS_NICE" in r.stderr and "RLIMIT_RTPRIO" in r.stderr,
+                f"the refusal says what is missing: {r.stderr.strip()!r}")
+        C.check("listening on" not in r.stderr, "it never listened")
+    if refusal:
+        raise Skipped(f"real-time scheduling is refused here ({refusal}); the refusal was checked")
+
+    s = env.serve(m, "--realtime")
+    p = s.port
+    for _ in range(12):  # arms the watchdog (its thread starts with the first deadline)
+        C.eq(get(p, "/quick?spin=0").body, b"spun 0 ms\n", "a quick request")
+    fifo = os.SCHED_FIFO | os.SCHED_RESET_ON_FORK
+    threads = thread_policies(s.proc.pid)
+    io = [t for t in threads if t[0] in ("main", "skiff-io")]
+    C.eq([(pol, prio) for _, pol, prio in io], [(fifo, 1)] * 2, f"the io threads (main and skiff-io): {threads}")
+    C.eq([(pol, prio) for n, pol, prio in threads if n == "skiff-watchdog"], [(fifo, 2)],
+         f"the watchdog, above the io threads: {threads}")
+    C.eq([(pol, prio) for n, pol, prio in threads if n == "skiff-worker"], [(os.SCHED_OTHER, 0)] * 2,
+         f"the workers stay normal: {threads}")
+    others = [t for t in threads if t[0] not in ("main", "skiff-io", "skiff-watchdog")]
+    C.check(all(pol == os.SCHED_OTHER for _, pol, _ in others), f"every other thread is normal: {threads}")
+    one_slow(p, "/quick?spin=0", "/quick?spin=1500", b"spun 1500 ms\n")
+    healthy(p)
     s.stop_clean()
 
 

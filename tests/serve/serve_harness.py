@@ -7,6 +7,7 @@ import json
 import os
 import random
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -27,6 +28,10 @@ MALFORMED_HANDLER = b"internal error: the handler's response is malformed\n"
 
 class Failed(Exception):
     """A check whose failure makes the rest of the case meaningless."""
+
+
+class Skipped(Exception):
+    """What the case needs is missing here; the message says what (exit 77)."""
 
 
 class Checks:

@@ -268,6 +268,9 @@ CLI::App* add_serve_command(CLI::App& app, tools::ServeCliOptions& sopts) {
       [&sopts](uint64_t v) { sopts.workers = static_cast<unsigned>(v); },
       "Threads that run guests (default: one per core)");
   serve_cmd->add_flag("--no-access-log", sopts.no_access_log, "Do not log one line per request");
+  serve_cmd->add_flag("--realtime", sopts.realtime,
+                      "Run the I/O threads in real time (SCHED_FIFO): shorter latency tails on a busy machine; "
+                      "needs CAP_SYS_NICE (docs/serve.md)");
   serve_cmd->add_option("--tier", sopts.tier,
                         "Which tier runs the apps: interp, llvm (compiled before serving, through the cache) "
                         "or auto (serve at once from the interpreter; compiled code takes over when ready)")

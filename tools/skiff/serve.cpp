@@ -48,6 +48,7 @@ int serve(const ServeCliOptions& opts) {
   so.threads = opts.threads;
   so.workers = opts.workers;
   so.access_log = !opts.no_access_log;
+  so.realtime = opts.realtime;
   so.handle_signals = true;
   auto server = host::Server::create(std::move(manifest), so);
   if (!server) {

@@ -11,6 +11,7 @@ struct ServeCliOptions {
   unsigned threads = 0;
   unsigned workers = 0;
   bool no_access_log = false;
+  bool realtime = false;  // --realtime
   std::string tier = "interp";  // --tier interp|llvm|auto, for every app
 };
 

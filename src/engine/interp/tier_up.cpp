@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "platform/thread.h"
+
 namespace skiff::engine::interp {
 
 TierUp::TierUp(NativeOptions opts, Policy policy) : m_opts(std::move(opts)), m_policy(policy) {
@@ -23,7 +25,10 @@ void TierUp::enqueue(std::shared_ptr<const CompiledModule> module, Done done) {
   std::lock_guard lock(m_mutex);
   if (m_stop) return;
   m_queue.push_back(Job{std::move(module), std::move(done)});
-  if (!m_thread.joinable()) m_thread = std::thread([this] { run(); });
+  if (!m_thread.joinable()) m_thread = std::thread([this] {
+    platform::set_thread_name("skiff-tier-up");
+    run();
+  });
   m_cv.notify_all();
 }
 

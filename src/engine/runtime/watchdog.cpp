@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "engine/runtime/store.h"
+#include "platform/thread.h"
 
 namespace skiff::engine::runtime {
 
@@ -26,7 +27,11 @@ Watchdog::~Watchdog() {
 
 void Watchdog::start_locked() {
   if (m_thread.joinable()) return;
-  m_thread = std::thread([this] { run(); });
+  m_thread = std::thread([this] {
+    platform::set_thread_name("skiff-watchdog");
+    if (m_thread_start) m_thread_start();
+    run();
+  });
   m_started.store(true, std::memory_order_release);
 }
 

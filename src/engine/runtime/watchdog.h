@@ -23,6 +23,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -38,6 +39,10 @@ class Watchdog {
   using Clock = std::chrono::steady_clock;
 
   Watchdog() = default;
+  // `thread_start` runs first on the watchdog's thread: a server whose io threads run in
+  // real time raises this thread above them there, or a guest they run inline could
+  // keep it from firing the deadline that stops that guest.
+  explicit Watchdog(std::function<void()> thread_start) : m_thread_start(std::move(thread_start)) {}
   ~Watchdog();
   Watchdog(const Watchdog&) = delete;
   Watchdog& operator=(const Watchdog&) = delete;
@@ -115,6 +120,7 @@ class Watchdog {
   // When the thread looks next by itself, in Clock ticks; the maximum while it is
   // looking. A lane arm wakes it only for a deadline before that.
   std::atomic<Clock::rep> m_sleep_until{Clock::time_point::max().time_since_epoch().count()};
+  std::function<void()> m_thread_start;
   std::thread m_thread;
 };
 
