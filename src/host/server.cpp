@@ -153,6 +153,53 @@ struct Loop {
   // together by one posted flush (Session::queue_write); two vectors so that neither
   // allocates once grown.
   std::vector<std::shared_ptr<Session>> to_write, writing;
+
+  // --realtime: a real-time io thread that looks for work the moment it has answered
+  // preempts the client on the client's very next request, so each request costs a
+  // context switch each way. When many connections are busy it pauses kBatchPause after
+  // a pass that did work, and the requests that arrive meanwhile are taken together in
+  // one pass. Busy: kBusyConnections distinct connections answered within one window of
+  // kBusyWindow (the current or the last), counted without scanning the connections --
+  // each counts itself once per window. With few busy connections there is little to
+  // batch, and each pause would only add to their latency.
+  static constexpr auto kBatchPause = std::chrono::microseconds(100);
+  static constexpr auto kBusyWindow = std::chrono::milliseconds(1);
+  static constexpr uint32_t kBusyConnections = 8;
+  uint64_t window = 0;         // the current window's number (steady clock / kBusyWindow)
+  uint32_t answered_now = 0;   // distinct connections answered in it
+  uint32_t answered_last = 0;  // in the window before it (0 if that was not the last one)
+  void roll_window(uint64_t w) {
+    if (w == window) return;
+    answered_last = w == window + 1 ? answered_now : 0;
+    answered_now = 0;
+    window = w;
+  }
+  // A connection answered now; `seen` is its own note of the last window it counted in.
+  void count_answer(uint64_t& seen) {
+    roll_window(static_cast<uint64_t>(Clock::now().time_since_epoch() / kBusyWindow));
+    if (seen == window) return;
+    seen = window;
+    ++answered_now;
+  }
+  bool busy() {
+    roll_window(static_cast<uint64_t>(Clock::now().time_since_epoch() / kBusyWindow));
+    return std::max(answered_now, answered_last) >= kBusyConnections;
+  }
+  // ioc.run(), with the pause above when the thread is real-time (counted in `pauses`).
+  void run(bool realtime, Counter& pauses) {
+    if (!realtime) return (void)ioc.run();
+    while (!ioc.stopped()) {
+      size_t done = 0;
+      while (size_t n = ioc.poll()) done += n;
+      if (ioc.stopped()) break;
+      if (done > 0 && busy()) {
+        pauses.inc();
+        std::this_thread::sleep_for(kBatchPause);
+      } else {
+        ioc.run_one();
+      }
+    }
+  }
 };
 
 struct Server::Impl {
@@ -182,6 +229,7 @@ struct Server::Impl {
   Counter* connections_total = nullptr;
   Gauge* connections_open = nullptr;
   Gauge* pool_idle = nullptr;  // linear-memory reservations waiting in the MemoryPool
+  Counter* io_pauses = nullptr;  // Loop::run's, with --realtime
   Counter* host_responses[5] = {};  // the server's own: 400/404/405/413/431/503...
 
   // --realtime: the io threads at kIoPriority; the watchdog above them, so a guest one
@@ -569,6 +617,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // several responses rather than once per response (and, on a shared core, preempts
   // the server once rather than at every write).
   void queue_write() {
+    m_loop.count_answer(m_answer_window);
     if (m_loop.to_write.empty()) net::post(m_loop.ioc, [&loop = m_loop] { flush_writes(loop); });
     m_loop.to_write.push_back(shared_from_this());
   }
@@ -641,6 +690,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string m_route;
   Clock::time_point m_started;
   uint64_t m_served = 0;
+  uint64_t m_answer_window = UINT64_MAX;  // Loop::count_answer
   bool m_busy = false;
   bool m_keep_alive = false;  // of the response being written
   Clock::time_point m_deadline = Clock::time_point::max();  // of the operation pending (expire_in)
@@ -768,6 +818,8 @@ Result<std::unique_ptr<Server>> Server::create(Manifest manifest, const ServeOpt
 
   s.connections_total = &s.metrics.counter("skiff_connections_total", "Connections accepted");
   s.connections_open = &s.metrics.gauge("skiff_connections_open", "Connections open now");
+  s.io_pauses = &s.metrics.counter("skiff_io_pauses_total",
+                                   "Pauses of real-time io threads that take busy connections' requests together");
   s.pool_idle = &s.metrics.gauge("skiff_memory_pool_idle",
                                  "Sandbox memories kept ready for reuse (reservations in the pool)");
   for (unsigned c = 1; c <= 5; ++c)
@@ -912,16 +964,16 @@ void Server::run() {
   for (auto& l : s.loops) keep_running.push_back(net::make_work_guard(l->ioc));
   std::vector<std::thread> threads;
   for (size_t i = 1; i < s.loops.size(); ++i)
-    threads.emplace_back([l = s.loops[i].get(), rt = s.realtime] {
+    threads.emplace_back([l = s.loops[i].get(), rt = s.realtime, pauses = s.io_pauses] {
       platform::set_thread_name("skiff-io");
       if (rt) (void)platform::enter_realtime(Impl::kIoPriority);  // checked in create()
-      l->ioc.run();
+      l->run(rt, *pauses);
     });
   {
     // Loop 0 runs on the caller's thread, which gets its own scheduling back after.
     std::optional<platform::RealtimeScope> rt;
     if (s.realtime) rt.emplace(Impl::kIoPriority);
-    s.loops[0]->ioc.run();
+    s.loops[0]->run(s.realtime, *s.io_pauses);
   }
   for (std::thread& t : threads) t.join();
   // The drain's posted closes may not have run before the loops stopped: nothing may
