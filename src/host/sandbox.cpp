@@ -18,6 +18,7 @@ std::string_view outcome_name(Outcome o) {
     case Outcome::Overloaded: return "overloaded";
     case Outcome::HostError: return "host_error";
     case Outcome::Retry: return "retry";
+    case Outcome::ClientGone: return "client_gone";
   }
   return "?";
 }

@@ -49,7 +49,7 @@ inline constexpr uint64_t kMaxStderrBytes = 64ull << 10;
 // How a request ended, for the logs and metrics (the response says it to the client).
 // Retry: an inline run passed its budget; `resp` is not an answer and the request must
 // run again on a worker.
-enum class Outcome : uint8_t { Ok, GuestError, Trap, Timeout, OutOfFuel, Overloaded, HostError, Retry };
+enum class Outcome : uint8_t { Ok, GuestError, Trap, Timeout, OutOfFuel, Overloaded, HostError, Retry, ClientGone };
 std::string_view outcome_name(Outcome o);
 
 struct HandleResult {

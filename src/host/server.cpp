@@ -105,6 +105,7 @@ struct AppSlot {
   Counter* rejected = nullptr;
   Counter* traps = nullptr;
   Counter* timeouts = nullptr;
+  Counter* client_gone = nullptr;
   Histogram* latency = nullptr;
   Histogram* instantiate = nullptr;
   Gauge* active = nullptr;
@@ -441,6 +442,15 @@ class Session : public std::enable_shared_from_this<Session> {
       m_resp = {};
     }
     Dispatcher::Admit admit = d.submit(*m_slot->gate, [self = shared_from_this()](Sandbox& sb) {
+      // A request that waited in the app's queue may have outlived its client (one that
+      // timed out and closed): running it would only take a worker from the requests
+      // behind it.
+      if (self->client_gone()) {
+        HandleResult gone;
+        gone.outcome = Outcome::ClientGone;
+        net::post(self->m_loop.ioc, [self, gone = std::move(gone)]() mutable { self->finish(std::move(gone)); });
+        return;
+      }
       HandleResult hr = self->run_guest(sb);
       net::post(self->m_loop.ioc, [self, hr = std::move(hr)]() mutable { self->finish(std::move(hr)); });
     });
@@ -464,9 +474,25 @@ class Session : public std::enable_shared_from_this<Session> {
     return hr;
   }
 
+  // Whether the client has closed its end (EOF, as nginx takes it too) or reset the
+  // connection. From a worker, while the connection's io thread does not touch the
+  // socket (the request is out of its hands until finish()); bytes of a next request
+  // pipelined behind this one say the client is there.
+  bool client_gone() {
+    char c;
+    const ssize_t n = ::recv(m_socket.native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+  }
+
   // A guest's (or the overload) response is ready: account for it and write it.
   void finish(HandleResult hr) {
     const AppSlot& s = *m_slot;
+    if (hr.outcome == Outcome::ClientGone) {
+      s.client_gone->inc();
+      const double waited = std::chrono::duration<double>(Clock::now() - m_started).count();
+      if (m_srv.opts.access_log) access_log(s.app->name(), 499, waited, hr.outcome);
+      return close();  // nothing to answer, nobody to answer to
+    }
     const unsigned status = m_resp.result_int();
     if (status >= 100 && status < 600) s.by_class[status / 100 - 1]->inc();
     if (hr.outcome == Outcome::Trap) s.traps->inc();
@@ -617,7 +643,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // several responses rather than once per response (and, on a shared core, preempts
   // the server once rather than at every write).
   void queue_write() {
-    m_loop.count_answer(m_answer_window);
+    if (m_srv.realtime) m_loop.count_answer(m_answer_window);  // only Loop::run(true) asks
     if (m_loop.to_write.empty()) net::post(m_loop.ioc, [&loop = m_loop] { flush_writes(loop); });
     m_loop.to_write.push_back(shared_from_this());
   }
@@ -862,6 +888,8 @@ Result<std::unique_ptr<Server>> Server::create(Manifest manifest, const ServeOpt
     slot->rejected = &s.metrics.counter("skiff_rejected_total", "Requests refused with 503 at the app's limits", l);
     slot->traps = &s.metrics.counter("skiff_traps_total", "Requests whose guest trapped", l);
     slot->timeouts = &s.metrics.counter("skiff_timeouts_total", "Requests whose guest ran out of time (504)", l);
+    slot->client_gone = &s.metrics.counter(
+        "skiff_client_gone_total", "Queued requests dropped unrun: their client had closed its connection", l);
     slot->latency = &s.metrics.histogram("skiff_request_seconds", "Time from a request's headers to its response", l,
                                         Histogram::latency_buckets());
     slot->instantiate = &s.metrics.histogram("skiff_instantiate_seconds", "Time to instantiate a fresh sandbox", l,

@@ -837,7 +837,8 @@ def case_backpressure(env: Env) -> None:
     """max_concurrent = 1, max_queue = 1: of 6 simultaneous slow requests one runs, one
     waits and runs after it, four get 503 with Retry-After: 1 at once; the gauges show
     it; another app is unaffected. With two workers, a looping app holds one of them and
-    another app is answered at once."""
+    another app is answered at once. A queued request whose client has gone is dropped
+    unrun."""
     m = env.manifest(f"""
 [server]
 workers = 4
@@ -945,6 +946,43 @@ kv = true
         C.eq(c.read_response().status, 504, "each loop ends at its timeout")
         c.close()
     s2.stop_clean()
+
+    # A queued request whose client closes its connection before the request's turn is
+    # dropped unrun (status 499 in the access log, as nginx has it); one whose client
+    # stays runs after it.
+    m3 = env.manifest(f"""
+[[app]]
+name = "spin"
+module = {q(env.guest("spin"))}
+routes = ["/spin"]
+[app.limits]
+max_concurrent = 1
+max_queue = 2
+""", "skiff3.toml")
+    s3 = env.serve(m3)
+    running, leaving, staying = Raw(s3.port), Raw(s3.port), Raw(s3.port)
+    running.send(req("GET", "/spin?ms=800"))
+    C.require(wait_active(s3.port, "spin"), "the first request is running")
+    leaving.send(req("GET", "/spin?ms=1&leaving"))
+    staying.send(req("GET", "/spin?ms=1&staying"))
+    for _ in range(100):
+        if metric(scrape(s3.port), "skiff_requests_queued", app="spin") == 2.0:
+            break
+        time.sleep(0.02)
+    C.eq(metric(scrape(s3.port), "skiff_requests_queued", app="spin"), 2.0, "two requests queued")
+    leaving.close()
+    C.eq(running.read_response().body, b"spun 800 ms", "the running request")
+    C.eq(staying.read_response().body, b"spun 1 ms", "the request whose client stayed ran")
+    ms = scrape(s3.port)
+    C.eq(metric(ms, "skiff_instantiate_seconds_count", app="spin"), 2.0, "the request whose client left did not run")
+    C.eq(metric(ms, "skiff_client_gone_total", app="spin"), 1.0, "skiff_client_gone_total")
+    s3.wait_log(lambda e: e.get("outcome") == "client_gone")
+    gone = [e for e in s3.logs() if e.get("outcome") == "client_gone"]
+    C.check(len(gone) == 1 and gone[0].get("status") == 499 and "leaving" in gone[0].get("target", ""),
+            f"one access line with status 499 and outcome client_gone: {gone}")
+    running.close()
+    staying.close()
+    s3.stop_clean()
 
 
 def case_metrics(env: Env) -> None:
