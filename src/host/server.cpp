@@ -206,6 +206,7 @@ struct Loop {
 struct Server::Impl {
   Manifest manifest;
   ServeOptions opts;
+  const bool realtime;  // --realtime or server.realtime
   Log log;
   // --tier auto: compiles the apps after the server starts serving them interpreted.
   std::optional<engine::interp::TierUp> tier_up;
@@ -237,19 +238,18 @@ struct Server::Impl {
   // runs inline cannot keep it from firing the deadline that stops that guest.
   static constexpr int kIoPriority = 1;
   static constexpr int kWatchdogPriority = 2;
-  const bool realtime;
 
   Impl(Manifest m, const ServeOptions& o)
       : manifest(std::move(m)),
         opts(o),
+        realtime(o.realtime || manifest.server.realtime),
         log(o.log_fd),
-        watchdog(o.realtime || manifest.server.realtime ? std::function<void()>([] {
+        watchdog(realtime ? std::function<void()>([] {
           // create() checked that this priority is allowed; a refusal now leaves the
           // watchdog a normal thread, as it is without --realtime.
           (void)platform::enter_realtime(kWatchdogPriority);
         })
-                                                         : std::function<void()>()),
-        realtime(o.realtime || manifest.server.realtime) {}
+                          : std::function<void()>()) {}
 
   void accept(Loop& loop);
   // Every sweep_period: connections past their deadline have their operation cancelled.
@@ -445,13 +445,11 @@ class Session : public std::enable_shared_from_this<Session> {
       // A request that waited in the app's queue may have outlived its client (one that
       // timed out and closed): running it would only take a worker from the requests
       // behind it.
-      if (self->client_gone()) {
-        HandleResult gone;
-        gone.outcome = Outcome::ClientGone;
-        net::post(self->m_loop.ioc, [self, gone = std::move(gone)]() mutable { self->finish(std::move(gone)); });
-        return;
-      }
-      HandleResult hr = self->run_guest(sb);
+      HandleResult hr;
+      if (self->client_gone())
+        hr.outcome = Outcome::ClientGone;
+      else
+        hr = self->run_guest(sb);
       net::post(self->m_loop.ioc, [self, hr = std::move(hr)]() mutable { self->finish(std::move(hr)); });
     });
     if (admit == Dispatcher::Admit::Rejected) {

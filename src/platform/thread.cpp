@@ -11,10 +11,6 @@ namespace skiff::platform {
 
 namespace {
 
-#ifndef SCHED_RESET_ON_FORK
-#define SCHED_RESET_ON_FORK 0x40000000
-#endif
-
 Result<void> set_policy(int policy, int priority) {
   sched_param p{};
   p.sched_priority = priority;

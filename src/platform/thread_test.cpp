@@ -19,10 +19,6 @@
 namespace skiff::platform {
 namespace {
 
-#ifndef SCHED_RESET_ON_FORK
-#define SCHED_RESET_ON_FORK 0x40000000
-#endif
-
 std::string own_comm() {
   std::ifstream f("/proc/self/task/" + std::to_string(::syscall(SYS_gettid)) + "/comm");
   std::string s;
@@ -77,7 +73,7 @@ TEST(Realtime, CheckAgreesWithTheKernelAndLeavesTheCallerAlone) {
 }
 
 TEST(Realtime, ThreadsCreatedFromARealtimeThreadAreNormal) {
-  if (!check_realtime(1)) GTEST_SKIP() << "real-time scheduling is refused here: " << check_realtime(1).error().to_string();
+  if (Result<void> r = check_realtime(1); !r) GTEST_SKIP() << "real-time scheduling is refused here: " << r.error().to_string();
   int mine = -1, child = -1;
   std::thread([&] {
     ASSERT_TRUE(enter_realtime(1));
@@ -89,7 +85,7 @@ TEST(Realtime, ThreadsCreatedFromARealtimeThreadAreNormal) {
 }
 
 TEST(Realtime, ScopeRestoresThePolicyItFound) {
-  if (!check_realtime(3)) GTEST_SKIP() << "real-time scheduling is refused here: " << check_realtime(3).error().to_string();
+  if (Result<void> r = check_realtime(3); !r) GTEST_SKIP() << "real-time scheduling is refused here: " << r.error().to_string();
   int inside = -1, inside_prio = -1, after = -1;
   std::thread([&] {
     {
